@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// The only place that touches the process: signals, streams, the exit code. Everything else is in main().
+import { createDeps } from '../dist/deps.js';
+import { main } from '../dist/main.js';
+
+const controller = new AbortController();
+const onSignal = (signal) => {
+  // A second Ctrl-C means "now": do not wait for clean-up.
+  if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+  controller.abort();
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
+
+const deps = createDeps({
+  env: process.env,
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  signal: controller.signal,
+});
+const code = await main(process.argv.slice(2), deps);
+process.exitCode = code;
+// Nothing should keep the process alive once main() is done; if something does (a stray socket), do not hang.
+setTimeout(() => process.exit(code), 2000).unref();

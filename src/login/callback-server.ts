@@ -1,0 +1,185 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { CliError, ExitCode, interrupted } from '../errors.js';
+import { acceptedHosts, judgeCallback, type CallbackExpectation } from './callback.js';
+import { PAGE_HEADERS, pages, renderPage, type Page } from './pages.js';
+
+/**
+ * The one-shot server the browser comes back to. Bound once, on loopback only, before the authorize URL
+ * exists; every request is judged by `judgeCallback`, and only the first valid answer counts.
+ */
+
+export type CallbackResult =
+  | { kind: 'code'; code: string; respond: (page: Page) => void }
+  | { kind: 'error'; error: string; description: string | undefined; respond: (page: Page) => void };
+
+export interface CallbackServer {
+  /** `http://<redirect-host>:<port>/callback/<nonce>` */
+  redirectUri: string;
+  port: number;
+  /** Resolves with the first valid callback; rejects on timeout (exit 3) or abort (exit 130). */
+  result(timeoutMs: number, signal: AbortSignal): Promise<CallbackResult>;
+  close(): Promise<void>;
+}
+
+/** Which loopback addresses serve a redirect host. Anything else resolves (we trust) to 127.0.0.1. */
+export function listenAddresses(redirectHost: string): { required: string; optional: string[] } {
+  if (redirectHost === 'localhost') return { required: '127.0.0.1', optional: ['::1'] };
+  if (redirectHost === '[::1]') return { required: '::1', optional: [] };
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(redirectHost)) return { required: redirectHost, optional: [] };
+  return { required: '127.0.0.1', optional: [] };
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) {
+      resolve();
+      return;
+    }
+    server.close(() => resolve());
+    // Browsers keep connections open; without this a keep-alive socket would hold the process for seconds.
+    server.closeAllConnections();
+  });
+}
+
+function send(response: ServerResponse, page: Page): void {
+  if (response.headersSent || response.destroyed) return;
+  response.writeHead(page.status, PAGE_HEADERS);
+  response.end(renderPage(page));
+}
+
+export async function startCallbackServer(options: {
+  redirectHost: string;
+  port: number;
+  nonce: string;
+  state: string;
+}): Promise<CallbackServer> {
+  const { required, optional } = listenAddresses(options.redirectHost);
+  const servers: Server[] = [];
+  let settle: ((result: CallbackResult) => void) | undefined;
+  let settled = false;
+  const pending = new Promise<CallbackResult>((resolve) => {
+    settle = resolve;
+  });
+  let expectation: CallbackExpectation | undefined;
+
+  const handler = (request: import('node:http').IncomingMessage, response: ServerResponse) => {
+    request.resume();
+    if (!expectation) {
+      send(response, pages.notFound());
+      return;
+    }
+    const verdict = judgeCallback({ method: request.method, url: request.url, host: request.headers.host }, expectation);
+    if (verdict.kind === 'reject') {
+      send(response, verdict.page);
+      return;
+    }
+    if (settled) {
+      send(response, pages.alreadyHandled());
+      return;
+    }
+    settled = true;
+    const respond = (page: Page) => send(response, page);
+    settle?.(verdict.kind === 'code' ? { kind: 'code', code: verdict.code, respond } : { ...verdict, respond });
+  };
+
+  const makeServer = () => {
+    const server = createServer(handler);
+    // A callback is one small GET: slow or idle connections are not worth waiting for.
+    server.headersTimeout = 10_000;
+    server.requestTimeout = 15_000;
+    server.keepAliveTimeout = 500;
+    servers.push(server);
+    return server;
+  };
+
+  const closeAll = async () => {
+    await Promise.all(servers.map(closeServer));
+  };
+
+  // With port 0 the kernel picks a port on the first address; the others must get the same one, and if one
+  // of them has it taken, start over with a new port rather than leave `localhost` half served.
+  let port = options.port;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      port = await listen(makeServer(), required, options.port);
+      for (const host of optional) {
+        try {
+          await listen(makeServer(), host, port);
+        } catch (error) {
+          const code = (error as NodeJS.ErrnoException).code;
+          // No IPv6 on this machine: `localhost` cannot resolve to ::1 here either.
+          if (code === 'EADDRNOTAVAIL' || code === 'EAFNOSUPPORT') {
+            servers.pop();
+            continue;
+          }
+          throw error;
+        }
+      }
+      break;
+    } catch (error) {
+      await closeAll();
+      servers.length = 0;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' && options.port === 0 && attempt < 5) continue;
+      if (code === 'EADDRINUSE') {
+        throw new CliError('port_in_use', ExitCode.failure, `Port ${options.port} is already in use on loopback.`, {
+          hint: 'Choose another with --port, or leave --port out to use any free port.',
+          cause: error,
+        });
+      }
+      throw new CliError('listen_failed', ExitCode.failure, `Could not listen on loopback port ${options.port} (${code ?? 'error'}).`, {
+        hint: 'Choose another port with --port, or leave --port out to use any free port.',
+        cause: error,
+      });
+    }
+  }
+
+  const path = `/callback/${options.nonce}`;
+  expectation = { path, state: options.state, hosts: acceptedHosts(options.redirectHost, port) };
+
+  return {
+    redirectUri: `http://${options.redirectHost}:${port}${path}`,
+    port,
+    result: (timeoutMs, signal) =>
+      new Promise<CallbackResult>((resolve, reject) => {
+        const cleanup = () => {
+          clearTimeout(timer);
+          signal.removeEventListener('abort', onAbort);
+        };
+        const onAbort = () => {
+          cleanup();
+          reject(interrupted());
+        };
+        const timer = setTimeout(() => {
+          cleanup();
+          reject(
+            new CliError('login_timeout', ExitCode.loginNotCompleted, `No answer from the browser within ${Math.round(timeoutMs / 1000)} s.`, {
+              hint: 'Run `podio-auth login` again (use --timeout to wait longer).',
+            }),
+          );
+        }, timeoutMs);
+        if (signal.aborted) {
+          onAbort();
+          return;
+        }
+        signal.addEventListener('abort', onAbort, { once: true });
+        pending.then((result) => {
+          cleanup();
+          resolve(result);
+        }, reject);
+      }),
+    close: closeAll,
+  };
+}

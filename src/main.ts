@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { createContext, type CommandContext } from './commands/context.js';
+import type { Deps } from './deps.js';
+import { CliError, ExitCode, isAbortError } from './errors.js';
+import { createMessages, redact, useColour, type Messages } from './output.js';
+
+/**
+ * The program: commander turns argv into options, a command function does the work, and every failure becomes
+ * one message and one exit code here. Returns the exit code; only `bin/podio-auth.js` touches the process.
+ */
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function integer(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+    }
+    return n;
+  };
+}
+
+const ENVIRONMENT_HELP = `
+Environment:
+  PODIO_CLIENT_ID, PODIO_CLIENT_SECRET  your Podio API key (podio.com/settings/api)
+  PODIO_PROFILE                         profile to use (default: "default")
+  PODIO_AUTH_URL                        origin of the authorize page (default: https://podio.com)
+  PODIO_API_URL                         origin of the token endpoint and API (default: https://api.podio.com)
+  PODIO_AUTH_CONFIG_DIR                 directory holding config.json
+  PODIO_AUTH_HTTP_TIMEOUT               seconds to wait for Podio (default: 30)
+  BROWSER                               command that opens the authorize URL
+  HTTPS_PROXY, NO_PROXY                 proxy for calls to Podio
+  NO_COLOR, FORCE_COLOR                 colour on stderr
+
+Options take precedence over the environment, which takes precedence over the stored profile.
+
+Exit codes: 0 ok, 1 failure, 2 usage, 3 login not completed, 4 login needed, 130 interrupted.`;
+
+function buildProgram(deps: Deps, run: (work: (ctx: CommandContext) => Promise<void>) => Promise<void>): Command {
+  const program = new Command('podio-auth')
+    .description('Get Podio OAuth tokens: log in once in the browser, then hand fresh access tokens to scripts.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .option('--debug', 'show stack traces for errors')
+    .helpOption('-h, --help', 'show help')
+    .addHelpCommand('help [command]', 'show help for a command')
+    .addHelpText('after', ENVIRONMENT_HELP)
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => deps.stdout.write(text),
+      writeErr: (text) => deps.stderr.write(text),
+    });
+
+  const profileOption = () => new Option('--profile <name>', 'profile to use (default: $PODIO_PROFILE or "default")');
+
+  program
+    .command('login')
+    .description('log in to Podio in the browser and store the tokens')
+    .addOption(profileOption())
+    .option('--client-id <id>', 'client id of your Podio API key (default: $PODIO_CLIENT_ID, then the profile)')
+    .option('--client-secret-stdin', 'read the client secret from standard input (else $PODIO_CLIENT_SECRET, the profile, or a prompt)')
+    .option('--scope <scopes>', 'scopes to ask for, e.g. "global:read"')
+    .option('--redirect-host <host>', 'host of the redirect URI, as registered as the API key\'s domain', 'localhost')
+    .option('--port <n>', 'callback port (default: any free port)', integer('--port', 1, 65535), 0)
+    .option('--no-browser', 'do not open a browser; print the URL only')
+    .option('--timeout <seconds>', 'how long to wait for the browser', integer('--timeout', 1, 86_400), 300)
+    .action(async (options) => {
+      const { runLogin } = await import('./commands/login.js');
+      await run((ctx) => runLogin(options, ctx));
+    });
+
+  program
+    .command('token')
+    .description('print a valid access token on stdout, refreshing it first if needed')
+    .addOption(profileOption())
+    .option('--json', 'print the token with its expiry as JSON')
+    .action(async (options) => {
+      const { runToken } = await import('./commands/token.js');
+      await run((ctx) => runToken(options, ctx));
+    });
+
+  program
+    .command('status')
+    .description('show who is logged in (checked with Podio), until when, and where the tokens are stored')
+    .addOption(profileOption())
+    .option('--json', 'print the status as JSON')
+    .action(async (options) => {
+      const { runStatus } = await import('./commands/status.js');
+      await run((ctx) => runStatus(options, ctx));
+    });
+
+  program
+    .command('logout')
+    .description('forget the stored tokens and client secret of a profile')
+    .addOption(profileOption())
+    .action(async (options) => {
+      const { runLogout } = await import('./commands/logout.js');
+      await run((ctx) => runLogout(options, ctx));
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[], deps: Deps): Promise<number> {
+  let messages: Promise<Messages> | undefined;
+  const ui = () => (messages ??= createMessages(deps.stderr, useColour(deps.env, Boolean(deps.stderr.isTTY))));
+  const program = buildProgram(deps, (work) => work(createContext(deps, ui)));
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.ok;
+  } catch (error) {
+    return report(error, argv.includes('--debug'), deps, await ui());
+  }
+}
+
+/** The one place a failure becomes words and an exit code. */
+function report(error: unknown, debug: boolean, deps: Deps, ui: Messages): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message (help, version, or the usage error).
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+  }
+  // Secrets that could possibly end up in a message: the last guard, whatever produced the text.
+  const secrets = [deps.env['PODIO_CLIENT_SECRET'], deps.env['PODIO_REFRESH_TOKEN'], deps.env['PODIO_ACCESS_TOKEN']];
+  if (error instanceof CliError) {
+    if (error.exitCode === ExitCode.interrupted) {
+      ui.error('Interrupted; nothing was stored.');
+    } else {
+      ui.error(redact(error.message, secrets), error.hint);
+    }
+    if (debug && error.cause instanceof Error && error.cause.stack) deps.stderr.write(`${redact(error.cause.stack, secrets)}\n`);
+    return error.exitCode;
+  }
+  if (isAbortError(error)) {
+    ui.error('Interrupted; nothing was stored.');
+    return ExitCode.interrupted;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  ui.error(`Unexpected error: ${redact(message, secrets)}`, debug ? undefined : 'Run again with --debug for details, and report it if it persists.');
+  if (debug && error instanceof Error && error.stack) deps.stderr.write(`${redact(error.stack, secrets)}\n`);
+  return ExitCode.failure;
+}
