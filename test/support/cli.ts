@@ -1,0 +1,136 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FakePodio } from './fake-podio.js';
+
+/** Runs the built CLI (`bin/podio-auth.js`) as a child process, as a user or a script would. */
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = join(ROOT, 'bin', 'podio-auth.js');
+export const FAKE_BROWSER = join(ROOT, 'test', 'support', 'fake-browser.mjs');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Resolves once stderr has matched `pattern` (rejects if the process ends first). */
+  waitForStderr(pattern: RegExp): Promise<RegExpMatchArray>;
+  done: Promise<CliResult>;
+}
+
+export function startCli(args: string[], env: Record<string, string | undefined>, stdin?: string): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: env as NodeJS.ProcessEnv,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const watchers: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void; reject: (e: Error) => void }[] = [];
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    for (const watcher of [...watchers]) {
+      const match = stderr.match(watcher.pattern);
+      if (match) {
+        watchers.splice(watchers.indexOf(watcher), 1);
+        watcher.resolve(match);
+      }
+    }
+  });
+  if (stdin !== undefined) child.stdin?.end(stdin);
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code, signal) => {
+      for (const watcher of watchers) watcher.reject(new Error(`CLI exited (${code}) before stderr matched ${watcher.pattern}:\n${stderr}`));
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+  return {
+    child,
+    done,
+    waitForStderr: (pattern) => {
+      const match = stderr.match(pattern);
+      if (match) return Promise.resolve(match);
+      if (child.exitCode !== null) return Promise.reject(new Error(`CLI already exited:\n${stderr}`));
+      return new Promise((resolve, reject) => watchers.push({ pattern, resolve, reject }));
+    },
+  };
+}
+
+export function runCli(args: string[], env: Record<string, string | undefined>, stdin = ''): Promise<CliResult> {
+  return startCli(args, env, stdin).done;
+}
+
+/** A throwaway config dir and home, and the environment pointing the CLI at a fake Podio. */
+export class Sandbox {
+  readonly root = mkdtempSync(join(tmpdir(), 'podio-auth-test-'));
+  readonly configDir = join(this.root, 'config');
+  readonly configFile = join(this.configDir, 'config.json');
+
+  constructor(readonly podio: FakePodio) {}
+
+  env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+    return {
+      PATH: process.env['PATH'],
+      HOME: this.root,
+      PODIO_AUTH_CONFIG_DIR: this.configDir,
+      PODIO_AUTH_URL: this.podio.url,
+      PODIO_API_URL: this.podio.url,
+      PODIO_CLIENT_ID: this.podio.options.clientId,
+      PODIO_CLIENT_SECRET: this.podio.options.clientSecret,
+      BROWSER: `"${process.execPath}" "${FAKE_BROWSER}"`,
+      FAKE_BROWSER_REPORT_URL: `${this.podio.url}/__browser`,
+      ...extra,
+    };
+  }
+
+  readConfig(): { profiles: Record<string, Record<string, unknown>> } {
+    return JSON.parse(readFileSync(this.configFile, 'utf8'));
+  }
+
+  writeConfig(data: unknown): void {
+    mkdirSync(this.configDir, { recursive: true, mode: 0o700 });
+    writeFileSync(this.configFile, typeof data === 'string' ? data : JSON.stringify(data, null, 2), { mode: 0o600 });
+    chmodSync(this.configFile, 0o600);
+  }
+
+  /** A stored login whose tokens the fake Podio knows, expiring at `expiresAt`. */
+  storeLogin(expiresAt: Date, profile = 'default'): { access_token: string; refresh_token: string } {
+    const tokens = this.podio.issueTokens();
+    const record = {
+      client_id: this.podio.options.clientId,
+      client_secret: this.podio.options.clientSecret,
+      auth_url: this.podio.url,
+      api_url: this.podio.url,
+      access_token: tokens.access_token,
+      token_type: 'bearer',
+      expires_at: expiresAt.toISOString(),
+      refresh_token: tokens.refresh_token,
+      scope: 'global:all',
+      ref: { type: 'user', id: 4242 },
+      obtained_at: new Date(expiresAt.getTime() - tokens.expires_in * 1000).toISOString(),
+    };
+    let existing: { profiles: Record<string, unknown> } = { profiles: {} };
+    try {
+      existing = this.readConfig();
+    } catch {
+      // none yet
+    }
+    this.writeConfig({ ...existing, profiles: { ...existing.profiles, [profile]: record } });
+    return tokens;
+  }
+
+  mode(path: string): number {
+    return statSync(path).mode & 0o777;
+  }
+
+  cleanup(): void {
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

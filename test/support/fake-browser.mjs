@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+// A browser for tests: run as BROWSER with the authorize URL as its last argument. It follows redirects the
+// way a browser does (to the fake Podio, then to the CLI's callback server) and reports every hop to the
+// fake Podio at FAKE_BROWSER_REPORT_URL. With FAKE_BROWSER_MODE=record it only reports the URL it was given,
+// leaving the visit to the test.
+
+const url = process.argv.at(-1);
+const reportUrl = process.env.FAKE_BROWSER_REPORT_URL;
+const mode = process.env.FAKE_BROWSER_MODE ?? 'follow';
+
+async function follow(start) {
+  const hops = [];
+  let next = start;
+  for (let i = 0; i < 10 && next; i++) {
+    const response = await fetch(next, { redirect: 'manual' });
+    const headers = Object.fromEntries(response.headers);
+    hops.push({ url: next, status: response.status, headers, body: await response.text() });
+    const location = response.headers.get('location');
+    next = response.status >= 300 && response.status < 400 && location ? new URL(location, next).toString() : undefined;
+  }
+  return hops;
+}
+
+const report = { opened: url, hops: [] };
+if (mode === 'follow') {
+  try {
+    report.hops = await follow(url);
+  } catch (error) {
+    report.error = String(error?.cause?.code ?? error?.message ?? error);
+  }
+}
+if (reportUrl) {
+  await fetch(reportUrl, { method: 'POST', body: JSON.stringify(report), headers: { 'content-type': 'application/json' } });
+}
