@@ -2,13 +2,11 @@
 // A browser for tests: run as BROWSER with the authorize URL as its last argument. It follows redirects the
 // way a browser does (to the fake Podio, then to the CLI's callback server) and reports every hop to the
 // fake Podio at FAKE_BROWSER_REPORT_URL. With FAKE_BROWSER_MODE=record it only reports the URL it was given,
-// leaving the visit to the test.
+// leaving the visit to the test (which can call `follow` itself).
+import { pathToFileURL } from 'node:url';
 
-const url = process.argv.at(-1);
-const reportUrl = process.env.FAKE_BROWSER_REPORT_URL;
-const mode = process.env.FAKE_BROWSER_MODE ?? 'follow';
-
-async function follow(start) {
+/** GETs `start` and every redirect after it, like a browser with cookies off. */
+export async function follow(start) {
   const hops = [];
   let next = start;
   for (let i = 0; i < 10 && next; i++) {
@@ -21,14 +19,20 @@ async function follow(start) {
   return hops;
 }
 
-const report = { opened: url, hops: [] };
-if (mode === 'follow') {
-  try {
-    report.hops = await follow(url);
-  } catch (error) {
-    report.error = String(error?.cause?.code ?? error?.message ?? error);
+async function run() {
+  const url = process.argv.at(-1);
+  const report = { opened: url, hops: [] };
+  if ((process.env.FAKE_BROWSER_MODE ?? 'follow') === 'follow') {
+    try {
+      report.hops = await follow(url);
+    } catch (error) {
+      report.error = String(error?.cause?.code ?? error?.message ?? error);
+    }
+  }
+  const reportUrl = process.env.FAKE_BROWSER_REPORT_URL;
+  if (reportUrl) {
+    await fetch(reportUrl, { method: 'POST', body: JSON.stringify(report), headers: { 'content-type': 'application/json' } });
   }
 }
-if (reportUrl) {
-  await fetch(reportUrl, { method: 'POST', body: JSON.stringify(report), headers: { 'content-type': 'application/json' } });
-}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();

@@ -21,8 +21,8 @@ export interface FakePodioOptions {
   /** Whether a refresh returns a new refresh token and kills the old one. */
   rotateRefreshTokens?: boolean;
   expiresIn?: number;
-  /** Delay before answering a refresh: keeps concurrent callers overlapping. */
-  refreshDelayMs?: number;
+  /** Delay before answering a grant: keeps concurrent callers overlapping, or a login in flight. */
+  tokenDelayMs?: number;
   /** Which token endpoints exist. */
   endpoints?: { json?: boolean; form?: boolean };
 }
@@ -68,6 +68,8 @@ export class FakePodio {
   readonly tokenRequests: TokenRequest[] = [];
   readonly authorizeRequests: URLSearchParams[] = [];
   readonly userStatusCalls: string[] = [];
+  /** Requests answered with a fault instead of being processed. */
+  readonly faulted: { path: string; fault: Fault }[] = [];
   private readonly codes = new Map<string, { clientId: string; redirectUri: string; used: boolean }>();
   private readonly refreshTokens = new Map<string, { clientId: string; alive: boolean }>();
   private readonly accessTokens = new Map<string, number>();
@@ -85,7 +87,7 @@ export class FakePodio {
       echoState: options.echoState ?? true,
       rotateRefreshTokens: options.rotateRefreshTokens ?? true,
       expiresIn: options.expiresIn ?? 28_800,
-      refreshDelayMs: options.refreshDelayMs ?? 0,
+      tokenDelayMs: options.tokenDelayMs ?? 0,
       endpoints: { json: options.endpoints?.json ?? true, form: options.endpoints?.form ?? true },
     };
   }
@@ -157,6 +159,7 @@ export class FakePodio {
     }
     const fault = this.faults.get(url.pathname)?.shift();
     if (fault) {
+      this.faulted.push({ path: url.pathname, fault });
       this.applyFault(fault, req, res);
       return;
     }
@@ -232,6 +235,7 @@ export class FakePodio {
     }
     const grantType = String(fields['grant_type']);
     this.tokenRequests.push({ endpoint, grantType, fields });
+    if (this.options.tokenDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.tokenDelayMs));
     if (fields['client_id'] !== this.options.clientId || fields['client_secret'] !== this.options.clientSecret) {
       json(res, podioError(401, 'invalid_client', 'Invalid client_id or client_secret', req));
       return;
@@ -247,7 +251,6 @@ export class FakePodio {
       return;
     }
     if (grantType === 'refresh_token') {
-      if (this.options.refreshDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.refreshDelayMs));
       const refresh = this.refreshTokens.get(String(fields['refresh_token']));
       if (!refresh?.alive) {
         json(res, podioError(400, 'invalid_grant', 'Invalid refresh_token', req));

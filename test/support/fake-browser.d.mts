@@ -1,0 +1,3 @@
+import type { BrowserHop } from './fake-podio.js';
+
+export function follow(start: string): Promise<BrowserHop[]>;
