@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, Sandbox, startCli, type CliResult } from './support/cli.js';
 import { follow } from './support/fake-browser.mjs';
@@ -142,6 +142,22 @@ describe('login through the browser', () => {
     const result = await cli.done;
     expect(result.code).toBe(0);
     expect(podio.grants('authorization_code')).toHaveLength(1);
+  });
+
+  it('exits promptly despite idle, half-open and keep-alive connections to the callback server', async () => {
+    await setup();
+    const { cli, authorize, redirectUri } = await startHeldLogin();
+    const idle = connect(Number(redirectUri.port), '127.0.0.1');
+    const halfOpen = connect(Number(redirectUri.port), '127.0.0.1');
+    halfOpen.write(`GET ${redirectUri.pathname} HTTP/1.1\r\nHost: ${redirectUri.host}\r\n`);
+    for (const socket of [idle, halfOpen]) socket.on('error', () => {});
+    await follow(authorize.toString()); // fetch keeps its connection alive
+    const answered = Date.now();
+    const result = await cli.done;
+    expect(result.code).toBe(0);
+    expect(Date.now() - answered).toBeLessThan(1500);
+    idle.destroy();
+    halfOpen.destroy();
   });
 
   it('ends with exit 3 and an escaped "denied" page when the user denies', async () => {

@@ -62,12 +62,12 @@ export async function browserLogin(
     if (result.kind === 'error') {
       const description = result.description ? sanitizeForTerminal(result.description) : undefined;
       if (result.error === 'access_denied') {
-        result.respond(pages.denied(result.description));
+        await result.respond(pages.denied(result.description));
         throw new CliError('login_denied', ExitCode.loginNotCompleted, `The login was denied in the browser${description ? ` (${description})` : ''}.`, {
           hint: 'Run `podio-auth login` again and choose to grant access.',
         });
       }
-      result.respond(pages.authorizeError(result.error, result.description));
+      await result.respond(pages.authorizeError(result.error, result.description));
       const error = sanitizeForTerminal(result.error, 60);
       throw new CliError('authorize_error', ExitCode.failure, `Podio refused the authorization (${error}${description ? `: ${description}` : ''}).`, {
         hint: 'Check the client id, the scope and the API key\'s domain, then run `podio-auth login` again.',
@@ -85,10 +85,10 @@ export async function browserLogin(
         deps.signal,
       );
       await save(tokens);
-      result.respond(pages.success());
+      await result.respond(pages.success());
       return tokens;
     } catch (error) {
-      result.respond(pages.failed());
+      await result.respond(pages.failed());
       throw error;
     }
   } finally {

@@ -8,9 +8,10 @@ import { PAGE_HEADERS, pages, renderPage, type Page } from './pages.js';
  * exists; every request is judged by `judgeCallback`, and only the first valid answer counts.
  */
 
+/** `respond` resolves once the page has been handed to the OS (or the browser went away), so closing is safe. */
 export type CallbackResult =
-  | { kind: 'code'; code: string; respond: (page: Page) => void }
-  | { kind: 'error'; error: string; description: string | undefined; respond: (page: Page) => void };
+  | { kind: 'code'; code: string; respond: (page: Page) => Promise<void> }
+  | { kind: 'error'; error: string; description: string | undefined; respond: (page: Page) => Promise<void> };
 
 export interface CallbackServer {
   /** `http://<redirect-host>:<port>/callback/<nonce>` */
@@ -53,10 +54,19 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
-function send(response: ServerResponse, page: Page): void {
-  if (response.headersSent || response.destroyed) return;
-  response.writeHead(page.status, PAGE_HEADERS);
-  response.end(renderPage(page));
+function send(response: ServerResponse, page: Page): Promise<void> {
+  if (response.headersSent || response.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    // A browser that stops reading must not hold the login open.
+    const timer = setTimeout(done, 2_000);
+    response.once('close', done);
+    response.writeHead(page.status, PAGE_HEADERS);
+    response.end(renderPage(page), done);
+  });
 }
 
 export async function startCallbackServer(options: {
@@ -77,16 +87,16 @@ export async function startCallbackServer(options: {
   const handler = (request: import('node:http').IncomingMessage, response: ServerResponse) => {
     request.resume();
     if (!expectation) {
-      send(response, pages.notFound());
+      void send(response, pages.notFound());
       return;
     }
     const verdict = judgeCallback({ method: request.method, url: request.url, host: request.headers.host }, expectation);
     if (verdict.kind === 'reject') {
-      send(response, verdict.page);
+      void send(response, verdict.page);
       return;
     }
     if (settled) {
-      send(response, pages.alreadyHandled());
+      void send(response, pages.alreadyHandled());
       return;
     }
     settled = true;

@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Deps } from '../../src/deps.js';
+import type { HttpClient } from '../../src/http.js';
+import { main } from '../../src/main.js';
+import { prompt } from '../../src/prompt.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function fakeDeps(http: HttpClient, env: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'podio-auth-main-'));
+  dirs.push(dir);
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const deps: Deps = {
+    env: { PODIO_AUTH_CONFIG_DIR: dir, ...env },
+    stdin: new PassThrough(),
+    stdout,
+    stderr,
+    signal: new AbortController().signal,
+    now: () => new Date('2026-01-01T00:00:00Z'),
+    http,
+    openBrowser: async () => {},
+  };
+  const text = (stream: PassThrough) => (stream.read() ?? '').toString() as string;
+  return { deps, dir, out: () => text(stdout), err: () => text(stderr) };
+}
+
+const unexpectedHttp: HttpClient = async () => {
+  throw new Error('no network in this test');
+};
+
+async function storeExpired(deps: Deps) {
+  const { openStore } = await import('../../src/store/store.js');
+  const store = openStore(deps.env['PODIO_AUTH_CONFIG_DIR']!);
+  await store.locked(deps.signal, (data, save) =>
+    save({
+      ...data,
+      profiles: {
+        default: { client_id: 'c', client_secret: 'SECRET-XYZ', access_token: 'old', expires_at: '2025-01-01T00:00:00Z', refresh_token: 'REFRESH-XYZ', api_url: 'https://api.example' },
+      },
+    }),
+  );
+}
+
+describe('main maps every outcome to one exit code', () => {
+  it('usage errors exit 2', async () => {
+    for (const argv of [['nope'], ['token', '--bogus'], ['login', '--timeout', '0'], ['login', '--port', '70000'], []]) {
+      const { deps, err } = fakeDeps(unexpectedHttp);
+      expect(await main(argv, deps), argv.join(' ')).toBe(2);
+      expect(err()).not.toBe('');
+    }
+  });
+
+  it('help and version exit 0 and go to stdout', async () => {
+    const help = fakeDeps(unexpectedHttp);
+    expect(await main(['--help'], help.deps)).toBe(0);
+    const text = help.out();
+    for (const command of ['login', 'token', 'status', 'logout']) expect(text).toContain(command);
+    const version = fakeDeps(unexpectedHttp);
+    expect(await main(['--version'], version.deps)).toBe(0);
+    expect(version.out()).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('an unexpected error is one line and exit 1; --debug adds the stack', async () => {
+    const plain = fakeDeps(unexpectedHttp);
+    await storeExpired(plain.deps);
+    expect(await main(['token'], plain.deps)).toBe(1);
+    const text = plain.err();
+    expect(text).toContain('Unexpected error: no network in this test');
+    expect(text).not.toMatch(/\n\s+at /);
+
+    const debug = fakeDeps(unexpectedHttp);
+    await storeExpired(debug.deps);
+    expect(await main(['--debug', 'token'], debug.deps)).toBe(1);
+    expect(debug.err()).toMatch(/\n\s+at /);
+  });
+
+  it('never prints a secret, even when the text it reports contains one', async () => {
+    const leaky: HttpClient = async () => {
+      throw new Error('boom SECRET-ENV-123');
+    };
+    const { deps, err } = fakeDeps(leaky, { PODIO_CLIENT_SECRET: 'SECRET-ENV-123' });
+    await storeExpired(deps);
+    expect(await main(['token'], deps)).toBe(1);
+    expect(err()).not.toContain('SECRET-ENV-123');
+  });
+
+  it('a refresh answered with invalid_grant exits 4 and prints nothing on stdout', async () => {
+    const http: HttpClient = async () => ({
+      status: 400,
+      headers: { 'content-type': 'application/json' },
+      text: JSON.stringify({ error: 'invalid_grant', error_description: 'Invalid refresh_token' }),
+    });
+    const { deps, out, err } = fakeDeps(http);
+    await storeExpired(deps);
+    expect(await main(['token'], deps)).toBe(4);
+    expect(out()).toBe('');
+    expect(err()).toMatch(/podio-auth login/);
+  });
+});
+
+describe('prompt', () => {
+  it('reads a hidden line from a terminal without echoing it', async () => {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true, rawModes: [] as boolean[], setRawMode(mode: boolean) { this.rawModes.push(mode); } });
+    const stderr = new PassThrough();
+    const answer = prompt('Secret: ', { stdin, stderr, signal: new AbortController().signal }, { hidden: true });
+    stdin.write('s3cx\u007fret\r');
+    expect(await answer).toBe('s3cret');
+    expect(stderr.read().toString()).toBe('Secret: \n');
+    expect(stdin.rawModes).toEqual([true, false]);
+  });
+
+  it('treats Ctrl-C as an interruption', async () => {
+    const stdin = Object.assign(new PassThrough(), { isTTY: true, setRawMode() {} });
+    const answer = prompt('Id: ', { stdin, stderr: new PassThrough(), signal: new AbortController().signal });
+    stdin.write('ab\u0003');
+    await expect(answer).rejects.toMatchObject({ exitCode: 130 });
+  });
+});

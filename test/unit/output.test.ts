@@ -1,0 +1,58 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createMessages, redact, sanitizeForTerminal, useColour } from '../../src/output.js';
+import { escapeHtml, PAGE_HEADERS, pages, renderPage } from '../../src/login/pages.js';
+import { browserCommand, splitCommand } from '../../src/browser.js';
+
+describe('colour', () => {
+  it('is on only on a TTY, off under NO_COLOR, forced by FORCE_COLOR', () => {
+    expect(useColour({}, true)).toBe(true);
+    expect(useColour({}, false)).toBe(false);
+    expect(useColour({ NO_COLOR: '1' }, true)).toBe(false);
+    expect(useColour({ TERM: 'dumb' }, true)).toBe(false);
+    expect(useColour({ FORCE_COLOR: '1' }, false)).toBe(true);
+    expect(useColour({ FORCE_COLOR: '0' }, true)).toBe(false);
+  });
+
+  it('writes ANSI codes only when colour is on', async () => {
+    const read = async (colour: boolean) => {
+      const stream = new PassThrough();
+      (await createMessages(stream, colour)).error('bad', 'hint');
+      return stream.read().toString();
+    };
+    expect(await read(false)).toBe('✗ bad\nhint\n');
+    expect(await read(true)).toContain('\u001b[31m');
+  });
+});
+
+describe('text from outside', () => {
+  it('loses control characters and length in the terminal', () => {
+    expect(sanitizeForTerminal('a\u001b]0;title\u0007b\r\nc')).toBe('a ]0;title b  c');
+    expect(sanitizeForTerminal('x'.repeat(300))).toHaveLength(201);
+  });
+
+  it('has secrets redacted', () => {
+    expect(redact('token abcdef and abcdef', ['abcdef', undefined, 'ab'])).toBe('token [redacted] and [redacted]');
+  });
+
+  it('is escaped in pages', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    const html = renderPage(pages.denied('<img src=x onerror=alert(1)>'));
+    expect(html).not.toContain('<img');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
+  });
+
+  it('pages forbid every external resource and leak no referrer', () => {
+    expect(PAGE_HEADERS['content-security-policy']).toMatch(/^default-src 'none'; style-src 'sha256-[A-Za-z0-9+/]+=*'/);
+    expect(PAGE_HEADERS['referrer-policy']).toBe('no-referrer');
+    expect(renderPage(pages.success())).not.toMatch(/https?:\/\//);
+  });
+});
+
+describe('BROWSER', () => {
+  it('splits like a shell for words and quotes, and appends the URL', () => {
+    expect(splitCommand(`"/usr/bin/my browser" --new-window 'a b' c\\ d`)).toEqual(['/usr/bin/my browser', '--new-window', 'a b', 'c d']);
+    expect(browserCommand('firefox', 'http://x')).toEqual(['firefox', 'http://x']);
+    expect(browserCommand('open -a Safari %s --fresh', 'http://x')).toEqual(['open', '-a', 'Safari', 'http://x', '--fresh']);
+  });
+});
