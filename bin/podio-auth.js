@@ -2,6 +2,7 @@
 // The only place that touches the process: signals, streams, the exit code. Everything else is in main().
 import { createDeps } from '../dist/deps.js';
 import { main } from '../dist/main.js';
+import { SECRET_ENV_NAMES } from '../dist/output.js';
 
 const controller = new AbortController();
 const onSignal = (signal) => {
@@ -11,9 +12,18 @@ const onSignal = (signal) => {
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+// `podio-auth token | head -c 10`: a reader that goes away is not an error worth a stack trace.
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+const env = { ...process.env };
+// Child processes (the system's browser opener) inherit process.env; the secrets in it are ours alone.
+for (const name of SECRET_ENV_NAMES) delete process.env[name];
 
 const deps = createDeps({
-  env: process.env,
+  env,
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,

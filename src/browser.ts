@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { Env } from './output.js';
+import { withoutSecrets, type Env } from './output.js';
 
 /**
  * Opens a URL in the user's browser. `BROWSER`, when set, is a command run with the URL as its last argument
@@ -48,7 +48,7 @@ function spawnDetached(argv: string[], env: Env): Promise<void> {
   const [command, ...args] = argv;
   if (!command) return Promise.reject(new Error('BROWSER is empty'));
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: 'ignore', detached: process.platform !== 'win32', env: { ...env } });
+    const child = spawn(command, args, { stdio: 'ignore', detached: process.platform !== 'win32', env: withoutSecrets(env) });
     child.once('error', reject);
     child.once('spawn', () => {
       child.unref();

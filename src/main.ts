@@ -3,7 +3,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { createContext, type CommandContext } from './commands/context.js';
 import type { Deps } from './deps.js';
 import { CliError, ExitCode, isAbortError } from './errors.js';
-import { createMessages, redact, useColour, type Messages } from './output.js';
+import { createMessages, redact, SECRET_ENV_NAMES, useColour, type Messages } from './output.js';
 
 /**
  * The program: commander turns argv into options, a command function does the work, and every failure becomes
@@ -130,7 +130,7 @@ function report(error: unknown, debug: boolean, deps: Deps, ui: Messages): numbe
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   // Secrets that could possibly end up in a message: the last guard, whatever produced the text.
-  const secrets = [deps.env['PODIO_CLIENT_SECRET'], deps.env['PODIO_REFRESH_TOKEN'], deps.env['PODIO_ACCESS_TOKEN']];
+  const secrets = SECRET_ENV_NAMES.map((name) => deps.env[name]);
   if (error instanceof CliError) {
     if (error.exitCode === ExitCode.interrupted) {
       ui.error('Interrupted; nothing was stored.');

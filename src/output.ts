@@ -59,6 +59,16 @@ export function sanitizeForTerminal(text: string, maxLength = 200): string {
   return clean.length > maxLength ? `${clean.slice(0, maxLength)}…` : clean;
 }
 
+/** Environment variables that hold secrets: redacted from messages, never handed to child processes. */
+export const SECRET_ENV_NAMES = ['PODIO_CLIENT_SECRET', 'PODIO_REFRESH_TOKEN', 'PODIO_ACCESS_TOKEN', 'PODIO_APP_TOKEN', 'PODIO_PASSWORD'] as const;
+
+/** `env` without the secrets, for a child process that has no business with them (a browser). */
+export function withoutSecrets(env: Env): Record<string, string | undefined> {
+  const copy: Record<string, string | undefined> = { ...env };
+  for (const name of SECRET_ENV_NAMES) delete copy[name];
+  return copy;
+}
+
 /** Replaces every occurrence of each secret with a placeholder: the last guard before a message is printed. */
 export function redact(text: string, secrets: Iterable<string | undefined>): string {
   let out = text;

@@ -123,15 +123,16 @@ export function parseTokenResponse(response: HttpResponse, grantType: Grant['gra
     });
   const { access_token: accessToken, refresh_token: refreshToken, token_type: tokenType, scope, ref } = body;
   if (typeof accessToken !== 'string' || accessToken.length === 0) throw invalid('an access token');
-  const expiresIn = typeof body['expires_in'] === 'string' ? Number(body['expires_in']) : body['expires_in'];
-  if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn <= 0) throw invalid('a valid expires_in');
+  const expiresIn = typeof body['expires_in'] === 'string' && body['expires_in'] !== '' ? Number(body['expires_in']) : body['expires_in'];
+  if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn)) throw invalid('a numeric expires_in');
   if (refreshToken !== undefined && refreshToken !== null && typeof refreshToken !== 'string') {
     throw invalid('a valid refresh token');
   }
   const tokens: TokenSet = {
     accessToken,
     tokenType: typeof tokenType === 'string' ? tokenType : 'bearer',
-    expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString(),
+    // A token that is already expired (0 or less) is stored as such: the next `token` refreshes it.
+    expiresAt: new Date(now.getTime() + Math.max(0, expiresIn) * 1000).toISOString(),
   };
   if (typeof refreshToken === 'string' && refreshToken.length > 0) tokens.refreshToken = refreshToken;
   if (typeof scope === 'string') tokens.scope = scope;

@@ -49,7 +49,9 @@ describe('login through the browser', () => {
     expect(login.stdout).toBe('');
     expectClean(login);
 
-    const last = (await podio.nextBrowserReport()).hops.at(-1)!;
+    const report = await podio.nextBrowserReport();
+    expect(report.sawClientSecret).toBe(false);
+    const last = report.hops.at(-1)!;
     expect(last.status).toBe(200);
     expect(last.body).toContain('Logged in to Podio');
     expect(last.headers['content-security-policy']).toMatch(/^default-src 'none'/);
@@ -204,6 +206,15 @@ describe('waiting for the browser', () => {
     expect(login.stderr).toContain(`${podio.url}/oauth/authorize?client_id=demo-client`);
     expect(login.stdout).toBe('');
     expect(podio.authorizeRequests).toHaveLength(0);
+  });
+
+  it('keeps waiting, with the URL printed, when the browser cannot be opened', async () => {
+    await setup();
+    const login = await runCli(['login', '--timeout', '1'], sandbox.env({ BROWSER: '/nonexistent/browser' }));
+    expect(login.stderr).toMatch(/Could not open a browser .*Open the address above yourself/);
+    expect(login.stderr).toContain(`${podio.url}/oauth/authorize?`);
+    expect(login.code).toBe(3);
+    expectClean(login);
   });
 
   it('reports a --port that is in use clearly', async () => {

@@ -21,7 +21,7 @@ export async function follow(start) {
 
 async function run() {
   const url = process.argv.at(-1);
-  const report = { opened: url, hops: [] };
+  const report = { opened: url, hops: [], sawClientSecret: process.env.PODIO_CLIENT_SECRET !== undefined };
   if ((process.env.FAKE_BROWSER_MODE ?? 'follow') === 'follow') {
     try {
       report.hops = await follow(url);

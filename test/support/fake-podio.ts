@@ -44,6 +44,8 @@ export interface BrowserReport {
   opened: string;
   hops: BrowserHop[];
   error?: string;
+  /** Whether the browser process could see PODIO_CLIENT_SECRET in its environment. */
+  sawClientSecret?: boolean;
 }
 
 export const USER = { user_id: 4242, mail: 'ada@example.com', name: 'Ada <Lovelace>' };

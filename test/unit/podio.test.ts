@@ -64,11 +64,16 @@ describe('parseTokenResponse', () => {
   });
 
   it('refuses answers without a usable access token or expiry', () => {
-    for (const body of [{ expires_in: 1 }, { access_token: '', expires_in: 1 }, { access_token: 'a' }, { access_token: 'a', expires_in: -1 }, { access_token: 'a', expires_in: 'soon' }, [1]]) {
+    for (const body of [{ expires_in: 1 }, { access_token: '', expires_in: 1 }, { access_token: 'a' }, { access_token: 'a', expires_in: null }, { access_token: 'a', expires_in: 'soon' }, { access_token: 'a', expires_in: '' }, [1]]) {
       const error = failure(() => parseTokenResponse(json(200, body), 'authorization_code', now));
       expect(error.code).toBe('bad_response');
       expect(error.exitCode).toBe(ExitCode.failure);
     }
+  });
+
+  it('stores a token that is already expired as expired, not as an error', () => {
+    expect(parseTokenResponse(json(200, { access_token: 'a', expires_in: 0 }), 'refresh_token', now).expiresAt).toBe(now.toISOString());
+    expect(parseTokenResponse(json(200, { access_token: 'a', expires_in: -5 }), 'refresh_token', now).expiresAt).toBe(now.toISOString());
   });
 
   it('maps HTML, truncated JSON and empty bodies to one clear line', () => {
