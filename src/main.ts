@@ -133,6 +133,8 @@ function report(error: unknown, debug: boolean, deps: Deps, ui: Messages): numbe
   const secrets = SECRET_ENV_NAMES.map((name) => deps.env[name]);
   if (error instanceof CliError) {
     if (error.exitCode === ExitCode.interrupted) {
+      // The terminal has just echoed "^C": start on a fresh line.
+      if (deps.stderr.isTTY) deps.stderr.write('\n');
       ui.error('Interrupted; nothing was stored.');
     } else {
       ui.error(redact(error.message, secrets), error.hint);

@@ -299,6 +299,16 @@ describe('token endpoint trouble during login', () => {
     });
   }
 
+  it('does not follow a redirect from the token endpoint (the body holds the secret)', async () => {
+    await setup();
+    podio.fault('/oauth/token/v2', 'redirect');
+    const login = await runCli(['login'], sandbox.env());
+    expect(login.code).toBe(1);
+    expect(login.stderr).toMatch(/answered HTTP 307/);
+    expect(podio.redirectedHits).toBe(0);
+    expect(existsSync(sandbox.configFile)).toBe(false);
+  });
+
   it('gives up on a hanging token endpoint', async () => {
     await setup();
     podio.fault('/oauth/token/v2', 'hang');

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runCli, Sandbox, type CliResult } from './support/cli.js';
+import { RecordingProxy } from './support/proxy.js';
 import { startFakePodio, USER, type FakePodio, type FakePodioOptions } from './support/fake-podio.js';
 
 let podio: FakePodio;
@@ -125,6 +126,26 @@ describe('token', () => {
       expect(podio.isValidAccessToken(next.stdout.trim())).toBe(true);
     });
   }
+
+  it('sends its requests through HTTP_PROXY / HTTPS_PROXY, unless NO_PROXY says otherwise', async () => {
+    await setup();
+    const proxy = await new RecordingProxy().start();
+    try {
+      sandbox.storeLogin(aMinuteAgo());
+      const proxied = await runCli(['token'], sandbox.env({ HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url }));
+      expect(proxied.code).toBe(0);
+      const host = new URL(podio.url).host;
+      expect(proxy.seen.some((line) => line.includes(host))).toBe(true);
+
+      sandbox.storeLogin(aMinuteAgo());
+      const before = proxy.seen.length;
+      const direct = await runCli(['token'], sandbox.env({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' }));
+      expect(direct.code).toBe(0);
+      expect(proxy.seen.length).toBe(before);
+    } finally {
+      await proxy.stop();
+    }
+  });
 
   it('exits 4 when Podio rejects the refresh token', async () => {
     await setup();

@@ -9,7 +9,7 @@ import type { AddressInfo, Socket } from 'node:net';
  * It also collects what the fake browser saw, so tests can wait for it instead of sleeping.
  */
 
-export type Fault = 'rate-limit' | 'server-error' | 'html' | 'truncated' | 'hang' | 'reset' | 'not-found';
+export type Fault = 'rate-limit' | 'server-error' | 'html' | 'truncated' | 'hang' | 'reset' | 'not-found' | 'redirect';
 
 export interface FakePodioOptions {
   clientId?: string;
@@ -72,6 +72,8 @@ export class FakePodio {
   readonly userStatusCalls: string[] = [];
   /** Requests answered with a fault instead of being processed. */
   readonly faulted: { path: string; fault: Fault }[] = [];
+  /** Requests that followed a 'redirect' fault. */
+  redirectedHits = 0;
   private readonly codes = new Map<string, { clientId: string; redirectUri: string; used: boolean }>();
   private readonly refreshTokens = new Map<string, { clientId: string; alive: boolean }>();
   private readonly accessTokens = new Map<string, number>();
@@ -159,6 +161,11 @@ export class FakePodio {
       res.writeHead(204).end();
       return;
     }
+    if (url.pathname === '/__redirected') {
+      this.redirectedHits++;
+      json(res, { status: 200, body: { access_token: 'from-a-redirect', expires_in: 3600 } });
+      return;
+    }
     const fault = this.faults.get(url.pathname)?.shift();
     if (fault) {
       this.faulted.push({ path: url.pathname, fault });
@@ -197,6 +204,10 @@ export class FakePodio {
         return;
       case 'reset':
         req.socket.destroy();
+        return;
+      case 'redirect':
+        // A client that followed this would replay the client secret to wherever it points.
+        res.writeHead(307, { location: `${this.url}/__redirected` }).end();
         return;
       case 'hang':
         // Never answer; stop() destroys the socket.
