@@ -1,34 +1,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, Sandbox, startCli, type CliResult } from './support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { errorLines, expectClean, runCli, startCli, startSandbox, type Sandbox } from './support/cli.js';
 import { follow } from './support/fake-browser.mjs';
-import { startFakePodio, USER, type FakePodio, type FakePodioOptions } from './support/fake-podio.js';
+import { USER, type FakePodio, type FakePodioOptions } from './support/fake-podio.js';
 import { rawRequest } from './support/http.js';
 
 let podio: FakePodio;
 let sandbox: Sandbox;
 
 async function setup(options: FakePodioOptions = {}): Promise<void> {
-  podio = await startFakePodio(options);
-  sandbox = new Sandbox(podio);
+  ({ podio, sandbox } = await startSandbox(options));
 }
 
-afterEach(async () => {
-  await podio?.stop();
-  sandbox?.cleanup();
-});
-
-/** What every run must respect: no secret in any output, no stack trace, no colour off a TTY. */
-function expectClean(result: CliResult): void {
-  const all = result.stdout + result.stderr;
-  expect(all).not.toContain(podio.options.clientSecret);
-  for (const profile of existsSync(sandbox.configFile) ? Object.values(sandbox.readConfig().profiles) : []) {
-    if (profile['refresh_token']) expect(all).not.toContain(profile['refresh_token']);
-  }
-  expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
-  expect(all).not.toContain('\u001b[');
-}
 
 /** Starts a login whose browser only reports the URL, so the test can play the browser (or the attacker). */
 async function startHeldLogin(args: string[] = []) {
@@ -47,7 +31,7 @@ describe('login through the browser', () => {
     expect(login.stderr).toContain(`Logged in to Podio as ${USER.name} <${USER.mail}>`);
     expect(login.code).toBe(0);
     expect(login.stdout).toBe('');
-    expectClean(login);
+    expectClean(login, sandbox);
 
     const report = await podio.nextBrowserReport();
     expect(report.sawClientSecret).toBe(false);
@@ -124,7 +108,7 @@ describe('login through the browser', () => {
     expect(hops.at(-1)?.status).toBe(200);
     const result = await cli.done;
     expect(result.code).toBe(0);
-    expectClean(result);
+    expectClean(result, sandbox);
     const codes = podio.grants('authorization_code').map((request) => request.fields['code']);
     expect(codes).toHaveLength(1);
     expect(codes[0]).not.toMatch(/forged/);
@@ -167,8 +151,8 @@ describe('login through the browser', () => {
     const login = await runCli(['login'], sandbox.env());
     expect(login.code).toBe(3);
     expect(login.stderr).toMatch(/denied/i);
-    expect(login.stderr.trim().split('\n').filter((line) => line.startsWith('✗'))).toHaveLength(1);
-    expectClean(login);
+    expect(errorLines(login)).toHaveLength(1);
+    expectClean(login, sandbox);
     const last = (await podio.nextBrowserReport()).hops.at(-1)!;
     expect(last.body).toContain('Access denied');
     expect(last.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -189,7 +173,7 @@ describe('waiting for the browser', () => {
     expect(result.code).toBe(130);
     expect(Date.now() - sent).toBeLessThan(1500);
     expect(existsSync(sandbox.configFile)).toBe(false);
-    expectClean(result);
+    expectClean(result, sandbox);
   });
 
   it('gives up after --timeout with exit 3', async () => {
@@ -214,7 +198,7 @@ describe('waiting for the browser', () => {
     expect(login.stderr).toMatch(/Could not open a browser .*Open the address above yourself/);
     expect(login.stderr).toContain(`${podio.url}/oauth/authorize?`);
     expect(login.code).toBe(3);
-    expectClean(login);
+    expectClean(login, sandbox);
   });
 
   it('reports a --port that is in use clearly', async () => {
@@ -226,7 +210,7 @@ describe('waiting for the browser', () => {
       const login = await runCli(['login', '--port', String(port)], sandbox.env());
       expect(login.code).toBe(1);
       expect(login.stderr).toContain(`Port ${port} is already in use`);
-      expectClean(login);
+      expectClean(login, sandbox);
     } finally {
       blocker.close();
     }
@@ -288,8 +272,8 @@ describe('token endpoint trouble during login', () => {
       const login = await runCli(['login'], sandbox.env());
       expect(login.code).toBe(1);
       expect(login.stderr).toMatch(message);
-      expect(login.stderr.split('\n').filter((line) => line.startsWith('✗'))).toHaveLength(1);
-      expectClean(login);
+      expect(errorLines(login)).toHaveLength(1);
+      expectClean(login, sandbox);
       expect(existsSync(sandbox.configFile)).toBe(false);
       // The code went to Podio once, and was not retried after the failure.
       expect(podio.faulted).toEqual([{ path: '/oauth/token/v2', fault }]);

@@ -1,21 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
-import { runCli, Sandbox, type CliResult } from './support/cli.js';
+import { describe, expect, it } from 'vitest';
+import { errorLines, expectClean, runCli, startSandbox, type Sandbox } from './support/cli.js';
 import { RecordingProxy } from './support/proxy.js';
-import { startFakePodio, USER, type FakePodio, type FakePodioOptions } from './support/fake-podio.js';
+import { USER, type FakePodio, type FakePodioOptions } from './support/fake-podio.js';
 
 let podio: FakePodio;
 let sandbox: Sandbox;
 
 async function setup(options: FakePodioOptions = {}): Promise<void> {
-  podio = await startFakePodio(options);
-  sandbox = new Sandbox(podio);
+  ({ podio, sandbox } = await startSandbox(options));
 }
-
-afterEach(async () => {
-  await podio?.stop();
-  sandbox?.cleanup();
-});
 
 const inAnHour = () => new Date(Date.now() + 3_600_000);
 const aMinuteAgo = () => new Date(Date.now() - 60_000);
@@ -24,13 +18,6 @@ function storedProfile(name = 'default'): Record<string, unknown> {
   return sandbox.readConfig().profiles[name]!;
 }
 
-function errorLines(result: CliResult): string[] {
-  return result.stderr.split('\n').filter((line) => line.startsWith('✗'));
-}
-
-function expectNoStack(result: CliResult): void {
-  expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
-}
 
 describe('token', () => {
   it('prints the stored token and nothing else while it is valid, without calling Podio', async () => {
@@ -117,7 +104,7 @@ describe('token', () => {
       expect(failed.code).toBe(1);
       expect(failed.stdout).toBe('');
       expect(errorLines(failed)).toHaveLength(1);
-      expectNoStack(failed);
+      expectClean(failed, sandbox);
       expect(failed.stderr).not.toContain(old.refresh_token);
       expect(readFileSync(sandbox.configFile, 'utf8')).toBe(before);
 
@@ -159,7 +146,7 @@ describe('token', () => {
     expect(result.stderr).toMatch(/rejected the stored refresh token/);
     expect(result.stderr).toMatch(/podio-auth login/);
     expect(result.stderr).not.toContain('revoked');
-    expectNoStack(result);
+    expectClean(result, sandbox);
   });
 
   it('exits 4 when not logged in, with an empty stdout', async () => {
@@ -192,7 +179,7 @@ describe('a config file that cannot be parsed', () => {
       expect(result.stderr).toContain(sandbox.configFile);
       expect(result.stderr).toMatch(/not valid JSON/);
       expect(errorLines(result)).toHaveLength(1);
-      expectNoStack(result);
+      expectClean(result, sandbox);
       expect(readFileSync(sandbox.configFile, 'utf8')).toBe(garbage);
       expect(podio.authorizeRequests).toHaveLength(0);
     });

@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FakePodio } from './fake-podio.js';
+import { expect, onTestFinished } from 'vitest';
+import { startFakePodio, type FakePodio, type FakePodioOptions } from './fake-podio.js';
 
 /** Runs the built CLI (`bin/podio-auth.js`) as a child process, as a user or a script would. */
 
@@ -133,4 +134,37 @@ export class Sandbox {
   cleanup(): void {
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** A fake Podio and a sandbox pointing at it, both torn down when the current test finishes. */
+export async function startSandbox(options: FakePodioOptions = {}): Promise<{ podio: FakePodio; sandbox: Sandbox }> {
+  const podio = await startFakePodio(options);
+  const sandbox = new Sandbox(podio);
+  onTestFinished(async () => {
+    await podio.stop();
+    sandbox.cleanup();
+  });
+  return { podio, sandbox };
+}
+
+/** The lines that report an error (each expected failure makes exactly one). */
+export function errorLines(result: CliResult): string[] {
+  return result.stderr.split('\n').filter((line) => line.startsWith('✗'));
+}
+
+/** What every run must respect: no client secret or refresh token in any output, no stack trace, no colour off a TTY. */
+export function expectClean(result: CliResult, sandbox: Sandbox): void {
+  const all = result.stdout + result.stderr;
+  expect(all).not.toContain(sandbox.podio.options.clientSecret);
+  let profiles: Record<string, unknown>[] = [];
+  try {
+    profiles = Object.values(sandbox.readConfig().profiles);
+  } catch {
+    // No config file, or one a test broke on purpose.
+  }
+  for (const profile of profiles) {
+    if (profile['refresh_token']) expect(all).not.toContain(profile['refresh_token']);
+  }
+  expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+  expect(all).not.toContain('\u001b[');
 }
