@@ -83,6 +83,7 @@ function buildProgram(deps: Deps, run: (work: (ctx: CommandContext) => Promise<v
     .description('print a valid access token on stdout, refreshing it first if needed')
     .addOption(profileOption())
     .option('--json', 'print the token with its expiry as JSON')
+    .option('--min-ttl <seconds>', 'refresh first unless the token lives at least this long', integer('--min-ttl', 0, 7 * 86_400))
     .action(async (options) => {
       const { runToken } = await import('./commands/token.js');
       await run((ctx) => runToken(options, ctx));

@@ -1,4 +1,4 @@
-import { CliError, ExitCode, LOGIN_HINT } from './errors.js';
+import { CliError, ExitCode, LOGIN_HINT, usageError } from './errors.js';
 import type { HttpClient, HttpResponse } from './http.js';
 import { sanitizeForTerminal } from './output.js';
 
@@ -11,6 +11,26 @@ export const DEFAULT_AUTH_URL = 'https://podio.com';
 export const DEFAULT_API_URL = 'https://api.podio.com';
 export const API_KEY_PAGE = 'https://podio.com/settings/api';
 
+const LOOPBACK_HOST = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|0\.0\.0\.0)$/i;
+
+/**
+ * An origin for PODIO_AUTH_URL / PODIO_API_URL. Plain http only to loopback (an emulator, a test server):
+ * anywhere else it would send the client secret in the clear.
+ */
+export function parseOrigin(name: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw usageError(`${name} is not a URL: "${value.slice(0, 100)}".`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname))) {
+    throw usageError(`${name} must be an https:// URL (plain http is allowed only to localhost).`);
+  }
+  if (url.username || url.password) throw usageError(`${name} must not contain a user name or password.`);
+  return url.origin;
+}
+
 export interface ClientCredentials {
   clientId: string;
   clientSecret: string;
@@ -18,7 +38,11 @@ export interface ClientCredentials {
 
 export type Grant =
   | { grant_type: 'authorization_code'; code: string; redirect_uri: string }
-  | { grant_type: 'refresh_token'; refresh_token: string };
+  | { grant_type: 'refresh_token'; refresh_token: string }
+  /** Authenticates as one Podio app (`ref.type` = `app`). */
+  | { grant_type: 'app'; app_id: string; app_token: string }
+  /** Podio's "trusted clients only" last resort. */
+  | { grant_type: 'password'; username: string; password: string };
 
 export interface TokenRef {
   type: string;
@@ -122,6 +146,12 @@ export function parseTokenResponse(response: HttpResponse, grantType: Grant['gra
       hint: 'Nothing was stored. Try again later.',
     });
   const { access_token: accessToken, refresh_token: refreshToken, token_type: tokenType, scope, ref } = body;
+  if (accessToken === undefined && body['server_nonce'] !== undefined) {
+    // podio-rb: a password grant on a two-factor account answers with a nonce, and no token can be had that way.
+    throw new CliError('two_factor', ExitCode.authRequired, 'This Podio account uses two-factor authentication, so the password login cannot be used.', {
+      hint: 'Log in through the browser instead: `podio-auth login`.',
+    });
+  }
   if (typeof accessToken !== 'string' || accessToken.length === 0) throw invalid('an access token');
   const expiresIn = typeof body['expires_in'] === 'string' && body['expires_in'] !== '' ? Number(body['expires_in']) : body['expires_in'];
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn)) throw invalid('a numeric expires_in');
@@ -176,15 +206,7 @@ function tokenEndpointError(response: HttpResponse, body: unknown, grantType: Gr
       hint: `Check the API key at ${API_KEY_PAGE}, then run \`podio-auth login\` again.`,
     });
   }
-  if (error === 'invalid_grant') {
-    return grantType === 'refresh_token'
-      ? new CliError('refresh_rejected', ExitCode.authRequired, `Podio rejected the stored refresh token${said}.`, {
-          hint: LOGIN_HINT,
-        })
-      : new CliError('code_rejected', ExitCode.authRequired, `Podio rejected the authorization code${said}.`, {
-          hint: 'Codes are single-use and expire quickly. Run `podio-auth login` again.',
-        });
-  }
+  if (error === 'invalid_grant') return grantRejected(grantType, said);
   if (response.status >= 400 && response.status < 500 && error !== undefined) {
     return new CliError('podio_error', ExitCode.failure, `Podio refused the token request${said}.`);
   }
@@ -194,6 +216,25 @@ function tokenEndpointError(response: HttpResponse, body: unknown, grantType: Gr
     `Podio's token endpoint answered HTTP ${response.status} with ${describeBody(response)}.`,
     { hint: 'Nothing was stored. Try again later.' },
   );
+}
+
+function grantRejected(grantType: Grant['grant_type'], said: string): CliError {
+  switch (grantType) {
+    case 'refresh_token':
+      return new CliError('refresh_rejected', ExitCode.authRequired, `Podio rejected the refresh token${said}.`, { hint: LOGIN_HINT });
+    case 'authorization_code':
+      return new CliError('code_rejected', ExitCode.authRequired, `Podio rejected the authorization code${said}.`, {
+        hint: 'Codes are single-use and expire quickly. Run `podio-auth login` again.',
+      });
+    case 'app':
+      return new CliError('app_rejected', ExitCode.authRequired, `Podio rejected the app id or app token${said}.`, {
+        hint: "The app token is on the app's page in Podio: wrench icon, Developer.",
+      });
+    case 'password':
+      return new CliError('password_rejected', ExitCode.authRequired, `Podio rejected the user name or password${said}.`, {
+        hint: 'Check them, or log in through the browser: `podio-auth login`.',
+      });
+  }
 }
 
 export interface PodioUser {

@@ -143,7 +143,7 @@ describe('token', () => {
     const result = await runCli(['token'], sandbox.env());
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/rejected the stored refresh token/);
+    expect(result.stderr).toMatch(/rejected the refresh token/);
     expect(result.stderr).toMatch(/podio-auth login/);
     expect(result.stderr).not.toContain('revoked');
     expectClean(result, sandbox);

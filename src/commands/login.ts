@@ -1,7 +1,7 @@
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { browserLogin } from '../login/browser-login.js';
 import type { Messages } from '../output.js';
-import { API_KEY_PAGE, DEFAULT_API_URL, DEFAULT_AUTH_URL, describeUser, fetchUserStatus, type ClientCredentials, type TokenSet } from '../podio.js';
+import { API_KEY_PAGE, DEFAULT_API_URL, DEFAULT_AUTH_URL, describeUser, fetchUserStatus, parseOrigin, type ClientCredentials, type TokenSet } from '../podio.js';
 import { prompt, readAllStdin } from '../prompt.js';
 import { resolveProfileName, withTokens, type ProfileRecord } from '../store/store.js';
 import type { CommandContext } from './context.js';
@@ -15,26 +15,6 @@ export interface LoginOptions {
   port: number;
   browser: boolean;
   timeout: number;
-}
-
-const LOOPBACK_HOST = /^(localhost|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|0\.0\.0\.0)$/i;
-
-/**
- * An origin for PODIO_AUTH_URL / PODIO_API_URL. Plain http only to loopback (an emulator, a test server):
- * anywhere else it would send the client secret in the clear.
- */
-export function parseOrigin(name: string, value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw usageError(`${name} is not a URL: "${value.slice(0, 100)}".`);
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOST.test(url.hostname))) {
-    throw usageError(`${name} must be an https:// URL (plain http is allowed only to localhost).`);
-  }
-  if (url.username || url.password) throw usageError(`${name} must not contain a user name or password.`);
-  return url.origin;
 }
 
 /**
@@ -87,9 +67,10 @@ async function resolveClient(options: LoginOptions, stored: ProfileRecord | unde
 
 export async function runLogin(options: LoginOptions, ctx: CommandContext): Promise<void> {
   const { deps, store } = ctx;
-  const profileName = resolveProfileName(options.profile, deps.env);
   // Read first: a config file that cannot be parsed stops the login before anyone opens a browser.
-  const stored = store.read().profiles[profileName];
+  const config = store.read();
+  const profileName = resolveProfileName(options.profile, deps.env, config);
+  const stored = config.profiles[profileName];
   const authUrl = parseOrigin('PODIO_AUTH_URL', deps.env['PODIO_AUTH_URL'] || stored?.auth_url || DEFAULT_AUTH_URL);
   const apiUrl = parseOrigin('PODIO_API_URL', deps.env['PODIO_API_URL'] || stored?.api_url || DEFAULT_API_URL);
   const redirectHost = parseRedirectHost(options.redirectHost);

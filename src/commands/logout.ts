@@ -7,9 +7,10 @@ export interface LogoutOptions {
 
 /** Forgets the profile entirely: tokens and client secret alike, so nothing secret stays behind. */
 export async function runLogout(options: LogoutOptions, ctx: CommandContext): Promise<void> {
-  const profileName = resolveProfileName(options.profile, ctx.deps.env);
+  const config = ctx.store.read();
+  const profileName = resolveProfileName(options.profile, ctx.deps.env, config);
   const ui = await ctx.ui();
-  const known = profileName in ctx.store.read().profiles;
+  const known = profileName in config.profiles;
   const removed =
     known &&
     (await ctx.store.locked(ctx.deps.signal, async (data, save) => {

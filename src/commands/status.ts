@@ -1,5 +1,4 @@
 import { describeUser, fetchUserStatus, type PodioUser } from '../podio.js';
-import { resolveProfileName } from '../store/store.js';
 import { apiUrlFor, getFreshToken } from '../token-source.js';
 import type { CommandContext } from './context.js';
 
@@ -24,16 +23,18 @@ export function describeExpiry(expiresAt: string, now: Date): string {
  */
 export async function runStatus(options: StatusOptions, ctx: CommandContext): Promise<void> {
   const { deps, store } = ctx;
-  const profileName = resolveProfileName(options.profile, deps.env);
-  const { tokens, profile } = await getFreshToken(profileName, store, deps);
+  const { tokens, origin } = await getFreshToken({ profile: options.profile }, store, deps, ctx.ui);
+  const profile = origin.kind === 'profile' ? origin.profile : undefined;
+  const profileName = origin.kind === 'profile' ? origin.name : `(environment: ${origin.variable})`;
   const apiUrl = apiUrlFor(profile, deps.env);
   const user: PodioUser = await fetchUserStatus(deps.http, apiUrl, tokens.accessToken, deps.signal);
   const now = deps.now();
   if (options.json) {
     const out = {
-      profile: profileName,
+      profile: origin.kind === 'profile' ? origin.name : null,
+      source: origin.kind === 'profile' ? 'profile' : origin.variable,
       user: { id: user.userId ?? null, name: user.name ?? null, mail: user.mail ?? null },
-      expires_at: tokens.expiresAt,
+      expires_at: tokens.expiresAt || null,
       has_refresh_token: Boolean(tokens.refreshToken),
       scope: tokens.scope ?? null,
       ref: tokens.ref ?? null,
@@ -46,11 +47,12 @@ export async function runStatus(options: StatusOptions, ctx: CommandContext): Pr
   const rows: [string, string][] = [
     ['Profile', profileName],
     ['Logged in as', `${describeUser(user)}${user.userId !== undefined ? ` (user ${user.userId})` : ''}`],
-    ['Access token', `expires ${tokens.expiresAt} (${describeExpiry(tokens.expiresAt, now)})`],
+    ['Access token', tokens.expiresAt ? `expires ${tokens.expiresAt} (${describeExpiry(tokens.expiresAt, now)})` : 'expiry unknown (given in PODIO_ACCESS_TOKEN)'],
     ['Refresh token', tokens.refreshToken ? 'stored' : 'none: log in again when the access token expires'],
   ];
   if (tokens.scope) rows.push(['Scope', tokens.scope]);
-  rows.push(['API', apiUrl], ['Config file', store.file]);
+  rows.push(['API', apiUrl]);
+  if (profile) rows.push(['Config file', store.file]);
   const width = Math.max(...rows.map(([label]) => label.length));
   // Plain text: this is the command's output, on stdout, and may well be piped.
   deps.stdout.write(rows.map(([label, value]) => `${`${label}:`.padEnd(width + 1)} ${value}`).join('\n') + '\n');

@@ -16,6 +16,8 @@ export interface TokenRefRecord {
 
 /** What one profile keeps. Snake case, as Podio names the same things. */
 export interface ProfileRecord {
+  /** How the login was made: decides what can be redone without a person when a refresh fails. */
+  grant?: 'authorization_code' | 'app' | 'password';
   client_id?: string;
   client_secret?: string;
   auth_url?: string;
@@ -29,10 +31,19 @@ export interface ProfileRecord {
   ref?: TokenRefRecord;
   /** When the current access token was issued: with `expires_at`, tells how long tokens live. */
   obtained_at?: string;
+  /** For app logins: what the app grant needs to be redone when the refresh token is gone. */
+  app_id?: string;
+  app_token?: string;
+  /** For password logins: the user name only. The password is never stored. */
+  username?: string;
+  /** Who the tokens belong to, as `/user/status` said at login. */
+  user_name?: string;
 }
 
 export interface ConfigData {
   profiles: Record<string, ProfileRecord>;
+  /** Set by `podio-auth profiles use`. */
+  default_profile?: string;
   /** Keys written by a newer version survive a rewrite by this one. */
   [key: string]: unknown;
 }

@@ -35,9 +35,13 @@ export function openStore(dir: string): Store {
 export const DEFAULT_PROFILE = 'default';
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-/** `--profile` wins over PODIO_PROFILE, which wins over `default`. */
-export function resolveProfileName(flag: string | undefined, env: Env): string {
-  const name = flag ?? (env['PODIO_PROFILE'] || DEFAULT_PROFILE);
+/** `--profile` wins over PODIO_PROFILE, which wins over `profiles use`, which wins over `default`. */
+export function resolveProfileName(flag: string | undefined, env: Env, config?: ConfigData): string {
+  const name = flag ?? (env['PODIO_PROFILE'] || config?.default_profile || DEFAULT_PROFILE);
+  return checkProfileName(name);
+}
+
+export function checkProfileName(name: string): string {
   if (!PROFILE_NAME.test(name)) {
     throw usageError(`"${name.slice(0, 64)}" is not a valid profile name.`, 'Use letters, digits, "-" and "_" (up to 64).');
   }

@@ -48,7 +48,10 @@ export interface BrowserReport {
   sawClientSecret?: boolean;
 }
 
-export const USER = { user_id: 4242, mail: 'ada@example.com', name: 'Ada <Lovelace>' };
+export const USER = { user_id: 4242, mail: 'ada@example.com', name: 'Ada <Lovelace>', password: 'correct horse battery' };
+/** A user whose account has two-factor authentication: the password grant answers with a nonce. */
+export const TWO_FACTOR_USER = { mail: 'grace@example.com', password: 'hopper' };
+export const APP = { app_id: '777', app_token: 'app-token-0123456789abcdef' };
 
 function podioError(status: number, error: string, description: string, request: IncomingMessage) {
   return {
@@ -278,10 +281,30 @@ export class FakePodio {
       json(res, { status: 200, body: this.tokenBody(refreshToken) });
       return;
     }
+    if (grantType === 'app') {
+      if (fields['app_id'] !== APP.app_id || fields['app_token'] !== APP.app_token) {
+        json(res, podioError(400, 'invalid_grant', 'Invalid app_id or app_token', req));
+        return;
+      }
+      json(res, { status: 200, body: this.tokenBody(this.issueTokens().refresh_token, { type: 'app', id: Number(APP.app_id) }) });
+      return;
+    }
+    if (grantType === 'password') {
+      if (fields['username'] === TWO_FACTOR_USER.mail && fields['password'] === TWO_FACTOR_USER.password) {
+        json(res, { status: 200, body: { server_nonce: randomBytes(8).toString('hex') } });
+        return;
+      }
+      if (fields['username'] !== USER.mail || fields['password'] !== USER.password) {
+        json(res, podioError(400, 'invalid_grant', 'Invalid user credentials', req));
+        return;
+      }
+      json(res, { status: 200, body: this.tokenBody(this.issueTokens().refresh_token) });
+      return;
+    }
     json(res, podioError(400, 'unsupported_grant_type', `Unsupported grant_type ${grantType}`, req));
   }
 
-  private tokenBody(refreshToken: string) {
+  private tokenBody(refreshToken: string, ref: { type: string; id: number } = { type: 'user', id: USER.user_id }) {
     const access = randomBytes(64).toString('hex');
     this.accessTokens.set(access, Date.now() + this.options.expiresIn * 1000);
     return {
@@ -290,7 +313,7 @@ export class FakePodio {
       expires_in: this.options.expiresIn,
       refresh_token: refreshToken,
       scope: 'global:all',
-      ref: { type: 'user', id: USER.user_id },
+      ref,
     };
   }
 

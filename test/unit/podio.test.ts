@@ -108,7 +108,7 @@ describe('parseTokenResponse', () => {
 
   it('shows Podio\'s description without control characters', () => {
     const error = failure(() => parseTokenResponse(json(400, podioError('invalid_grant', 'bad\u001b[31m code\n')), 'refresh_token', now));
-    expect(error.message).toBe('Podio rejected the stored refresh token (invalid_grant: bad [31m code).');
+    expect(error.message).toBe('Podio rejected the refresh token (invalid_grant: bad [31m code).');
   });
 });
 
