@@ -73,6 +73,11 @@ function buildProgram(deps: Deps, run: (work: (ctx: CommandContext) => Promise<v
     .option('--port <n>', 'callback port (default: any free port)', integer('--port', 1, 65535), 0)
     .option('--no-browser', 'do not open a browser; print the URL only')
     .option('--timeout <seconds>', 'how long to wait for the browser', integer('--timeout', 1, 86_400), 300)
+    .option('--app <app_id>', 'log in as a Podio app (app grant) instead of through the browser')
+    .option('--app-token-stdin', 'read the app token from standard input (else $PODIO_APP_TOKEN or a hidden prompt)')
+    .option('--password', 'log in with a user name and password (password grant) instead of through the browser')
+    .option('--username <email>', 'user name for --password (default: $PODIO_USERNAME, else a prompt)')
+    .option('--password-stdin', 'read the password from standard input (else $PODIO_PASSWORD or a hidden prompt)')
     .action(async (options) => {
       const { runLogin } = await import('./commands/login.js');
       await run((ctx) => runLogin(options, ctx));

@@ -1,7 +1,16 @@
 import { CliError, ExitCode, usageError } from '../errors.js';
 import { browserLogin } from '../login/browser-login.js';
-import type { Messages } from '../output.js';
-import { API_KEY_PAGE, DEFAULT_API_URL, DEFAULT_AUTH_URL, describeUser, fetchUserStatus, parseOrigin, type ClientCredentials, type TokenSet } from '../podio.js';
+import {
+  API_KEY_PAGE,
+  DEFAULT_API_URL,
+  DEFAULT_AUTH_URL,
+  describeUser,
+  fetchUserStatus,
+  parseOrigin,
+  requestToken,
+  type ClientCredentials,
+  type TokenSet,
+} from '../podio.js';
 import { prompt, readAllStdin } from '../prompt.js';
 import { resolveProfileName, withTokens, type ProfileRecord } from '../store/store.js';
 import type { CommandContext } from './context.js';
@@ -15,6 +24,13 @@ export interface LoginOptions {
   port: number;
   browser: boolean;
   timeout: number;
+  /** `--app <app_id>`: the app grant instead of the browser. */
+  app?: string;
+  appTokenStdin?: boolean;
+  /** `--password`: the password grant instead of the browser. */
+  password?: boolean;
+  username?: string;
+  passwordStdin?: boolean;
 }
 
 /**
@@ -33,12 +49,39 @@ export function parseRedirectHost(value: string): string {
   return host;
 }
 
+interface SecretSource {
+  /** What it is, for messages: "client secret". */
+  what: string;
+  fromStdin: boolean;
+  envName: string;
+  stored: string | undefined;
+  stdinFlag: string;
+  hint: string;
+}
+
+/**
+ * A secret from standard input (when asked and it is not a terminal), the environment, the stored profile, or a
+ * hidden prompt on a terminal; never from the command line. Without any of them: exit 2 with a hint.
+ */
+async function resolveSecret(source: SecretSource, ctx: CommandContext): Promise<string> {
+  const { env, stdin, stderr, signal } = ctx.deps;
+  let secret: string | undefined;
+  if (source.fromStdin && !stdin.isTTY) secret = (await readAllStdin(stdin, signal)).trim() || undefined;
+  secret ??= env[source.envName] || source.stored || undefined;
+  if (secret) return secret;
+  if (!(stdin.isTTY && stderr.isTTY)) {
+    throw new CliError('usage', ExitCode.usage, `No ${source.what}: set ${source.envName} or use ${source.stdinFlag}.`, { hint: source.hint });
+  }
+  secret = await prompt(`${source.what[0]?.toUpperCase()}${source.what.slice(1)} (hidden): `, { stdin, stderr, signal }, { hidden: true });
+  if (!secret) throw usageError(`No ${source.what} given.`);
+  return secret;
+}
+
 async function resolveClient(options: LoginOptions, stored: ProfileRecord | undefined, ctx: CommandContext): Promise<ClientCredentials> {
   const { env, stdin, stderr, signal } = ctx.deps;
-  const canPrompt = Boolean(stdin.isTTY && stderr.isTTY);
   let clientId = options.clientId ?? env['PODIO_CLIENT_ID'] ?? stored?.client_id;
   if (!clientId) {
-    if (!canPrompt) {
+    if (!(stdin.isTTY && stderr.isTTY)) {
       throw new CliError('no_client_id', ExitCode.usage, 'No Podio client id: set PODIO_CLIENT_ID or pass --client-id.', {
         hint: `Create an API key at ${API_KEY_PAGE} (domain: localhost), then set PODIO_CLIENT_ID and PODIO_CLIENT_SECRET.`,
       });
@@ -47,26 +90,31 @@ async function resolveClient(options: LoginOptions, stored: ProfileRecord | unde
     clientId = await prompt('Client id: ', { stdin, stderr, signal });
     if (!clientId) throw usageError('No client id given.');
   }
-
-  let clientSecret: string | undefined;
-  if (options.clientSecretStdin && !stdin.isTTY) clientSecret = (await readAllStdin(stdin, signal)).trim();
-  clientSecret ||= env['PODIO_CLIENT_SECRET'] || undefined;
-  // A stored secret belongs to the stored client id only.
-  if (!clientSecret && stored?.client_id === clientId) clientSecret = stored.client_secret;
-  if (!clientSecret) {
-    if (!canPrompt) {
-      throw new CliError('no_client_secret', ExitCode.usage, 'No Podio client secret: set PODIO_CLIENT_SECRET or use --client-secret-stdin.', {
-        hint: `The secret is shown beside the client id at ${API_KEY_PAGE}.`,
-      });
-    }
-    clientSecret = await prompt('Client secret (hidden): ', { stdin, stderr, signal }, { hidden: true });
-    if (!clientSecret) throw usageError('No client secret given.');
-  }
+  const clientSecret = await resolveSecret(
+    {
+      what: 'client secret',
+      fromStdin: Boolean(options.clientSecretStdin),
+      envName: 'PODIO_CLIENT_SECRET',
+      // A stored secret belongs to the stored client id only.
+      stored: stored?.client_id === clientId ? stored.client_secret : undefined,
+      stdinFlag: '--client-secret-stdin',
+      hint: `The secret is shown beside the client id at ${API_KEY_PAGE}.`,
+    },
+    ctx,
+  );
   return { clientId, clientSecret };
+}
+
+function checkOneStdinReader(options: LoginOptions): void {
+  const readers = [options.clientSecretStdin && '--client-secret-stdin', options.appTokenStdin && '--app-token-stdin', options.passwordStdin && '--password-stdin'].filter(Boolean);
+  if (readers.length > 1) throw usageError(`Only one secret can come from standard input; got ${readers.join(' and ')}.`);
+  if (options.app !== undefined && options.password) throw usageError('--app and --password are two different logins: choose one.');
 }
 
 export async function runLogin(options: LoginOptions, ctx: CommandContext): Promise<void> {
   const { deps, store } = ctx;
+  checkOneStdinReader(options);
+  if (options.app !== undefined && !/^\d{1,20}$/.test(options.app)) throw usageError(`--app takes a numeric app id, not "${options.app.slice(0, 40)}".`);
   // Read first: a config file that cannot be parsed stops the login before anyone opens a browser.
   const config = store.read();
   const profileName = resolveProfileName(options.profile, deps.env, config);
@@ -75,17 +123,58 @@ export async function runLogin(options: LoginOptions, ctx: CommandContext): Prom
   const apiUrl = parseOrigin('PODIO_API_URL', deps.env['PODIO_API_URL'] || stored?.api_url || DEFAULT_API_URL);
   const redirectHost = parseRedirectHost(options.redirectHost);
   const client = await resolveClient(options, stored, ctx);
-  const ui = await ctx.ui();
 
-  const save = (tokens: TokenSet) =>
+  /** A fresh login replaces the profile whole: nothing of an earlier login (another app's token, say) survives. */
+  const save = (tokens: TokenSet, extra: ProfileRecord) =>
     store.locked(deps.signal, async (data, write) => {
       const record: ProfileRecord = withTokens(
-        { client_id: client.clientId, client_secret: client.clientSecret, auth_url: authUrl, api_url: apiUrl, redirect_host: redirectHost },
+        { ...extra, client_id: client.clientId, client_secret: client.clientSecret, auth_url: authUrl, api_url: apiUrl },
         tokens,
       );
       record.obtained_at = deps.now().toISOString();
       await write({ ...data, profiles: { ...data.profiles, [profileName]: record } });
     });
+
+  if (options.app !== undefined) {
+    const appId = options.app;
+    const appToken = await resolveSecret(
+      {
+        what: 'app token',
+        fromStdin: Boolean(options.appTokenStdin),
+        envName: 'PODIO_APP_TOKEN',
+        stored: stored?.app_id === appId ? stored.app_token : undefined,
+        stdinFlag: '--app-token-stdin',
+        hint: "The app token is on the app's page in Podio: wrench icon, Developer.",
+      },
+      ctx,
+    );
+    const tokens = await requestToken(deps.http, apiUrl, client, { grant_type: 'app', app_id: appId, app_token: appToken }, deps.now(), deps.signal);
+    // The app token is kept so that the app grant can be redone, unattended, when the refresh token is gone.
+    await save(tokens, { grant: 'app', app_id: appId, app_token: appToken });
+    const ui = await ctx.ui();
+    ui.success(`Logged in to Podio as app ${appId} ${ui.paint('dim', `(profile "${profileName}", stored in ${store.file})`)}`);
+    return;
+  }
+
+  if (options.password) {
+    const username = options.username ?? deps.env['PODIO_USERNAME'] ?? (await askUsername(ctx, stored?.username));
+    const password = await resolveSecret(
+      {
+        what: 'password',
+        fromStdin: Boolean(options.passwordStdin),
+        envName: 'PODIO_PASSWORD',
+        stored: undefined,
+        stdinFlag: '--password-stdin',
+        hint: 'The password grant is a last resort; the browser login (`podio-auth login`) needs no password here.',
+      },
+      ctx,
+    );
+    const tokens = await requestToken(deps.http, apiUrl, client, { grant_type: 'password', username, password }, deps.now(), deps.signal);
+    // The password itself is never stored: when the refresh token is gone, the user logs in again.
+    await save(tokens, { grant: 'password', username });
+    await announce(tokens, profileName, apiUrl, ctx);
+    return;
+  }
 
   const tokens = await browserLogin(
     {
@@ -99,21 +188,44 @@ export async function runLogin(options: LoginOptions, ctx: CommandContext): Prom
       apiUrl,
     },
     deps,
-    ui,
-    save,
+    await ctx.ui(),
+    (tokens) => save(tokens, { grant: 'authorization_code', redirect_host: redirectHost }),
   );
-  await announce(tokens, profileName, apiUrl, ctx, ui);
+  await announce(tokens, profileName, apiUrl, ctx);
 }
 
-/** The login already succeeded; who it was is a courtesy, and its failure only a warning. */
-async function announce(tokens: TokenSet, profileName: string, apiUrl: string, ctx: CommandContext, ui: Messages): Promise<void> {
+async function askUsername(ctx: CommandContext, stored: string | undefined): Promise<string> {
+  if (stored) return stored;
+  const { stdin, stderr, signal } = ctx.deps;
+  if (!(stdin.isTTY && stderr.isTTY)) throw usageError('No Podio user name: pass --username or set PODIO_USERNAME.');
+  const username = await prompt('Podio user name (e-mail): ', { stdin, stderr, signal });
+  if (!username) throw usageError('No user name given.');
+  return username;
+}
+
+/**
+ * The login already succeeded; who it was is a courtesy, and its failure only a warning. The name is kept in the
+ * profile for `profiles`, if the profile still holds these tokens.
+ */
+async function announce(tokens: TokenSet, profileName: string, apiUrl: string, ctx: CommandContext): Promise<void> {
+  const ui = await ctx.ui();
   const where = ui.paint('dim', `(profile "${profileName}", stored in ${ctx.store.file})`);
+  let name: string;
   try {
-    const user = await fetchUserStatus(ctx.deps.http, apiUrl, tokens.accessToken, ctx.deps.signal);
-    ui.success(`Logged in to Podio as ${describeUser(user)} ${where}`);
+    name = describeUser(await fetchUserStatus(ctx.deps.http, apiUrl, tokens.accessToken, ctx.deps.signal));
   } catch (error) {
     ui.success(`Logged in to Podio ${where}`);
-    const reason = error instanceof CliError ? error.message : 'the request failed';
-    ui.warn(`Could not look up who you are: ${reason}`);
+    ui.warn(`Could not look up who you are: ${error instanceof CliError ? error.message : 'the request failed'}`);
+    return;
   }
+  ui.success(`Logged in to Podio as ${name} ${where}`);
+  await ctx.store
+    .locked(ctx.deps.signal, async (data, write) => {
+      const profile = data.profiles[profileName];
+      if (profile?.access_token !== tokens.accessToken) return;
+      await write({ ...data, profiles: { ...data.profiles, [profileName]: { ...profile, user_name: name } } });
+    })
+    .catch(() => {
+      // Only a label for `profiles`; the login itself is stored.
+    });
 }
