@@ -108,9 +108,26 @@ function buildProgram(deps: Deps, run: (work: (ctx: CommandContext) => Promise<v
     .command('logout')
     .description('forget the stored tokens and client secret of a profile')
     .addOption(profileOption())
+    .option('--all', 'forget every profile')
     .action(async (options) => {
       const { runLogout } = await import('./commands/logout.js');
       await run((ctx) => runLogout(options, ctx));
+    });
+
+  const profiles = program
+    .command('profiles')
+    .description('list the stored profiles (which is the default, who, expiry); `profiles use <name>` sets the default')
+    .option('--json', 'print the list as JSON')
+    .action(async (options) => {
+      const { runProfilesList } = await import('./commands/profiles.js');
+      await run((ctx) => runProfilesList(options, ctx));
+    });
+  profiles
+    .command('use <name>')
+    .description('make <name> the profile used when neither --profile nor PODIO_PROFILE is given')
+    .action(async (name: string) => {
+      const { runProfilesUse } = await import('./commands/profiles.js');
+      await run((ctx) => runProfilesUse(name, ctx));
     });
 
   return program;
