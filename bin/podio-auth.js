@@ -5,13 +5,18 @@ import { main } from '../dist/main.js';
 import { SECRET_ENV_NAMES } from '../dist/output.js';
 
 const controller = new AbortController();
+// `exec` takes signals over while its command runs, to forward them.
+const signalListeners = new Set();
 const onSignal = (signal) => {
+  if (signalListeners.size > 0) {
+    for (const listener of signalListeners) listener(signal);
+    return;
+  }
   // A second Ctrl-C means "now": do not wait for clean-up.
   if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
   controller.abort();
 };
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, onSignal);
 // `podio-auth token | head -c 10`: a reader that goes away is not an error worth a stack trace.
 process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
@@ -28,6 +33,10 @@ const deps = createDeps({
   stdout: process.stdout,
   stderr: process.stderr,
   signal: controller.signal,
+  onSignal: (listener) => {
+    signalListeners.add(listener);
+    return () => signalListeners.delete(listener);
+  },
 });
 const code = await main(process.argv.slice(2), deps);
 process.exitCode = code;

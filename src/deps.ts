@@ -21,6 +21,11 @@ export interface Deps {
   now: () => Date;
   http: HttpClient;
   openBrowser: BrowserOpener;
+  /**
+   * While a listener is registered, SIGINT/SIGTERM/SIGHUP go to it instead of aborting `signal` (`exec` forwards
+   * them to its command). Returns the function that unregisters it.
+   */
+  onSignal: (listener: (signal: NodeJS.Signals) => void) => () => void;
 }
 
 export function createDeps(options: {
@@ -29,6 +34,7 @@ export function createDeps(options: {
   stdout: OutputStream;
   stderr: OutputStream;
   signal: AbortSignal;
+  onSignal: Deps['onSignal'];
 }): Deps {
   return {
     ...options,

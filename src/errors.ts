@@ -10,6 +10,9 @@ export const ExitCode = {
   usage: 2,
   loginNotCompleted: 3,
   authRequired: 4,
+  /** `exec`: as a shell says it. */
+  commandNotExecutable: 126,
+  commandNotFound: 127,
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

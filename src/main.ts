@@ -45,7 +45,10 @@ Options take precedence over the environment, which takes precedence over the st
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 login not completed, 4 login needed, 130 interrupted.`;
 
-function buildProgram(deps: Deps, run: (work: (ctx: CommandContext) => Promise<void>) => Promise<void>): Command {
+/** Runs a command's work; a command that decides its own exit code (`exec`) returns it. */
+type Runner = (work: (ctx: CommandContext) => Promise<void | number>) => Promise<void>;
+
+function buildProgram(deps: Deps, run: Runner): Command {
   const program = new Command('podio-auth')
     .description('Get Podio OAuth tokens: log in once in the browser, then hand fresh access tokens to scripts.')
     .version(packageVersion(), '-V, --version', 'print the version')
@@ -114,6 +117,29 @@ function buildProgram(deps: Deps, run: (work: (ctx: CommandContext) => Promise<v
       await run((ctx) => runLogout(options, ctx));
     });
 
+  program
+    .command('export')
+    .description('print what a CI job needs to get tokens (client credentials and refresh token, or the app pair)')
+    .addOption(profileOption())
+    .addOption(new Option('--format <format>', 'output format').choices(['dotenv', 'shell', 'json', 'github']).default('dotenv'))
+    .option('--reveal', 'print the secrets even when stdout is a terminal')
+    .action(async (options) => {
+      const { runExport } = await import('./commands/export.js');
+      await run((ctx) => runExport(options, ctx));
+    });
+
+  program
+    .command('exec')
+    .description('run a command with a fresh PODIO_ACCESS_TOKEN in its environment, and exit with its code')
+    .usage('[options] -- <command> [args...]')
+    .addOption(profileOption())
+    .option('--min-ttl <seconds>', 'refresh first unless the token lives at least this long', integer('--min-ttl', 0, 7 * 86_400))
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .action(async (command: string[], options) => {
+      const { runExec } = await import('./commands/exec.js');
+      await run((ctx) => runExec(command, options, ctx));
+    });
+
   const profiles = program
     .command('profiles')
     .description('list the stored profiles (which is the default, who, expiry); `profiles use <name>` sets the default')
@@ -136,11 +162,14 @@ function buildProgram(deps: Deps, run: (work: (ctx: CommandContext) => Promise<v
 export async function main(argv: readonly string[], deps: Deps): Promise<number> {
   let messages: Promise<Messages> | undefined;
   const ui = () => (messages ??= createMessages(deps.stderr, useColour(deps.env, Boolean(deps.stderr.isTTY))));
-  const program = buildProgram(deps, (work) => work(createContext(deps, ui)));
+  let exitCode: number = ExitCode.ok;
+  const program = buildProgram(deps, async (work) => {
+    exitCode = (await work(createContext(deps, ui))) ?? ExitCode.ok;
+  });
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
-    return ExitCode.ok;
+    return exitCode;
   } catch (error) {
     return report(error, argv.includes('--debug'), deps, await ui());
   }

@@ -27,6 +27,7 @@ function fakeDeps(http: HttpClient, env: Record<string, string> = {}) {
     now: () => new Date('2026-01-01T00:00:00Z'),
     http,
     openBrowser: async () => {},
+    onSignal: () => () => {},
   };
   const text = (stream: PassThrough) => (stream.read() ?? '').toString() as string;
   return { deps, dir, out: () => text(stdout), err: () => text(stderr) };

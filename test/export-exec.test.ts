@@ -1,0 +1,127 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { Deps } from '../src/deps.js';
+import { main } from '../src/main.js';
+import { runCli, startCli, startSandbox } from './support/cli.js';
+import { APP } from './support/fake-podio.js';
+
+const inAnHour = () => new Date(Date.now() + 3_600_000);
+
+function parseDotenv(text: string): Record<string, string> {
+  return Object.fromEntries(text.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+}
+
+describe('export', () => {
+  it('prints what env-only mode needs; exactly that, in an empty config dir, gives a valid token and writes nothing', async () => {
+    const { podio, sandbox } = await startSandbox({ rotateRefreshTokens: true });
+    expect((await runCli(['login'], sandbox.env())).code).toBe(0);
+    const exported = await runCli(['export', '--format', 'dotenv'], sandbox.env());
+    expect(exported.code).toBe(0);
+    expect(exported.stderr).toMatch(/rotate refresh tokens/);
+    const variables = parseDotenv(exported.stdout);
+    const profile = sandbox.readConfig().profiles['default']!;
+    expect(variables).toEqual({
+      PODIO_CLIENT_ID: podio.options.clientId,
+      PODIO_CLIENT_SECRET: podio.options.clientSecret,
+      PODIO_REFRESH_TOKEN: profile['refresh_token'],
+      PODIO_API_URL: podio.url,
+    });
+    const emptyDir = `${sandbox.root}/ci-config`;
+    const ci = await runCli(['token'], { ...variables, PODIO_AUTH_CONFIG_DIR: emptyDir });
+    expect(ci.code).toBe(0);
+    expect(podio.isValidAccessToken(ci.stdout.trim())).toBe(true);
+    expect(existsSync(emptyDir)).toBe(false);
+    expect(readdirSync(sandbox.root).sort()).toEqual(['config']);
+  });
+
+  it('exports the app pair for an app login, and the shell and JSON formats carry the same', async () => {
+    const { sandbox } = await startSandbox();
+    await runCli(['login', '--app', APP.app_id], sandbox.env({ PODIO_APP_TOKEN: APP.app_token }));
+    const json = JSON.parse((await runCli(['export', '--format', 'json'], sandbox.env())).stdout);
+    expect(json).toMatchObject({ PODIO_APP_ID: APP.app_id, PODIO_APP_TOKEN: APP.app_token });
+    expect(json.PODIO_REFRESH_TOKEN).toBeUndefined();
+    const shell = (await runCli(['export', '--format', 'shell'], sandbox.env())).stdout;
+    const echoed = execFileSync('sh', ['-c', `${shell}\necho "$PODIO_APP_TOKEN|$PODIO_CLIENT_SECRET"`], { encoding: 'utf8' });
+    expect(echoed).toBe(`${APP.app_token}|${json.PODIO_CLIENT_SECRET}\n`);
+    const github = (await runCli(['export', '--format', 'github'], sandbox.env())).stdout;
+    expect(parseDotenv(github)).toEqual(json);
+  });
+
+  it('refuses to print secrets to a terminal unless --reveal is given', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    const run = async (argv: string[]) => {
+      const stdout = Object.assign(new PassThrough(), { isTTY: true });
+      const deps: Deps = {
+        env: sandbox.env(),
+        stdin: new PassThrough(),
+        stdout,
+        stderr: new PassThrough(),
+        signal: new AbortController().signal,
+        now: () => new Date(),
+        http: async () => {
+          throw new Error('no network');
+        },
+        openBrowser: async () => {},
+        onSignal: () => () => {},
+      };
+      const code = await main(argv, deps);
+      return { code, out: (stdout.read() ?? '').toString() as string };
+    };
+    expect(await run(['export'])).toEqual({ code: 2, out: '' });
+    const revealed = await run(['export', '--reveal']);
+    expect(revealed.code).toBe(0);
+    expect(revealed.out).toContain('PODIO_REFRESH_TOKEN=');
+  });
+
+  it('needs a login (exit 4)', async () => {
+    const { sandbox } = await startSandbox();
+    const result = await runCli(['export'], sandbox.env());
+    expect(result.code).toBe(4);
+    expect(result.stdout).toBe('');
+  });
+});
+
+describe('exec', () => {
+  it('runs the command with a valid PODIO_ACCESS_TOKEN and without the long-lived secrets', async () => {
+    const { podio, sandbox } = await startSandbox();
+    sandbox.storeLogin(new Date(Date.now() - 60_000));
+    const script = 'console.log(JSON.stringify({ token: process.env.PODIO_ACCESS_TOKEN, secret: process.env.PODIO_CLIENT_SECRET ?? null }))';
+    const result = await runCli(['exec', '--', process.execPath, '-e', script], sandbox.env());
+    expect(result.code).toBe(0);
+    const seen = JSON.parse(result.stdout);
+    expect(podio.isValidAccessToken(seen.token)).toBe(true);
+    expect(seen.token).toBe(sandbox.readConfig().profiles['default']!['access_token']);
+    expect(seen.secret).toBeNull();
+  });
+
+  it('passes on the exit code, and 127 for a command that does not exist', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    expect((await runCli(['exec', '--', process.execPath, '-e', 'process.exit(7)'], sandbox.env())).code).toBe(7);
+    const missing = await runCli(['exec', '--', 'no-such-command-here'], sandbox.env());
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toContain('Command not found: no-such-command-here');
+  });
+
+  it('forwards SIGTERM to the command', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    const script = "process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(42); }); console.error('ready'); setInterval(() => {}, 1000);";
+    const cli = startCli(['exec', '--', process.execPath, '-e', script], sandbox.env());
+    await cli.waitForStderr(/ready/);
+    cli.child.kill('SIGTERM');
+    const result = await cli.done;
+    expect(result.stdout).toBe('got SIGTERM\n');
+    expect(result.code).toBe(42);
+  });
+
+  it('exits 4 without running anything when not logged in', async () => {
+    const { sandbox } = await startSandbox();
+    const result = await runCli(['exec', '--', process.execPath, '-e', 'console.log("ran")'], sandbox.env());
+    expect(result.code).toBe(4);
+    expect(result.stdout).toBe('');
+  });
+});
