@@ -28,6 +28,16 @@ describe('token', () => {
     expect(podio.tokenRequests).toHaveLength(0);
   });
 
+  it('answers without loading the ES module loader, commander or undici (the launcher\'s fast path)', async () => {
+    await setup();
+    const { access_token } = sandbox.storeLogin(inAnHour());
+    const result = await runCli(['token'], sandbox.env({ NODE_DEBUG: 'esm' }));
+    expect(result).toMatchObject({ code: 0, stdout: `${access_token}\n`, stderr: '' });
+    // The same call that needs the full command does go through the module loader, which NODE_DEBUG=esm reports.
+    const full = await runCli(['token', '--json'], sandbox.env({ NODE_DEBUG: 'esm' }));
+    expect(full.stderr).toMatch(/^ESM \d+:/m);
+  });
+
   it('prints JSON with --json', async () => {
     await setup();
     const expiresAt = inAnHour();

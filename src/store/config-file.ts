@@ -50,6 +50,10 @@ export interface ConfigData {
 
 export const CONFIG_FILE_NAME = 'config.json';
 
+export function configFileIn(dir: string): string {
+  return join(dir, CONFIG_FILE_NAME);
+}
+
 /** Mirrors where conf/env-paths would put a `podio-auth` config with an empty project suffix. */
 export function defaultConfigDir(env: Env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
   const fromEnv = env['PODIO_AUTH_CONFIG_DIR'];
@@ -124,7 +128,7 @@ export async function writeConfig(dir: string, data: ConfigData): Promise<void> 
   } catch (error) {
     if (error instanceof CliError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError('config_unwritable', ExitCode.failure, `Could not write ${join(dir, CONFIG_FILE_NAME)}${code ? ` (${code})` : ''}.`, {
+    throw new CliError('config_unwritable', ExitCode.failure, `Could not write ${configFileIn(dir)}${code ? ` (${code})` : ''}.`, {
       hint: 'Check that the config directory is writable (PODIO_AUTH_CONFIG_DIR).',
       cause: error,
     });

@@ -1,8 +1,7 @@
-import { join } from 'node:path';
 import { usageError } from '../errors.js';
 import type { Env } from '../output.js';
 import type { TokenSet } from '../podio.js';
-import { CONFIG_FILE_NAME, ensurePrivateDir, readConfig, writeConfig, type ConfigData, type ProfileRecord } from './config-file.js';
+import { configFileIn, ensurePrivateDir, readConfig, writeConfig, type ConfigData, type ProfileRecord } from './config-file.js';
 import { withFileLock } from './lock.js';
 
 export type { ConfigData, ProfileRecord } from './config-file.js';
@@ -20,7 +19,7 @@ export interface Store {
 }
 
 export function openStore(dir: string): Store {
-  const file = join(dir, CONFIG_FILE_NAME);
+  const file = configFileIn(dir);
   return {
     dir,
     file,
