@@ -32,16 +32,22 @@ function integer(name: string, min: number, max: number) {
 const ENVIRONMENT_HELP = `
 Environment:
   PODIO_CLIENT_ID, PODIO_CLIENT_SECRET  your Podio API key (podio.com/settings/api)
-  PODIO_PROFILE                         profile to use (default: "default")
+  PODIO_PROFILE                         profile to use (default: set by \`profiles use\`, else "default")
   PODIO_AUTH_URL                        origin of the authorize page (default: https://podio.com)
   PODIO_API_URL                         origin of the token endpoint and API (default: https://api.podio.com)
   PODIO_AUTH_CONFIG_DIR                 directory holding config.json
   PODIO_AUTH_HTTP_TIMEOUT               seconds to wait for Podio (default: 30)
+  PODIO_APP_TOKEN, PODIO_USERNAME, PODIO_PASSWORD   for login --app and login --password
   BROWSER                               command that opens the authorize URL
   HTTPS_PROXY, NO_PROXY                 proxy for calls to Podio
   NO_COLOR, FORCE_COLOR                 colour on stderr
 
-Options take precedence over the environment, which takes precedence over the stored profile.
+Env-only mode (CI; no config file is read or written), for token, status and exec without --profile:
+  PODIO_ACCESS_TOKEN                                      used as it is
+  PODIO_REFRESH_TOKEN + PODIO_CLIENT_ID/SECRET            refreshed on every call
+  PODIO_APP_ID + PODIO_APP_TOKEN + PODIO_CLIENT_ID/SECRET app grant on every call
+
+Precedence: options, then the environment, then the stored profile.
 
 Exit codes: 0 ok, 1 failure, 2 usage, 3 login not completed, 4 login needed, 130 interrupted.`;
 
