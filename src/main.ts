@@ -146,6 +146,21 @@ function buildProgram(deps: Deps, run: Runner): Command {
       await run((ctx) => runExec(command, options, ctx));
     });
 
+  program
+    .command('emulator')
+    .description('serve a local Podio (authorize page, token endpoints, /user/status) for trying podio-auth and for tests')
+    .option('--host <address>', 'loopback address to listen on', '127.0.0.1')
+    .option('--port <n>', 'port (default: any free port)', integer('--port', 1, 65535), 0)
+    .addOption(new Option('--decision <decision>', 'what the authorize page does').choices(['ask', 'grant', 'deny']).default('ask'))
+    .option('--no-echo-state', 'leave state out of the redirect, as Podio might')
+    .option('--no-rotate', 'keep refresh tokens valid after a refresh')
+    .option('--expires-in <seconds>', 'lifetime of access tokens (0: already expired)', integer('--expires-in', 0, 86_400 * 30), 28_800)
+    .option('--rate-limited', 'answer every token and API request with HTTP 420')
+    .action(async (options) => {
+      const { runEmulator } = await import('./commands/emulator.js');
+      await run((ctx) => runEmulator(options, ctx));
+    });
+
   const profiles = program
     .command('profiles')
     .description('list the stored profiles (which is the default, who, expiry); `profiles use <name>` sets the default')

@@ -283,6 +283,25 @@ export function parseUserStatus(response: HttpResponse): PodioUser {
   };
 }
 
+/** `GET /oauth/scope`: what the token may do. Works for app tokens too, which have no `/user/status`. */
+export async function fetchGrantedScope(http: HttpClient, apiOrigin: string, accessToken: string, signal: AbortSignal): Promise<string | undefined> {
+  const response = await http({
+    method: 'GET',
+    url: new URL('/oauth/scope', apiOrigin).toString(),
+    headers: { authorization: `OAuth2 ${accessToken}`, accept: 'application/json' },
+    signal,
+  });
+  const body = parseJson(response.text);
+  if (response.status === 401 || response.status === 403) {
+    const { text } = podioErrorText(body);
+    throw new CliError('token_rejected', ExitCode.authRequired, `Podio rejected the access token${text ? ` (${text})` : ''}.`, { hint: LOGIN_HINT });
+  }
+  const common = commonError(response, '/oauth/scope');
+  if (common) throw common;
+  if (response.status !== 200) throw new CliError('bad_response', ExitCode.failure, `Podio's /oauth/scope answered HTTP ${response.status}.`);
+  return isObject(body) && typeof body['scope'] === 'string' ? sanitizeForTerminal(body['scope'], 200) : undefined;
+}
+
 export function describeUser(user: PodioUser): string {
   if (user.name && user.mail) return `${user.name} <${user.mail}>`;
   return user.name ?? user.mail ?? (user.userId !== undefined ? `user ${user.userId}` : 'an unnamed user');

@@ -1,4 +1,4 @@
-import { describeUser, fetchUserStatus, type PodioUser } from '../podio.js';
+import { describeUser, fetchGrantedScope, fetchUserStatus, type PodioUser } from '../podio.js';
 import { apiUrlFor, getFreshToken } from '../token-source.js';
 import type { CommandContext } from './context.js';
 
@@ -27,7 +27,11 @@ export async function runStatus(options: StatusOptions, ctx: CommandContext): Pr
   const profile = origin.kind === 'profile' ? origin.profile : undefined;
   const profileName = origin.kind === 'profile' ? origin.name : `(environment: ${origin.variable})`;
   const apiUrl = apiUrlFor(profile, deps.env);
-  const user: PodioUser = await fetchUserStatus(deps.http, apiUrl, tokens.accessToken, deps.signal);
+  // An app's token has no user behind it: Podio is asked about the token instead.
+  const user: PodioUser =
+    tokens.ref?.type === 'app'
+      ? (await fetchGrantedScope(deps.http, apiUrl, tokens.accessToken, deps.signal), { userId: undefined, name: `app ${tokens.ref.id}`, mail: undefined })
+      : await fetchUserStatus(deps.http, apiUrl, tokens.accessToken, deps.signal);
   const now = deps.now();
   if (options.json) {
     const out = {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, onTestFinished } from 'vitest';
+import type { PodioEmulator } from '../../src/emulator/podio-emulator.js';
 import { startFakePodio, type FakePodio, type FakePodioOptions } from './fake-podio.js';
 
 /** Runs the built CLI (`bin/podio-auth.js`) as a child process, as a user or a script would. */
@@ -74,7 +75,8 @@ export class Sandbox {
   readonly configDir = join(this.root, 'config');
   readonly configFile = join(this.configDir, 'config.json');
 
-  constructor(readonly podio: FakePodio) {}
+  /** For `emulator` tests, a sandbox only needs to know where the emulator is and its client. */
+  constructor(readonly podio: Pick<PodioEmulator, 'url' | 'options' | 'issueTokens'>) {}
 
   env(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
     return {
