@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
+import { detectEnvironment, findOnPath } from './login/environment.js';
 import { withoutSecrets, type Env } from './output.js';
 
 /**
  * Opens a URL in the user's browser. `BROWSER`, when set, is a command run with the URL as its last argument
- * (or in place of `%s`), without a shell; otherwise the system opener (the `open` package). The opener's own
+ * (or in place of `%s`), without a shell; otherwise `wslview` in WSL where it is installed, else the system opener
+ * (the `open` package). The opener's own
  * output is discarded: stdout belongs to data, and browsers are chatty.
  */
 export type BrowserOpener = (url: string) => Promise<void>;
@@ -62,6 +64,12 @@ export function createBrowserOpener(env: Env): BrowserOpener {
     const fromEnv = env['BROWSER'];
     if (fromEnv && fromEnv.trim() !== '') {
       await spawnDetached(browserCommand(fromEnv, url), env);
+      return;
+    }
+    // In WSL, wslview (wslu) hands the URL to the Windows browser; `open` can too, through PowerShell.
+    const wslview = detectEnvironment(env).wsl ? findOnPath('wslview', env) : undefined;
+    if (wslview) {
+      await spawnDetached([wslview, url], env);
       return;
     }
     const { default: open } = await import('open');

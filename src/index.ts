@@ -96,6 +96,7 @@ export async function login(options: LoginOptions = {}): Promise<AccessToken> {
     port: options.port ?? 0,
     browser: options.openBrowser ?? true,
     timeout: options.timeoutSeconds ?? 300,
+    acceptPaste: false,
   };
   if (options.profile !== undefined) cliOptions.profile = options.profile;
   if (options.clientId !== undefined) cliOptions.clientId = options.clientId;

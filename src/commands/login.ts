@@ -1,5 +1,7 @@
 import { CliError, ExitCode, usageError } from '../errors.js';
-import { browserLogin } from '../login/browser-login.js';
+import { hostname } from 'node:os';
+import { browserLogin, type BrowserPlan } from '../login/browser-login.js';
+import { detectEnvironment } from '../login/environment.js';
 import {
   API_KEY_PAGE,
   DEFAULT_API_URL,
@@ -31,6 +33,34 @@ export interface LoginOptions {
   password?: boolean;
   username?: string;
   passwordStdin?: boolean;
+  /** Whether the address the browser ended on may be pasted on standard input. Default: true (the library: false). */
+  acceptPaste?: boolean;
+}
+
+/**
+ * Whether to open a browser, decided before anything else so that a CI job without one fails at once instead of
+ * waiting out the timeout. --no-browser always prints. Over SSH without a display nothing is opened, not even
+ * BROWSER: it would open on this machine, not in front of the user. Elsewhere BROWSER is honoured.
+ */
+export function planBrowser(options: Pick<LoginOptions, 'browser'>, deps: Pick<CommandContext['deps'], 'env' | 'stdin'>): BrowserPlan {
+  const where = detectEnvironment(deps.env);
+  const sshHint = where.ssh ? { sshHint: sshTarget(deps.env) } : {};
+  if (!options.browser) return { open: false, ...sshHint };
+  if (where.ssh && !where.canOpenBrowser) return { open: false, reason: where.reason, ...sshHint };
+  if (deps.env['BROWSER']?.trim()) return { open: true };
+  if (where.ci && !deps.stdin.isTTY) {
+    throw new CliError('usage', ExitCode.usage, 'The browser login needs a browser, and this is a CI job (CI is set, no terminal, no BROWSER).', {
+      hint: 'In CI use env-only mode (the variables from `podio-auth export`) or an app login (`podio-auth login --app <app_id>`).',
+    });
+  }
+  if (!where.canOpenBrowser) return { open: false, reason: where.reason, ...sshHint };
+  return { open: true };
+}
+
+/** Who to `ssh -L` to: the address the SSH client connected to, as the server saw it, else this host's name. */
+function sshTarget(env: CommandContext['deps']['env']): { user: string; host: string } {
+  const serverAddress = env['SSH_CONNECTION']?.trim().split(/\s+/)[2];
+  return { user: env['USER'] || env['LOGNAME'] || 'you', host: serverAddress || hostname() };
 }
 
 /**
@@ -122,6 +152,7 @@ export async function runLogin(options: LoginOptions, ctx: CommandContext): Prom
   const authUrl = parseOrigin('PODIO_AUTH_URL', deps.env['PODIO_AUTH_URL'] || stored?.auth_url || DEFAULT_AUTH_URL);
   const apiUrl = parseOrigin('PODIO_API_URL', deps.env['PODIO_API_URL'] || stored?.api_url || DEFAULT_API_URL);
   const redirectHost = parseRedirectHost(options.redirectHost);
+  const browserPlan = options.app === undefined && !options.password ? planBrowser(options, deps) : undefined;
   const client = await resolveClient(options, stored, ctx);
 
   /** A fresh login replaces the profile whole: nothing of an earlier login (another app's token, say) survives. */
@@ -182,7 +213,8 @@ export async function runLogin(options: LoginOptions, ctx: CommandContext): Prom
       scope: options.scope,
       redirectHost,
       port: options.port,
-      openBrowser: options.browser,
+      browser: browserPlan ?? { open: false },
+      pasteFrom: options.acceptPaste === false ? undefined : deps.stdin,
       timeoutSeconds: options.timeout,
       authUrl,
       apiUrl,

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import type { Deps } from '../deps.js';
+import type { Deps, InputStream } from '../deps.js';
 import { CliError, ExitCode } from '../errors.js';
 import { sanitizeForTerminal, type Messages } from '../output.js';
 import { authorizeUrl, requestToken, type ClientCredentials, type TokenSet } from '../podio.js';
 import { startCallbackServer } from './callback-server.js';
 import { pages } from './pages.js';
+import { showWaiting } from './waiting.js';
 
 /**
  * Podio's server-side flow from a terminal: a loopback callback server, the browser at the authorize page,
@@ -12,15 +13,20 @@ import { pages } from './pages.js';
  * told it worked.
  */
 
+/** How the user gets to the authorize page: we open it, or they do (and why we did not). */
+export type BrowserPlan = { open: true } | { open: false; reason?: string; sshHint?: { user: string; host: string } };
+
 export interface BrowserLoginInput {
   client: ClientCredentials;
   scope: string | undefined;
   redirectHost: string;
   port: number;
-  openBrowser: boolean;
+  browser: BrowserPlan;
   timeoutSeconds: number;
   authUrl: string;
   apiUrl: string;
+  /** Where the user may paste the address the browser ended on, if anywhere. */
+  pasteFrom: InputStream | undefined;
 }
 
 /** 256 bits, URL-safe: for `state` and the callback path nonce. */
@@ -30,7 +36,7 @@ export function randomToken(): string {
 
 export async function browserLogin(
   input: BrowserLoginInput,
-  deps: Pick<Deps, 'http' | 'now' | 'signal' | 'openBrowser'>,
+  deps: Pick<Deps, 'http' | 'now' | 'signal' | 'openBrowser' | 'stderr'>,
   ui: Messages,
   save: (tokens: TokenSet) => Promise<void>,
 ): Promise<TokenSet> {
@@ -43,22 +49,38 @@ export async function browserLogin(
       state,
       scope: input.scope,
     });
-    if (input.openBrowser) {
-      ui.info('Opening your browser at Podio\'s login page. If it does not open, visit:');
+    if (input.browser.open) {
+      ui.info("Opening your browser at Podio's login page. If it does not open, visit:");
     } else {
-      ui.info('Open this address in your browser to log in to Podio:');
+      ui.info(`Open this address in a browser to log in to Podio${input.browser.reason ? ` (not opening one here: ${input.browser.reason})` : ''}:`);
     }
     ui.info(`  ${ui.paint('cyan', url)}`);
-    if (input.openBrowser) {
+    if (!input.browser.open && input.browser.sshHint) {
+      const { user, host } = input.browser.sshHint;
+      ui.info(`Podio will send the browser back to ${input.redirectHost}:${server.port}. If the browser runs on another machine, forward that port there first:`);
+      ui.info(`  ${ui.paint('bold', `ssh -L ${server.port}:127.0.0.1:${server.port} ${user}@${host}`)}`);
+    }
+    if (input.browser.open) {
       try {
         await deps.openBrowser(url);
       } catch (error) {
         ui.warn(`Could not open a browser (${sanitizeForTerminal(String((error as Error).message ?? error), 120)}). Open the address above yourself.`);
       }
     }
-    ui.info(ui.paint('dim', `Waiting up to ${input.timeoutSeconds} s for the browser to come back on port ${server.port}. Press Ctrl-C to cancel.`));
 
-    const result = await server.result(input.timeoutSeconds * 1000, deps.signal);
+    const waiting = showWaiting({
+      ui,
+      stderr: deps.stderr,
+      stdin: input.pasteFrom,
+      timeoutMs: input.timeoutSeconds * 1000,
+      onPaste: (text) => server.submitPasted(text),
+    });
+    let result: Awaited<ReturnType<typeof server.result>>;
+    try {
+      result = await Promise.race([server.result(input.timeoutSeconds * 1000, deps.signal), waiting.cancelled]);
+    } finally {
+      waiting.stop();
+    }
     if (result.kind === 'error') {
       const description = result.description ? sanitizeForTerminal(result.description) : undefined;
       if (result.error === 'access_denied') {

@@ -17,6 +17,11 @@ export interface CallbackServer {
   /** `http://<redirect-host>:<port>/callback/<nonce>` */
   redirectUri: string;
   port: number;
+  /**
+   * The address the browser ended on, pasted by the user (the browser may be on another machine): judged exactly
+   * like a request to the server. Returns why it was refused, or undefined when it was taken.
+   */
+  submitPasted(text: string): string | undefined;
   /** Resolves with the first valid callback; rejects on timeout (exit 3) or abort (exit 130). */
   result(timeoutMs: number, signal: AbortSignal): Promise<CallbackResult>;
   close(): Promise<void>;
@@ -84,6 +89,11 @@ export async function startCallbackServer(options: {
   });
   let expectation: CallbackExpectation | undefined;
 
+  const accept = (verdict: Exclude<ReturnType<typeof judgeCallback>, { kind: 'reject' }>, respond: (page: Page) => Promise<void>) => {
+    settled = true;
+    settle?.(verdict.kind === 'code' ? { kind: 'code', code: verdict.code, respond } : { ...verdict, respond });
+  };
+
   const handler = (request: import('node:http').IncomingMessage, response: ServerResponse) => {
     request.resume();
     if (!expectation) {
@@ -99,9 +109,7 @@ export async function startCallbackServer(options: {
       void send(response, pages.alreadyHandled());
       return;
     }
-    settled = true;
-    const respond = (page: Page) => send(response, page);
-    settle?.(verdict.kind === 'code' ? { kind: 'code', code: verdict.code, respond } : { ...verdict, respond });
+    accept(verdict, (page) => send(response, page));
   };
 
   const makeServer = () => {
@@ -162,6 +170,21 @@ export async function startCallbackServer(options: {
   return {
     redirectUri: `http://${options.redirectHost}:${port}${path}`,
     port,
+    submitPasted: (text) => {
+      let url: URL;
+      try {
+        url = new URL(text.trim());
+      } catch {
+        return 'that is not an address (it should start with http://)';
+      }
+      if (!expectation) return 'the login is not ready';
+      const verdict = judgeCallback({ method: 'GET', url: `${url.pathname}${url.search}`, host: url.host }, expectation);
+      if (verdict.kind === 'reject') return verdict.reason;
+      if (settled) return 'the login has already been answered';
+      // Nobody waits for a page: the browser that showed this address got its answer (or none) already.
+      accept(verdict, async () => {});
+      return undefined;
+    },
     result: (timeoutMs, signal) =>
       new Promise<CallbackResult>((resolve, reject) => {
         const cleanup = () => {

@@ -22,7 +22,7 @@ export interface CallbackRequest {
 }
 
 export type CallbackVerdict =
-  | { kind: 'reject'; page: Page }
+  | { kind: 'reject'; page: Page; reason: string }
   | { kind: 'code'; code: string }
   | { kind: 'error'; error: string; description: string | undefined };
 
@@ -37,22 +37,22 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 export function judgeCallback(request: CallbackRequest, expected: CallbackExpectation): CallbackVerdict {
-  const reject = (page: Page): CallbackVerdict => ({ kind: 'reject', page });
+  const reject = (page: Page, reason: string): CallbackVerdict => ({ kind: 'reject', page, reason });
   const target = request.url ?? '/';
   const queryStart = target.indexOf('?');
   const path = queryStart === -1 ? target : target.slice(0, queryStart);
   const query = queryStart === -1 ? '' : target.slice(queryStart + 1);
 
-  if (!sameSecret(path, expected.path)) return reject(pages.notFound());
-  if (request.method !== 'GET') return reject(pages.methodNotAllowed());
-  if (!request.host || !expected.hosts.has(request.host.toLowerCase())) return reject(pages.rejected('unexpected Host header'));
+  if (!sameSecret(path, expected.path)) return reject(pages.notFound(), "it is not this login's redirect address");
+  if (request.method !== 'GET') return reject(pages.methodNotAllowed(), 'not a GET request');
+  if (!request.host || !expected.hosts.has(request.host.toLowerCase())) return reject(pages.rejected('unexpected Host header'), 'unexpected host');
 
   const params = new URLSearchParams(query);
   for (const name of SINGLE_PARAMS) {
-    if (params.getAll(name).length > 1) return reject(pages.rejected(`repeated "${name}" parameter`));
+    if (params.getAll(name).length > 1) return reject(pages.rejected(`repeated "${name}" parameter`), `repeated "${name}" parameter`);
   }
   const state = params.get('state');
-  if (state !== null && !sameSecret(state, expected.state)) return reject(pages.rejected('wrong state'));
+  if (state !== null && !sameSecret(state, expected.state)) return reject(pages.rejected('wrong state'), 'wrong state');
 
   const error = params.get('error');
   if (error !== null) {
@@ -60,8 +60,8 @@ export function judgeCallback(request: CallbackRequest, expected: CallbackExpect
     return { kind: 'error', error: error || 'unknown_error', description };
   }
   const code = params.get('code');
-  if (!code) return reject(pages.rejected('no authorization code'));
-  if (code.length > MAX_CODE_LENGTH || !/^[\x21-\x7e]+$/.test(code)) return reject(pages.rejected('malformed code'));
+  if (!code) return reject(pages.rejected('no authorization code'), 'no authorization code');
+  if (code.length > MAX_CODE_LENGTH || !/^[\x21-\x7e]+$/.test(code)) return reject(pages.rejected('malformed code'), 'malformed code');
   return { kind: 'code', code };
 }
 
