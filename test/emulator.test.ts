@@ -134,3 +134,23 @@ describe('status for an app login', () => {
     }
   });
 });
+
+describe('npm run demo', () => {
+  it('completes the whole flow offline, with no display and no Podio account', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [join(ROOT, 'scripts', 'demo.mjs')], {
+      env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toContain('a scripted user will click "Grant access"');
+    expect(stderr).toContain('Logged in to Podio as Ada');
+    expect(stdout).toMatch(/^[0-9a-f]{128}$/m);
+    expect(stdout).toMatch(/Logged in as: +Ada/);
+    expect(code).toBe(0);
+  });
+});

@@ -32,6 +32,8 @@ export interface EmulatorOptions {
   endpoints?: { json?: boolean; form?: boolean };
   /** Answer every token and API request with 420, as Podio does past its rate limit. */
   rateLimited?: boolean;
+  /** The `error_description` of a denial. */
+  denyDescription?: string;
   host?: string;
   port?: number;
 }
@@ -96,6 +98,7 @@ export class PodioEmulator {
       codeTtlSeconds: options.codeTtlSeconds ?? 600,
       tokenDelayMs: options.tokenDelayMs ?? 0,
       rateLimited: options.rateLimited ?? false,
+      denyDescription: options.denyDescription ?? 'The user denied your request.',
       endpoints: { json: options.endpoints?.json ?? true, form: options.endpoints?.form ?? true },
     };
     this.listenOn = { host: options.host ?? '127.0.0.1', port: options.port ?? 0 };
@@ -283,7 +286,7 @@ button[value=grant]{background:#3e9ad1;color:#fff;border-color:#3e9ad1}</style><
     } else {
       target.searchParams.set('error_reason', 'user_denied');
       target.searchParams.set('error', 'access_denied');
-      target.searchParams.set('error_description', 'The user denied your request. <script>alert(1)</script>');
+      target.searchParams.set('error_description', this.options.denyDescription);
     }
     if (this.options.echoState && state !== null) target.searchParams.set('state', state);
     res.writeHead(302, { location: target.toString() }).end();

@@ -31,7 +31,8 @@ export class FakePodio extends PodioEmulator {
   private readonly reportWaiters: ((report: BrowserReport) => void)[] = [];
 
   constructor(options: FakePodioOptions = {}) {
-    super({ decision: 'grant', ...options });
+    // The denial carries markup, so that every page showing it is checked for escaping.
+    super({ decision: 'grant', denyDescription: 'The user denied your request. <script>alert(1)</script>', ...options });
   }
 
   /** Resolves with the next report the fake browser sends (or one that came before and was not taken). */
