@@ -147,6 +147,17 @@ function buildProgram(deps: Deps, run: Runner): Command {
     });
 
   program
+    .command('doctor')
+    .description('check everything a login and a refresh depend on, with a hint for each problem')
+    .option('--json', 'print the checks as JSON')
+    .option('--fix', 'tighten loose modes of the config directory and file')
+    .option('--port <n>', 'also check that this callback port is free', integer('--port', 1, 65535))
+    .action(async (options) => {
+      const { runDoctor } = await import('./commands/doctor.js');
+      await run((ctx) => runDoctor(options, ctx));
+    });
+
+  program
     .command('emulator')
     .description('serve a local Podio (authorize page, token endpoints, /user/status) for trying podio-auth and for tests')
     .option('--host <address>', 'loopback address to listen on', '127.0.0.1')

@@ -132,7 +132,7 @@ async function refreshProfile(
       hint: LOGIN_HINT,
     });
   }
-  const next = { ...withTokens(profile, tokens), obtained_at: now.toISOString() };
+  const next = withTokens(profile, tokens, now);
   await save({ ...data, profiles: { ...data.profiles, [profileName]: next } });
   if (ttl.strict && !hasTimeLeft(next, now, ttl.seconds, true)) {
     const lifetime = Math.round((Date.parse(tokens.expiresAt) - now.getTime()) / 1000);

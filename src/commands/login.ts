@@ -161,8 +161,8 @@ export async function runLogin(options: LoginOptions, ctx: CommandContext): Prom
       const record: ProfileRecord = withTokens(
         { ...extra, client_id: client.clientId, client_secret: client.clientSecret, auth_url: authUrl, api_url: apiUrl },
         tokens,
+        deps.now(),
       );
-      record.obtained_at = deps.now().toISOString();
       await write({ ...data, profiles: { ...data.profiles, [profileName]: record } });
     });
 

@@ -31,6 +31,8 @@ export interface ProfileRecord {
   ref?: TokenRefRecord;
   /** When the current access token was issued: with `expires_at`, tells how long tokens live. */
   obtained_at?: string;
+  /** When the current refresh token was issued (it lasts 28 days). */
+  refresh_obtained_at?: string;
   /** For app logins: what the app grant needs to be redone when the refresh token is gone. */
   app_id?: string;
   app_token?: string;

@@ -61,17 +61,22 @@ export function tokensOf(profile: ProfileRecord | undefined): TokenSet | undefin
 }
 
 /**
- * Puts a new token set into a profile. A refresh that brings no new refresh token keeps the old one (Podio
- * may or may not rotate them); one that brings a new one replaces it.
+ * Puts a new token set, obtained at `now`, into a profile. A refresh that brings no new refresh token keeps the old
+ * one (Podio may or may not rotate them); one that brings a new one replaces it, and restarts its age (Podio's
+ * refresh tokens last 28 days).
  */
-export function withTokens(profile: ProfileRecord, tokens: TokenSet): ProfileRecord {
+export function withTokens(profile: ProfileRecord, tokens: TokenSet, now: Date): ProfileRecord {
   const next: ProfileRecord = {
     ...profile,
     access_token: tokens.accessToken,
     token_type: tokens.tokenType,
     expires_at: tokens.expiresAt,
+    obtained_at: now.toISOString(),
   };
-  if (tokens.refreshToken) next.refresh_token = tokens.refreshToken;
+  if (tokens.refreshToken && tokens.refreshToken !== profile.refresh_token) {
+    next.refresh_token = tokens.refreshToken;
+    next.refresh_obtained_at = now.toISOString();
+  }
   if (tokens.scope !== undefined) next.scope = tokens.scope;
   if (tokens.ref !== undefined) next.ref = tokens.ref;
   return next;

@@ -1,0 +1,82 @@
+import { chmodSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { checkNode, checkProfiles, type Check } from '../src/commands/doctor.js';
+import { runCli, startSandbox } from './support/cli.js';
+
+const inAnHour = () => new Date(Date.now() + 3_600_000);
+
+function parse(stdout: string): { ok: boolean; checks: Check[] } {
+  return JSON.parse(stdout);
+}
+
+describe('doctor', () => {
+  it('passes on a healthy setup', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    const result = await runCli(['doctor'], sandbox.env());
+    expect(result.stdout).not.toMatch(/^✗/m);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/✓ Config file .*config\.json \(0600\)/);
+    expect(result.stdout).toMatch(/✓ API http:\/\/127\.0\.0\.1:\d+: HTTP \d+ in \d+ ms/);
+    const json = parse((await runCli(['doctor', '--json'], sandbox.env())).stdout);
+    expect(json.ok).toBe(true);
+    expect(json.checks.map((item) => item.name)).toEqual(
+      expect.arrayContaining(['node', 'config-dir', 'config-file', 'profile:default', 'bind-ipv4', 'localhost', 'browser', 'environment', 'proxy', 'authorize-origin', 'api-origin']),
+    );
+  });
+
+  it('fails with a hint on a 0644 config.json, and --fix tightens it', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    chmodSync(sandbox.configFile, 0o644);
+    const result = await runCli(['doctor'], sandbox.env());
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`✗ Config file ${sandbox.configFile} has mode 0644`);
+    expect(result.stdout).toContain(`    Run \`chmod 600 ${sandbox.configFile}\`, or \`podio-auth doctor --fix\`.`);
+    const fixed = await runCli(['doctor', '--fix'], sandbox.env());
+    expect(fixed.code).toBe(0);
+    expect(sandbox.mode(sandbox.configFile)).toBe(0o600);
+  });
+
+  it('fails with a hint on an unreachable API origin', async () => {
+    const { sandbox } = await startSandbox();
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const result = await runCli(['doctor'], sandbox.env({ PODIO_API_URL: `http://127.0.0.1:${port}` }));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`✗ API http://127.0.0.1:${port}: Could not reach 127.0.0.1:${port}: the connection was refused.`);
+    expect(result.stdout).toMatch(/^ {4}Check your network and proxy/m);
+  });
+
+  it('names the process holding a --port', async () => {
+    const { sandbox } = await startSandbox();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const result = await runCli(['doctor', '--port', String(port)], sandbox.env());
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(new RegExp(`✗ Port ${port} is in use by node \\(pid ${process.pid}\\)`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('judges Node versions and refresh token ages', () => {
+    expect(checkNode('20.19.0').status).toBe('ok');
+    expect(checkNode('20.18.3').status).toBe('fail');
+    expect(checkNode('22.1.0').status).toBe('ok');
+    const now = new Date('2026-06-30T00:00:00Z');
+    const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
+    const profile = (days: number) => ({ client_id: 'c', client_secret: 's', refresh_token: 'r', expires_at: daysAgo(-0.1), refresh_obtained_at: daysAgo(days) });
+    const statuses = checkProfiles({ profiles: { fresh: profile(3), old: profile(25), dead: profile(29) } }, now).map((item) => [item.name, item.status]);
+    expect(statuses).toEqual([
+      ['profile:fresh', 'ok'],
+      ['profile:old', 'warn'],
+      ['profile:dead', 'fail'],
+    ]);
+  });
+});
