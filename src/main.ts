@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import type { CompletionCommand, Shell } from './completion.js';
 import { createContext, type CommandContext } from './commands/context.js';
 import type { Deps } from './deps.js';
 import { CliError, ExitCode, isAbortError } from './errors.js';
@@ -172,6 +173,15 @@ function buildProgram(deps: Deps, run: Runner): Command {
       await run((ctx) => runEmulator(options, ctx));
     });
 
+  program
+    .command('completion')
+    .description('print a shell completion script (see the README for how to install it)')
+    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .action(async (shell: Shell) => {
+      const { completionScript } = await import('./completion.js');
+      deps.stdout.write(completionScript(shell, describeCommands(program)));
+    });
+
   const profiles = program
     .command('profiles')
     .description('list the stored profiles (which is the default, who, expiry); `profiles use <name>` sets the default')
@@ -189,6 +199,26 @@ function buildProgram(deps: Deps, run: Runner): Command {
     });
 
   return program;
+}
+
+/** The commands and options, as the completion scripts need them. */
+function describeCommands(program: Command): CompletionCommand[] {
+  const describe = (command: Command, name: string): CompletionCommand => ({
+    name,
+    description: command.description().split('\n')[0] ?? '',
+    options: command.options
+      .filter((option) => option.long && !option.hidden)
+      .map((option) => ({
+        flag: option.long as string,
+        description: option.description,
+        takesValue: option.required || option.optional,
+        choices: option.argChoices,
+      })),
+    argumentChoices: command.registeredArguments[0]?.argChoices ?? [],
+  });
+  return program.commands
+    .filter((command) => command.name() !== 'help')
+    .flatMap((command) => [describe(command, command.name()), ...command.commands.map((sub) => describe(sub, `${command.name()} ${sub.name()}`))]);
 }
 
 export async function main(argv: readonly string[], deps: Deps): Promise<number> {
