@@ -89,7 +89,7 @@ export async function getFreshToken(request: TokenRequest, store: Store, deps: T
   if (storedTokens && hasTimeLeft(stored, deps.now(), ttl.seconds, ttl.strict)) {
     return { tokens: storedTokens, origin: { kind: 'profile', name: profileName, profile: stored }, refreshed: false };
   }
-  return store.locked(deps.signal, (data, save) => refreshProfile(profileName, data, save, deps, ttl));
+  return store.locked(deps.signal, (data, save) => refreshProfile(profileName, data, save, deps, ttl, storedTokens?.accessToken));
 }
 
 function canRedoGrant(profile: ProfileRecord): boolean {
@@ -102,12 +102,16 @@ async function refreshProfile(
   save: (data: ConfigData) => Promise<void>,
   deps: TokenDeps,
   ttl: Ttl,
+  seenBeforeLock: string | undefined,
 ): Promise<FreshToken> {
   const profile = data.profiles[profileName];
   if (!profile) throw notLoggedIn(profileName);
   const current = tokensOf(profile);
-  // Another process may have refreshed while this one waited for the lock.
-  if (current && hasTimeLeft(profile, deps.now(), ttl.seconds, ttl.strict)) {
+  // Another process may have refreshed while this one waited for the lock. Its token is taken if it has time
+  // left; when tokens are short-lived and the queue was long, even with less than the usual margin, rather than
+  // refresh again (unless --min-ttl asked for more).
+  const refreshedMeanwhile = current !== undefined && current.accessToken !== seenBeforeLock && !ttl.strict && hasTimeLeft(profile, deps.now(), 0);
+  if (current && (refreshedMeanwhile || hasTimeLeft(profile, deps.now(), ttl.seconds, ttl.strict))) {
     return { tokens: current, origin: { kind: 'profile', name: profileName, profile }, refreshed: false };
   }
   const client = profileClient(profile, profileName);

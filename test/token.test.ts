@@ -104,6 +104,16 @@ describe('token', () => {
     expect(existsSync(`${sandbox.configFile}.lock`)).toBe(false);
   });
 
+  it('makes one refresh for concurrent calls even when Podio\'s tokens live only seconds', async () => {
+    // The refresh answers 2.5 s into a 4 s lifetime: the waiters find a token with less than the usual margin left.
+    await setup({ tokenDelayMs: 2500, expiresIn: 4 });
+    sandbox.storeLogin(aMinuteAgo());
+    const results = await Promise.all(Array.from({ length: 12 }, () => runCli(['token'], sandbox.env())));
+    for (const result of results) expect(result.code).toBe(0);
+    expect(new Set(results.map((result) => result.stdout)).size).toBe(1);
+    expect(podio.grants('refresh_token')).toHaveLength(1);
+  });
+
   for (const fault of ['rate-limit', 'server-error', 'reset'] as const) {
     it(`${fault} on refresh: exit 1, no stale token, stored refresh token still works`, async () => {
       await setup();
