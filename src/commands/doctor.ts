@@ -5,7 +5,8 @@ import type { Deps } from '../deps.js';
 import { httpTimeoutMs } from '../http.js';
 import { detectEnvironment, findOnPath } from '../login/environment.js';
 import { DEFAULT_API_URL, DEFAULT_AUTH_URL } from '../podio.js';
-import { readConfig, type ConfigData } from '../store/config-file.js';
+import { readConfig, type ConfigData, type ProfileRecord } from '../store/config-file.js';
+import { resolveProfileName } from '../store/store.js';
 import type { CommandContext } from './context.js';
 import { describeExpiry } from './status.js';
 
@@ -244,7 +245,12 @@ async function checkOrigin(name: string, label: string, origin: string, deps: De
 export async function runDoctor(options: DoctorOptions, ctx: CommandContext): Promise<number> {
   const { deps, store } = ctx;
   const { checks: fileChecks, config } = checkFiles(store.dir, store.file, Boolean(options.fix));
-  const profile = config ? config.profiles[config.default_profile ?? 'default'] : undefined;
+  let profile: ProfileRecord | undefined;
+  try {
+    profile = config ? config.profiles[resolveProfileName(undefined, deps.env, config)] : undefined;
+  } catch {
+    // A bad PODIO_PROFILE: the origins fall back to the environment and Podio's own.
+  }
   const authUrl = deps.env['PODIO_AUTH_URL'] || profile?.auth_url || DEFAULT_AUTH_URL;
   const apiUrl = deps.env['PODIO_API_URL'] || profile?.api_url || DEFAULT_API_URL;
   const [loopback, auth, api] = await Promise.all([

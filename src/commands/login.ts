@@ -141,6 +141,17 @@ function checkOneStdinReader(options: LoginOptions): void {
   if (options.app !== undefined && options.password) throw usageError('--app and --password are two different logins: choose one.');
 }
 
+/** What every kind of login shares, worked out before any secret is asked for. */
+interface LoginSetup {
+  profileName: string;
+  stored: ProfileRecord | undefined;
+  authUrl: string;
+  apiUrl: string;
+  client: ClientCredentials;
+  /** Stores a fresh login, replacing the profile whole: nothing of an earlier login (another app's token, say) survives. */
+  save: (tokens: TokenSet, extra: ProfileRecord) => Promise<void>;
+}
+
 export async function runLogin(options: LoginOptions, ctx: CommandContext): Promise<void> {
   const { deps, store } = ctx;
   checkOneStdinReader(options);
@@ -154,58 +165,15 @@ export async function runLogin(options: LoginOptions, ctx: CommandContext): Prom
   const redirectHost = parseRedirectHost(options.redirectHost);
   const browserPlan = options.app === undefined && !options.password ? planBrowser(options, deps) : undefined;
   const client = await resolveClient(options, stored, ctx);
-
-  /** A fresh login replaces the profile whole: nothing of an earlier login (another app's token, say) survives. */
   const save = (tokens: TokenSet, extra: ProfileRecord) =>
     store.locked(deps.signal, async (data, write) => {
-      const record: ProfileRecord = withTokens(
-        { ...extra, client_id: client.clientId, client_secret: client.clientSecret, auth_url: authUrl, api_url: apiUrl },
-        tokens,
-        deps.now(),
-      );
-      await write({ ...data, profiles: { ...data.profiles, [profileName]: record } });
+      const base = { ...extra, client_id: client.clientId, client_secret: client.clientSecret, auth_url: authUrl, api_url: apiUrl };
+      await write({ ...data, profiles: { ...data.profiles, [profileName]: withTokens(base, tokens, deps.now()) } });
     });
+  const setup: LoginSetup = { profileName, stored, authUrl, apiUrl, client, save };
 
-  if (options.app !== undefined) {
-    const appId = options.app;
-    const appToken = await resolveSecret(
-      {
-        what: 'app token',
-        fromStdin: Boolean(options.appTokenStdin),
-        envName: 'PODIO_APP_TOKEN',
-        stored: stored?.app_id === appId ? stored.app_token : undefined,
-        stdinFlag: '--app-token-stdin',
-        hint: "The app token is on the app's page in Podio: wrench icon, Developer.",
-      },
-      ctx,
-    );
-    const tokens = await requestToken(deps.http, apiUrl, client, { grant_type: 'app', app_id: appId, app_token: appToken }, deps.now(), deps.signal);
-    // The app token is kept so that the app grant can be redone, unattended, when the refresh token is gone.
-    await save(tokens, { grant: 'app', app_id: appId, app_token: appToken });
-    const ui = await ctx.ui();
-    ui.success(`Logged in to Podio as app ${appId} ${ui.paint('dim', `(profile "${profileName}", stored in ${store.file})`)}`);
-    return;
-  }
-
-  if (options.password) {
-    const username = options.username ?? deps.env['PODIO_USERNAME'] ?? (await askUsername(ctx, stored?.username));
-    const password = await resolveSecret(
-      {
-        what: 'password',
-        fromStdin: Boolean(options.passwordStdin),
-        envName: 'PODIO_PASSWORD',
-        stored: undefined,
-        stdinFlag: '--password-stdin',
-        hint: 'The password grant is a last resort; the browser login (`podio-auth login`) needs no password here.',
-      },
-      ctx,
-    );
-    const tokens = await requestToken(deps.http, apiUrl, client, { grant_type: 'password', username, password }, deps.now(), deps.signal);
-    // The password itself is never stored: when the refresh token is gone, the user logs in again.
-    await save(tokens, { grant: 'password', username });
-    await announce(tokens, profileName, apiUrl, ctx);
-    return;
-  }
+  if (options.app !== undefined) return appLogin(options.app, options, setup, ctx);
+  if (options.password) return passwordLogin(options, setup, ctx);
 
   const tokens = await browserLogin(
     {
@@ -224,6 +192,46 @@ export async function runLogin(options: LoginOptions, ctx: CommandContext): Prom
     (tokens) => save(tokens, { grant: 'authorization_code', redirect_host: redirectHost }),
   );
   await announce(tokens, profileName, apiUrl, ctx);
+}
+
+async function appLogin(appId: string, options: LoginOptions, setup: LoginSetup, ctx: CommandContext): Promise<void> {
+  const { deps, store } = ctx;
+  const appToken = await resolveSecret(
+    {
+      what: 'app token',
+      fromStdin: Boolean(options.appTokenStdin),
+      envName: 'PODIO_APP_TOKEN',
+      stored: setup.stored?.app_id === appId ? setup.stored.app_token : undefined,
+      stdinFlag: '--app-token-stdin',
+      hint: "The app token is on the app's page in Podio: wrench icon, Developer.",
+    },
+    ctx,
+  );
+  const tokens = await requestToken(deps.http, setup.apiUrl, setup.client, { grant_type: 'app', app_id: appId, app_token: appToken }, deps.now(), deps.signal);
+  // The app token is kept so that the app grant can be redone, unattended, when the refresh token is gone.
+  await setup.save(tokens, { grant: 'app', app_id: appId, app_token: appToken });
+  const ui = await ctx.ui();
+  ui.success(`Logged in to Podio as app ${appId} ${ui.paint('dim', `(profile "${setup.profileName}", stored in ${store.file})`)}`);
+}
+
+async function passwordLogin(options: LoginOptions, setup: LoginSetup, ctx: CommandContext): Promise<void> {
+  const { deps } = ctx;
+  const username = options.username ?? deps.env['PODIO_USERNAME'] ?? (await askUsername(ctx, setup.stored?.username));
+  const password = await resolveSecret(
+    {
+      what: 'password',
+      fromStdin: Boolean(options.passwordStdin),
+      envName: 'PODIO_PASSWORD',
+      stored: undefined,
+      stdinFlag: '--password-stdin',
+      hint: 'The password grant is a last resort; the browser login (`podio-auth login`) needs no password here.',
+    },
+    ctx,
+  );
+  const tokens = await requestToken(deps.http, setup.apiUrl, setup.client, { grant_type: 'password', username, password }, deps.now(), deps.signal);
+  // The password itself is never stored: when the refresh token is gone, the user logs in again.
+  await setup.save(tokens, { grant: 'password', username });
+  await announce(tokens, setup.profileName, setup.apiUrl, ctx);
 }
 
 async function askUsername(ctx: CommandContext, stored: string | undefined): Promise<string> {

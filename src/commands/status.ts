@@ -43,7 +43,7 @@ export async function runStatus(options: StatusOptions, ctx: CommandContext): Pr
       scope: tokens.scope ?? null,
       ref: tokens.ref ?? null,
       api_url: apiUrl,
-      config_file: store.file,
+      config_file: profile ? store.file : null,
     };
     deps.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     return;
