@@ -1,5 +1,5 @@
-import { CliError, ExitCode, usageError } from '../errors.js';
 import { hostname } from 'node:os';
+import { CliError, ExitCode, usageError } from '../errors.js';
 import { browserLogin, type BrowserPlan } from '../login/browser-login.js';
 import { detectEnvironment } from '../login/environment.js';
 import {
