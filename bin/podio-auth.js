@@ -4,7 +4,14 @@
 // anything else. Every other command line goes to the full CLI in cli.mjs.
 'use strict';
 
-const { fastToken } = require('../dist/fast-token.cjs');
+let fastToken;
+try {
+  ({ fastToken } = require('../dist/fast-token.cjs'));
+} catch (error) {
+  if (error.code !== 'MODULE_NOT_FOUND') throw error;
+  process.stderr.write('✗ podio-auth is not built yet.\nRun `npm ci` (or `npm run build`) in its folder first.\n');
+  process.exit(1);
+}
 
 const token = fastToken(process.argv.slice(2), process.env, new Date());
 if (token === undefined) {
