@@ -64,6 +64,8 @@ describe('token', () => {
     expect(podio.isValidAccessToken(profile['access_token'] as string)).toBe(true);
     expect(profile['refresh_token']).not.toBe(old.refresh_token);
     expect(podio.isLiveRefreshToken(profile['refresh_token'] as string)).toBe(true);
+    // A new refresh token starts its 28 days over (doctor reads this).
+    expect(Date.now() - Date.parse(profile['refresh_obtained_at'] as string)).toBeLessThan(60_000);
     expect(sandbox.mode(sandbox.configFile)).toBe(0o600);
 
     const second = await runCli(['token'], sandbox.env());
@@ -87,6 +89,7 @@ describe('token', () => {
     const result = await runCli(['token'], sandbox.env());
     expect(result.code).toBe(0);
     expect(storedProfile()['refresh_token']).toBe(old.refresh_token);
+    expect(storedProfile()['refresh_obtained_at']).toBeUndefined();
   });
 
   it('makes exactly one refresh for twelve concurrent calls on an expired, rotating token', async () => {
