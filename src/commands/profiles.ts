@@ -50,10 +50,10 @@ export async function runProfilesList(options: ProfilesOptions, ctx: CommandCont
 export async function runProfilesUse(name: string, ctx: CommandContext): Promise<void> {
   const profileName = checkProfileName(name);
   const ui = await ctx.ui();
+  const missing = () => usageError(`There is no profile "${profileName}".`, `Log in to it first: \`podio-auth login --profile ${profileName}\`.`);
+  if (!(profileName in ctx.store.read().profiles)) throw missing();
   await ctx.store.locked(ctx.deps.signal, async (data, save) => {
-    if (!(profileName in data.profiles)) {
-      throw usageError(`There is no profile "${profileName}".`, `Log in to it first: \`podio-auth login --profile ${profileName}\`.`);
-    }
+    if (!(profileName in data.profiles)) throw missing();
     const next = { ...data };
     if (profileName === DEFAULT_PROFILE) delete next.default_profile;
     else next.default_profile = profileName;
