@@ -20,7 +20,6 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 export type ErrorCode =
   | 'usage'
   | 'no_client_id'
-  | 'no_client_secret'
   | 'not_logged_in'
   | 'refresh_rejected'
   | 'app_rejected'

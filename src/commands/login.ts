@@ -100,7 +100,7 @@ async function resolveSecret(source: SecretSource, ctx: CommandContext): Promise
   secret ??= env[source.envName] || source.stored || undefined;
   if (secret) return secret;
   if (!(stdin.isTTY && stderr.isTTY)) {
-    throw new CliError('usage', ExitCode.usage, `No ${source.what}: set ${source.envName} or use ${source.stdinFlag}.`, { hint: source.hint });
+    throw usageError(`No ${source.what}: set ${source.envName} or use ${source.stdinFlag}.`, source.hint);
   }
   secret = await prompt(`${source.what[0]?.toUpperCase()}${source.what.slice(1)} (hidden): `, { stdin, stderr, signal }, { hidden: true });
   if (!secret) throw usageError(`No ${source.what} given.`);
