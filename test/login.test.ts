@@ -162,6 +162,16 @@ describe('login through the browser', () => {
   });
 });
 
+describe('--redirect-host', () => {
+  it('puts the host in the redirect URI and accepts the browser coming back to it', async () => {
+    await setup();
+    const login = await runCli(['login', '--redirect-host', '127.0.0.1'], sandbox.env());
+    expect(login.code).toBe(0);
+    expect(new URL(podio.authorizeRequests[0]?.get('redirect_uri') ?? '').hostname).toBe('127.0.0.1');
+    expect(sandbox.readConfig().profiles['default']!['redirect_host']).toBe('127.0.0.1');
+  });
+});
+
 describe('waiting for the browser', () => {
   it('exits 130 promptly on Ctrl-C and stores nothing', async () => {
     await setup();
