@@ -70,7 +70,7 @@ function buildProgram(deps: Deps, run: Runner): Command {
       writeErr: (text) => deps.stderr.write(text),
     });
 
-  const profileOption = () => new Option('--profile <name>', 'profile to use (default: $PODIO_PROFILE or "default")');
+  const profileOption = () => new Option('--profile <name>', 'profile to use (default: $PODIO_PROFILE, then `profiles use`, then "default")');
 
   program
     .command('login')
@@ -80,7 +80,7 @@ function buildProgram(deps: Deps, run: Runner): Command {
     .option('--client-secret-stdin', 'read the client secret from standard input (else $PODIO_CLIENT_SECRET, the profile, or a prompt)')
     .option('--scope <scopes>', 'scopes to ask for, e.g. "global:read"')
     .option('--redirect-host <host>', 'host of the redirect URI, as registered as the API key\'s domain', 'localhost')
-    .option('--port <n>', 'callback port (default: any free port)', integer('--port', 1, 65535), 0)
+    .addOption(new Option('--port <n>', 'callback port').argParser(integer('--port', 1, 65535)).default(0, 'any free port'))
     .option('--no-browser', 'do not open a browser; print the URL only')
     .option('--timeout <seconds>', 'how long to wait for the browser', integer('--timeout', 1, 86_400), 300)
     .option('--app <app_id>', 'log in as a Podio app (app grant) instead of through the browser')
@@ -162,7 +162,7 @@ function buildProgram(deps: Deps, run: Runner): Command {
     .command('emulator')
     .description('serve a local Podio (authorize page, token endpoints, /user/status) for trying podio-auth and for tests')
     .option('--host <address>', 'loopback address to listen on', '127.0.0.1')
-    .option('--port <n>', 'port (default: any free port)', integer('--port', 1, 65535), 0)
+    .addOption(new Option('--port <n>', 'port').argParser(integer('--port', 1, 65535)).default(0, 'any free port'))
     .addOption(new Option('--decision <decision>', 'what the authorize page does').choices(['ask', 'grant', 'deny']).default('ask'))
     .option('--no-echo-state', 'leave state out of the redirect, as Podio might')
     .option('--no-rotate', 'keep refresh tokens valid after a refresh')
