@@ -1,8 +1,8 @@
 import { chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { checkNode, checkProfiles, type Check } from '../src/commands/doctor.js';
 import { runCli, startSandbox } from './support/cli.js';
+import { closedPort, occupyPort } from './support/http.js';
 
 const inAnHour = () => new Date(Date.now() + 3_600_000);
 
@@ -41,10 +41,7 @@ describe('doctor', () => {
 
   it('fails with a hint on an unreachable API origin', async () => {
     const { sandbox } = await startSandbox();
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as { port: number }).port;
-    await new Promise((resolve) => closed.close(resolve));
+    const port = await closedPort();
     const result = await runCli(['doctor'], sandbox.env({ PODIO_API_URL: `http://127.0.0.1:${port}` }));
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`✗ API http://127.0.0.1:${port}: Could not reach 127.0.0.1:${port}: the connection was refused.`);
@@ -53,16 +50,10 @@ describe('doctor', () => {
 
   it('names the process holding a --port', async () => {
     const { sandbox } = await startSandbox();
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as { port: number }).port;
-    try {
-      const result = await runCli(['doctor', '--port', String(port)], sandbox.env());
-      expect(result.code).toBe(1);
-      expect(result.stdout).toMatch(new RegExp(`✗ Port ${port} is in use by node \\(pid ${process.pid}\\)`));
-    } finally {
-      blocker.close();
-    }
+    const port = await occupyPort();
+    const result = await runCli(['doctor', '--port', String(port)], sandbox.env());
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`✗ Port ${port} is in use by node \\(pid ${process.pid}\\)`));
   });
 
   it('judges Node versions and refresh token ages', () => {

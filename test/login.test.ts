@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { errorLines, expectClean, runCli, startCli, startSandbox, type Sandbox } from './support/cli.js';
 import { follow } from './support/fake-browser.mjs';
 import { USER, type FakePodio, type FakePodioOptions } from './support/fake-podio.js';
-import { rawRequest } from './support/http.js';
+import { occupyPort, rawRequest } from './support/http.js';
 
 let podio: FakePodio;
 let sandbox: Sandbox;
@@ -213,17 +213,11 @@ describe('waiting for the browser', () => {
 
   it('reports a --port that is in use clearly', async () => {
     await setup();
-    const blocker = createServer();
-    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
-    const port = (blocker.address() as { port: number }).port;
-    try {
-      const login = await runCli(['login', '--port', String(port)], sandbox.env());
-      expect(login.code).toBe(1);
-      expect(login.stderr).toContain(`Port ${port} is already in use`);
-      expectClean(login, sandbox);
-    } finally {
-      blocker.close();
-    }
+    const port = await occupyPort();
+    const login = await runCli(['login', '--port', String(port)], sandbox.env());
+    expect(login.code).toBe(1);
+    expect(login.stderr).toContain(`Port ${port} is already in use`);
+    expectClean(login, sandbox);
   });
 
   it('listens on loopback addresses only', async () => {

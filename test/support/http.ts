@@ -1,4 +1,6 @@
 import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { onTestFinished } from 'vitest';
 
 export interface RawResponse {
   status: number;
@@ -28,4 +30,21 @@ export function rawRequest(url: string, options: { host?: string; method?: strin
     req.on('error', reject);
     req.end();
   });
+}
+
+/** A port on 127.0.0.1 held by this process until the current test finishes. */
+export async function occupyPort(): Promise<number> {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+  return (blocker.address() as { port: number }).port;
+}
+
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago). */
+export async function closedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
 }
