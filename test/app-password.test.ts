@@ -44,9 +44,7 @@ describe('login --app', () => {
   it('redoes the app grant, unattended, when the refresh token is rejected', async () => {
     await setup();
     await runCli(['login', '--app', APP.app_id], sandbox.env({ PODIO_APP_TOKEN: APP.app_token }));
-    const config = sandbox.readConfig();
-    Object.assign(config.profiles['default']!, { refresh_token: 'revoked', expires_at: new Date(Date.now() - 1000).toISOString() });
-    sandbox.writeConfig(config);
+    sandbox.editProfile('default', { refresh_token: 'revoked', expires_at: new Date(Date.now() - 1000).toISOString() });
     const token = await runCli(['token'], sandbox.env({ PODIO_APP_TOKEN: undefined }));
     expect(token.code).toBe(0);
     expect(podio.isValidAccessToken(token.stdout.trim())).toBe(true);

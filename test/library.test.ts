@@ -21,9 +21,7 @@ describe('library API', () => {
     expect(podio.isValidAccessToken(logged.accessToken)).toBe(true);
     expect(sandbox.readConfig().profiles['lib']!['access_token']).toBe(logged.accessToken);
 
-    const config = sandbox.readConfig();
-    config.profiles['lib']!['expires_at'] = new Date(Date.now() - 1000).toISOString();
-    sandbox.writeConfig(config);
+    sandbox.editProfile('lib', { expires_at: new Date(Date.now() - 1000).toISOString() });
     const fresh = await getToken({ env, profile: 'lib' });
     expect(fresh.accessToken).not.toBe(logged.accessToken);
     expect(fresh).toMatchObject({ tokenType: 'bearer', profile: 'lib', ref: { type: 'user', id: 4242 } });

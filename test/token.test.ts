@@ -160,9 +160,7 @@ describe('token', () => {
   it('exits 4 when Podio rejects the refresh token', async () => {
     await setup();
     sandbox.storeLogin(aMinuteAgo());
-    const config = sandbox.readConfig();
-    config.profiles['default']!['refresh_token'] = 'revoked';
-    sandbox.writeConfig(config);
+    sandbox.editProfile('default', { refresh_token: 'revoked' });
     const result = await runCli(['token'], sandbox.env());
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
@@ -231,9 +229,7 @@ describe('status', () => {
     await setup();
     expect((await runCli(['status'], sandbox.env())).code).toBe(4);
     sandbox.storeLogin(inAnHour());
-    const config = sandbox.readConfig();
-    config.profiles['default']!['access_token'] = 'not-a-token';
-    sandbox.writeConfig(config);
+    sandbox.editProfile('default', { access_token: 'not-a-token' });
     const rejected = await runCli(['status'], sandbox.env());
     expect(rejected.code).toBe(4);
     expect(rejected.stderr).toMatch(/rejected the access token/);

@@ -103,6 +103,13 @@ export class Sandbox {
     chmodSync(this.configFile, 0o600);
   }
 
+  /** Changes fields of a stored profile, as a user editing config.json would. */
+  editProfile(profile: string, fields: Record<string, unknown>): void {
+    const config = this.readConfig();
+    Object.assign(config.profiles[profile]!, fields);
+    this.writeConfig(config);
+  }
+
   /** A stored login whose tokens the fake Podio knows, expiring at `expiresAt`. */
   storeLogin(expiresAt: Date, profile = 'default'): { access_token: string; refresh_token: string } {
     const tokens = this.podio.issueTokens();
