@@ -1,7 +1,7 @@
 /**
- * Expected failures. Each carries a stable `code` (for tests, `--json` and library users), the exit code the
- * contract gives it, and an optional hint telling the user what to do next. `main` turns them into one line on
- * stderr; anything that is not a `CliError` is a bug and is reported as such.
+ * The error model. An expected failure is a `PodioAuthError` with a stable `code`; the table below is the one
+ * place that decides each code's exit code and default hint. `main` turns an error into one line on stderr and
+ * that exit code; library users get the same codes. Anything that is not a `PodioAuthError` is a bug.
  */
 
 export const ExitCode = {
@@ -14,61 +14,137 @@ export const ExitCode = {
   commandNotExecutable: 126,
   commandNotFound: 127,
   interrupted: 130,
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
-export type ErrorCode =
-  | 'usage'
-  | 'no_client_id'
-  | 'not_logged_in'
-  | 'refresh_rejected'
-  | 'app_rejected'
-  | 'password_rejected'
-  | 'two_factor'
-  | 'token_rejected'
-  | 'client_rejected'
-  | 'code_rejected'
-  | 'login_denied'
-  | 'login_timeout'
-  | 'authorize_error'
-  | 'rate_limited'
-  | 'server_error'
-  | 'bad_response'
-  | 'podio_error'
-  | 'network'
-  | 'timeout'
-  | 'config_unreadable'
-  | 'config_unwritable'
-  | 'lock_timeout'
-  | 'port_in_use'
-  | 'listen_failed'
-  | 'interrupted';
+export const LOGIN_HINT = 'Run `podio-auth login` to log in.';
+const CONFIG_DIR_HINT = 'Check that the config directory is writable (PODIO_AUTH_CONFIG_DIR).';
+const NETWORK_HINT = 'Check your network or proxy settings (HTTPS_PROXY, NO_PROXY), then try again.';
 
-export class CliError extends Error {
-  override readonly name = 'CliError';
+/** Every error code, its exit code and the hint shown when the thrower gives none. */
+export const ERRORS = {
+  // Usage: the command line or the environment is wrong.
+  usage: { exit: ExitCode.usage },
+  unknown_option: { exit: ExitCode.usage },
+  unknown_command: { exit: ExitCode.usage },
+  unknown_profile: { exit: ExitCode.usage },
+  no_client_id: { exit: ExitCode.usage },
+  ttl_too_long: { exit: ExitCode.usage },
+  endpoint_refused: { exit: ExitCode.usage },
+  // Login not completed.
+  login_denied: { exit: ExitCode.loginNotCompleted, hint: 'Run `podio-auth login` again and choose to grant access.' },
+  login_timeout: { exit: ExitCode.loginNotCompleted, hint: 'Run `podio-auth login` again (use --timeout to wait longer).' },
+  // Authentication needed.
+  not_logged_in: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
+  no_refresh_token: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
+  profile_incomplete: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
+  refresh_rejected: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
+  env_credentials_rejected: { exit: ExitCode.authRequired },
+  client_rejected: { exit: ExitCode.authRequired, hint: 'Check the API key at https://podio.com/settings/api, then run `podio-auth login` again.' },
+  code_rejected: { exit: ExitCode.authRequired, hint: 'Codes are single-use and expire quickly. Run `podio-auth login` again.' },
+  app_rejected: { exit: ExitCode.authRequired, hint: "The app token is on the app's page in Podio: wrench icon, Developer." },
+  password_rejected: { exit: ExitCode.authRequired, hint: 'Check them, or log in through the browser: `podio-auth login`.' },
+  two_factor: { exit: ExitCode.authRequired, hint: 'Log in through the browser instead: `podio-auth login`.' },
+  token_rejected: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
+  // Failures.
+  app_token_not_user: { exit: ExitCode.failure },
+  authorize_error: { exit: ExitCode.failure, hint: "Check the client id, the scope and the API key's domain, then run `podio-auth login` again." },
+  rate_limited: { exit: ExitCode.failure, hint: "Podio counts calls per user and API key per hour; try again later." },
+  server_error: { exit: ExitCode.failure, hint: "This is on Podio's side. Try again later." },
+  bad_response: { exit: ExitCode.failure, hint: 'Nothing was stored. Try again later.' },
+  unusable_token_answer: { exit: ExitCode.failure, hint: 'The login is kept; try again later.' },
+  podio_error: { exit: ExitCode.failure },
+  http_error: { exit: ExitCode.failure },
+  network: { exit: ExitCode.failure, hint: NETWORK_HINT },
+  timeout: { exit: ExitCode.failure, hint: NETWORK_HINT },
+  proxy_failed: { exit: ExitCode.failure, hint: 'Check the proxy in HTTPS_PROXY / HTTP_PROXY, or add the host to NO_PROXY.' },
+  config_invalid: { exit: ExitCode.failure, hint: 'It was left as it is. Fix it, or move it aside and run `podio-auth login` again.' },
+  config_unwritable: { exit: ExitCode.failure, hint: CONFIG_DIR_HINT },
+  rotated_token_lost: { exit: ExitCode.failure, hint: 'Free the disk or fix the permissions, then run `podio-auth login` again.' },
+  lock_timeout: { exit: ExitCode.failure, hint: 'Another podio-auth is refreshing; if none is running, try again in a few seconds.' },
+  lock_lost: { exit: ExitCode.failure, hint: 'Another process took over; run the command again.' },
+  port_in_use: { exit: ExitCode.failure, hint: 'Choose another with --port, or leave --port out to use any free port.' },
+  listen_failed: { exit: ExitCode.failure, hint: 'Choose another port with --port, or leave --port out to use any free port.' },
+  redirect_host_unusable: { exit: ExitCode.failure },
+  keyring_unavailable: { exit: ExitCode.failure, hint: 'Unlock or start the keyring, or use the file store: `podio-auth login --store file`.' },
+  redis_unavailable: { exit: ExitCode.failure },
+  redis_auth: { exit: ExitCode.failure },
+  output_failed: { exit: ExitCode.failure },
+  checks_failed: { exit: ExitCode.failure },
+  command_not_found: { exit: ExitCode.commandNotFound },
+  command_not_executable: { exit: ExitCode.commandNotExecutable },
+  interrupted: { exit: ExitCode.interrupted },
+  terminated: { exit: ExitCode.terminated },
+} as const satisfies Record<string, { exit: ExitCode; hint?: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** What Podio said, kept apart from the message text so callers can act on it. */
+export interface PodioFailure {
+  /** HTTP status. */
+  status: number;
+  error?: string | undefined;
+  errorDescription?: string | undefined;
+}
+
+export interface ErrorOptions {
+  hint?: string | undefined;
+  cause?: unknown;
+  podio?: PodioFailure | undefined;
+}
+
+export class PodioAuthError extends Error {
+  override readonly name = 'PodioAuthError';
   readonly code: ErrorCode;
-  readonly exitCode: ExitCode;
   readonly hint: string | undefined;
+  /** Podio's answer, when the failure is Podio's word. */
+  readonly podio: PodioFailure | undefined;
 
-  constructor(code: ErrorCode, exitCode: ExitCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
-    this.exitCode = exitCode;
-    this.hint = options.hint;
+    const table: { exit: ExitCode; hint?: string } = ERRORS[code];
+    this.hint = options.hint ?? table.hint;
+    this.podio = options.podio;
+  }
+
+  get exitCode(): ExitCode {
+    return exitCodeOf(this.code);
   }
 }
 
-export const LOGIN_HINT = 'Run `podio-auth login` to log in.';
-
-export function usageError(message: string, hint?: string): CliError {
-  return new CliError('usage', ExitCode.usage, message, hint === undefined ? {} : { hint });
+export function exitCodeOf(code: ErrorCode): ExitCode {
+  return ERRORS[code].exit;
 }
 
-export function interrupted(): CliError {
-  return new CliError('interrupted', ExitCode.interrupted, 'Interrupted.');
+export function usageError(message: string, hint?: string): PodioAuthError {
+  return new PodioAuthError('usage', message, { hint });
+}
+
+export function interrupted(): PodioAuthError {
+  return new PodioAuthError('interrupted', 'Interrupted.');
 }
 
 /** True for the error an aborted `AbortSignal` raises (ours or Node's). */
 export function isAbortError(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || (error as { code?: unknown }).code === 'ABORT_ERR');
+}
+
+export function isErrorCode(error: unknown, ...codes: ErrorCode[]): error is PodioAuthError {
+  return error instanceof PodioAuthError && codes.includes(error.code);
+}
+
+/** The old constructor, with the exit code at the call site. Being replaced by the table above. */
+export class CliError extends PodioAuthError {
+  readonly #exit: ExitCode;
+
+  constructor(code: ErrorCode, exitCode: ExitCode, message: string, options: ErrorOptions = {}) {
+    super(code, message, options);
+    this.#exit = exitCode;
+  }
+
+  override get exitCode(): ExitCode {
+    return this.#exit;
+  }
 }

@@ -1,4 +1,4 @@
-import { CliError, ExitCode, interrupted } from './errors.js';
+import { CliError, ExitCode, interrupted, PodioAuthError } from './errors.js';
 import type { Env } from './output.js';
 
 /**
@@ -87,7 +87,7 @@ export function createHttpClient(env: Env, timeoutMs: number): HttpClient {
       }
       return { status: response.statusCode, headers, text: Buffer.concat(chunks).toString('utf8') };
     } catch (error) {
-      if (error instanceof CliError) throw error;
+      if (error instanceof PodioAuthError) throw error;
       if (request.signal.aborted) throw interrupted();
       throw networkError(origin, error, timeout.aborted, timeoutMs);
     }

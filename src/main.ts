@@ -3,7 +3,7 @@ import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 
 import type { CompletionCommand, Shell } from './completion.js';
 import { createContext, type CommandContext } from './commands/context.js';
 import type { Deps } from './deps.js';
-import { CliError, ExitCode, isAbortError } from './errors.js';
+import { ExitCode, isAbortError, PodioAuthError } from './errors.js';
 import { createMessages, redact, SECRET_ENV_NAMES, useColour, type Messages } from './output.js';
 
 /**
@@ -245,7 +245,7 @@ function report(error: unknown, debug: boolean, deps: Deps, ui: Messages): numbe
   }
   // Secrets that could possibly end up in a message: the last guard, whatever produced the text.
   const secrets = SECRET_ENV_NAMES.map((name) => deps.env[name]);
-  if (error instanceof CliError) {
+  if (error instanceof PodioAuthError) {
     if (error.exitCode === ExitCode.interrupted) {
       // The terminal has just echoed "^C": start on a fresh line.
       if (deps.stderr.isTTY) deps.stderr.write('\n');

@@ -1,5 +1,5 @@
 import type { Deps } from './deps.js';
-import { CliError, ExitCode, LOGIN_HINT, usageError } from './errors.js';
+import { CliError, ExitCode, LOGIN_HINT, usageError, PodioAuthError } from './errors.js';
 import type { Messages } from './output.js';
 import { DEFAULT_API_URL, parseOrigin, requestToken, type ClientCredentials, type Grant, type TokenSet } from './podio.js';
 import type { ConfigData, ProfileRecord, Store } from './store/store.js';
@@ -126,7 +126,7 @@ async function refreshProfile(
       tokens = await requestToken(deps.http, apiUrl, client, { grant_type: 'refresh_token', refresh_token: current.refreshToken }, now, deps.signal);
     } catch (error) {
       // An app login can start over without a person; any other login needs one.
-      if (!(appGrant && error instanceof CliError && error.code === 'refresh_rejected')) throw error;
+      if (!(appGrant && error instanceof PodioAuthError && error.code === 'refresh_rejected')) throw error;
       tokens = await requestToken(deps.http, apiUrl, client, appGrant, now, deps.signal);
     }
   } else if (appGrant) {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { CliError, ExitCode, usageError } from '../errors.js';
+import { CliError, ExitCode, usageError, PodioAuthError } from '../errors.js';
 import { browserLogin, type BrowserPlan } from '../login/browser-login.js';
 import { detectEnvironment } from '../login/environment.js';
 import {
@@ -255,7 +255,7 @@ async function announce(tokens: TokenSet, profileName: string, apiUrl: string, c
     name = describeUser(await fetchUserStatus(ctx.deps.http, apiUrl, tokens.accessToken, ctx.deps.signal));
   } catch (error) {
     ui.success(`Logged in to Podio ${where}`);
-    ui.warn(`Could not look up who you are: ${error instanceof CliError ? error.message : 'the request failed'}`);
+    ui.warn(`Could not look up who you are: ${error instanceof PodioAuthError ? error.message : 'the request failed'}`);
     return;
   }
   ui.success(`Logged in to Podio as ${name} ${where}`);

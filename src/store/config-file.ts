@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CliError, ExitCode } from '../errors.js';
+import { CliError, ExitCode, PodioAuthError } from '../errors.js';
 import type { Env } from '../output.js';
 
 /**
@@ -66,7 +66,7 @@ export function defaultConfigDir(env: Env, platform: NodeJS.Platform = process.p
 }
 
 function unreadable(file: string, reason: string, cause?: unknown): CliError {
-  return new CliError('config_unreadable', ExitCode.failure, `The config file ${file} ${reason}.`, {
+  return new CliError('config_invalid', ExitCode.failure, `The config file ${file} ${reason}.`, {
     hint: 'It was left as it is. Fix it, or move it aside and run `podio-auth login` again.',
     cause,
   });
@@ -128,7 +128,7 @@ export async function writeConfig(dir: string, data: ConfigData): Promise<void> 
     });
     conf.store = data;
   } catch (error) {
-    if (error instanceof CliError) throw error;
+    if (error instanceof PodioAuthError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     throw new CliError('config_unwritable', ExitCode.failure, `Could not write ${configFileIn(dir)}${code ? ` (${code})` : ''}.`, {
       hint: 'Check that the config directory is writable (PODIO_AUTH_CONFIG_DIR).',

@@ -32,7 +32,7 @@ describe('config file', () => {
     expect(readConfig(file)).toEqual({ profiles: {} });
     for (const text of ['{', '[]', '"x"', '{"profiles": 3}', '{"profiles": {"a": 1}}']) {
       writeFileSync(file, text);
-      expect(() => readConfig(file), text).toThrow(expect.objectContaining({ code: 'config_unreadable', exitCode: 1 }));
+      expect(() => readConfig(file), text).toThrow(expect.objectContaining({ code: 'config_invalid', exitCode: 1 }));
       expect(readFileSync(file, 'utf8')).toBe(text);
     }
   });

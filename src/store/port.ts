@@ -1,0 +1,65 @@
+/**
+ * The store port: what every backend offers the use cases. Backends: the config file (`config.json`, secrets in
+ * it), the config file with secrets in the OS keyring, and Redis. A use case never knows which one it talks to.
+ *
+ * Rules every backend keeps:
+ * - Reads outside a transaction are snapshots: good for deciding whether a refresh is needed, never for writing.
+ * - Every write happens inside `transact`, under the backend's lock, and replaces only what it names (one
+ *   profile, or the default): another profile changed by another process meanwhile is never overwritten.
+ * - Writes are fenced: a holder whose lock was taken over (it was stopped, or its lease ran out) writes nothing
+ *   and gets `lock_lost`.
+ * - A write is atomic: a reader sees the old or the new profile, never a mix, whatever happens mid-write.
+ */
+import type { ProfileRecord } from './profile.js';
+
+export type StoreKind = 'file' | 'keyring' | 'redis';
+
+export interface StoreSnapshot {
+  /** Set by `profiles use`. */
+  defaultProfile: string | undefined;
+  /** Own entries only: a profile named `constructor` or `__proto__` is just a name. */
+  profiles: ReadonlyMap<string, ProfileRecord>;
+}
+
+export interface StoreTransaction {
+  /** Fresh data, read under the lock. */
+  read(): Promise<StoreSnapshot>;
+  /** Replaces one profile whole (`undefined` removes it). Fenced: throws `lock_lost` when the lock is gone. */
+  writeProfile(name: string, record: ProfileRecord | undefined): Promise<void>;
+  /** Sets or clears the default profile. Fenced. */
+  setDefaultProfile(name: string | undefined): Promise<void>;
+}
+
+export interface ProfileStore {
+  readonly kind: StoreKind;
+  /** Where the data lives, for messages: a path, or a Redis URL without its password. Never a secret. */
+  readonly location: string;
+  read(signal: AbortSignal): Promise<StoreSnapshot>;
+  /** Runs `fn` under the store's lock; the lock is released when `fn` settles, whatever happens. */
+  transact<T>(signal: AbortSignal, fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
+  /** Releases connections (Redis); idempotent. */
+  close(): Promise<void>;
+}
+
+/** A held lock. */
+export interface Lease {
+  /** Throws `lock_lost` when another holder has taken the lock over (this one was stopped or too slow). */
+  assertHeld(): Promise<void>;
+  release(): Promise<void>;
+}
+
+export interface Locker {
+  /** Waits (bounded, abortable) for the lock. Throws `lock_timeout` or `interrupted`. */
+  acquire(signal: AbortSignal): Promise<Lease>;
+}
+
+/** Secrets kept apart from the profile's metadata (the OS keyring). One entry per profile. */
+export interface SecretVault {
+  /** The profile's secrets as stored (a JSON object of the secret fields), or undefined. */
+  get(profile: string, signal: AbortSignal): Promise<string | undefined>;
+  set(profile: string, value: string, signal: AbortSignal): Promise<void>;
+  /** True when an entry was removed. */
+  delete(profile: string, signal: AbortSignal): Promise<boolean>;
+  /** The profile names that have an entry (to find orphans). */
+  list(signal: AbortSignal): Promise<string[]>;
+}
