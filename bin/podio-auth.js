@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The launcher. CommonJS (bin/package.json says so) because scripts call `podio-auth token` in loops: with a
 // valid stored token it prints it after loading one small bundle, without the ES module loader, commander or
-// anything else. Every other command line goes to the full CLI in cli.mjs.
+// anything else. Every other command line goes to the bundled CLI.
 'use strict';
 
 let fastToken;
@@ -15,12 +15,17 @@ try {
 
 const token = fastToken(process.argv.slice(2), process.env, new Date());
 if (token === undefined) {
-  import('./cli.mjs');
+  import('../dist/cli/cli.js');
 } else {
   try {
     require('node:fs').writeSync(1, `${token}\n`);
   } catch (error) {
-    // A reader that went away (`podio-auth token | head -c 10`) is not worth a stack trace.
-    if (error.code !== 'EPIPE') throw error;
+    // A closed, full or broken stdout: one line, exit 1 (and nothing at all if stderr is gone too).
+    try {
+      process.stderr.write(`✗ Could not write to standard output (${error.code || error.message}).\n`);
+    } catch {
+      // Nowhere to say it.
+    }
+    process.exitCode = 1;
   }
 }

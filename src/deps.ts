@@ -1,26 +1,48 @@
+import { lookup } from 'node:dns/promises';
 import type { Readable, Writable } from 'node:stream';
-import { createBrowserOpener, type BrowserOpener } from './browser.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Env } from './env.js';
 import { createHttpClient, httpTimeoutMs, type HttpClient } from './http.js';
-import type { Env } from './output.js';
+import { createBrowserOpener, type BrowserOpener } from './platform/browser-opener.js';
+import { SecretRegistry } from './secrets.js';
+import { openStore } from './store/open-store.js';
+import type { ProfileStore } from './store/port.js';
 
 /** A readable that may be a terminal (process.stdin is a tty.ReadStream there). */
 export type InputStream = Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
 export type OutputStream = Writable & { isTTY?: boolean };
 
+/** Resolves a host name to addresses (to check that a redirect host points at this machine). */
+export type Resolver = (host: string) => Promise<string[]>;
+
 /**
- * Every side effect the commands have, in one object. `bin/podio-auth.js` builds the real one; tests replace
- * it whole instead of patching globals.
+ * Every side effect the use cases have, in one object. The launcher builds the real one; tests replace it whole
+ * (a fake clock, captured streams, the emulator's origin) instead of patching globals.
  */
 export interface Deps {
   env: Env;
   stdin: InputStream;
   stdout: OutputStream;
   stderr: OutputStream;
-  /** Aborted on Ctrl-C / SIGTERM. */
+  /** Aborted by the first Ctrl-C / SIGTERM: waiting, prompting and anything not yet sent stops at once. */
   signal: AbortSignal;
+  /**
+   * Aborted only by a second signal. A token request already on the wire runs under this one, so its answer (a
+   * rotated refresh token) is stored even when the user pressed Ctrl-C once.
+   */
+  forceSignal: AbortSignal;
+  /** Marks such work, so the launcher can tell the user why the first Ctrl-C did not end it at once. */
+  critical<T>(work: () => Promise<T>): Promise<T>;
   now: () => Date;
+  /** Milliseconds from an arbitrary start, never going back: for timeouts and lock waits. */
+  monotonic: () => number;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   http: HttpClient;
+  store: ProfileStore;
   openBrowser: BrowserOpener;
+  resolve: Resolver;
+  /** Every secret seen so far, for the last redaction before anything is printed. */
+  secrets: SecretRegistry;
   /**
    * While a listener is registered, SIGINT/SIGTERM/SIGHUP go to it instead of aborting `signal` (`exec` forwards
    * them to its command). Returns the function that unregisters it.
@@ -28,18 +50,46 @@ export interface Deps {
   onSignal: (listener: (signal: NodeJS.Signals) => void) => () => void;
 }
 
-export function createDeps(options: {
+export interface ProcessSide {
   env: Env;
   stdin: InputStream;
   stdout: OutputStream;
   stderr: OutputStream;
   signal: AbortSignal;
-  onSignal: Deps['onSignal'];
-}): Deps {
+  forceSignal?: AbortSignal;
+  critical?: Deps['critical'];
+  onSignal?: Deps['onSignal'];
+}
+
+/** The real side effects. Throws a usage error for a bad PODIO_AUTH_HTTP_TIMEOUT or PODIO_AUTH_STORE. */
+export function createDeps(side: ProcessSide): Deps {
+  const timeoutMs = httpTimeoutMs(side.env);
+  const secrets = new SecretRegistry();
+  secrets.addEnv(side.env);
+  const now = () => new Date();
+  const monotonic = () => performance.now();
+  const sleep = (ms: number, signal: AbortSignal) => delay(ms, undefined, { signal });
   return {
-    ...options,
-    now: () => new Date(),
-    http: createHttpClient(options.env, httpTimeoutMs(options.env)),
-    openBrowser: createBrowserOpener(options.env),
+    env: side.env,
+    stdin: side.stdin,
+    stdout: side.stdout,
+    stderr: side.stderr,
+    signal: side.signal,
+    forceSignal: side.forceSignal ?? side.signal,
+    critical: side.critical ?? ((work) => work()),
+    onSignal: side.onSignal ?? (() => () => {}),
+    now,
+    monotonic,
+    sleep,
+    http: createHttpClient(side.env, timeoutMs),
+    store: openStore(side.env, { now, monotonic, timeoutMs }),
+    openBrowser: createBrowserOpener(side.env),
+    resolve: async (host) => (await lookup(host, { all: true })).map((entry) => entry.address),
+    secrets,
   };
+}
+
+/** Closes what the side effects opened (HTTP connections, a Redis client), so the process can end by itself. */
+export async function closeDeps(deps: Deps): Promise<void> {
+  await Promise.allSettled([deps.http.close?.(), deps.store.close()]);
 }

@@ -28,7 +28,6 @@ export const ERRORS = {
   usage: { exit: ExitCode.usage },
   unknown_option: { exit: ExitCode.usage },
   unknown_command: { exit: ExitCode.usage },
-  unknown_profile: { exit: ExitCode.usage },
   no_client_id: { exit: ExitCode.usage },
   ttl_too_long: { exit: ExitCode.usage },
   endpoint_refused: { exit: ExitCode.usage },
@@ -37,6 +36,7 @@ export const ERRORS = {
   login_timeout: { exit: ExitCode.loginNotCompleted, hint: 'Run `podio-auth login` again (use --timeout to wait longer).' },
   // Authentication needed.
   not_logged_in: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
+  unknown_profile: { exit: ExitCode.authRequired },
   no_refresh_token: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
   profile_incomplete: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
   refresh_rejected: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
@@ -122,8 +122,9 @@ export function usageError(message: string, hint?: string): PodioAuthError {
   return new PodioAuthError('usage', message, { hint });
 }
 
-export function interrupted(): PodioAuthError {
-  return new PodioAuthError('interrupted', 'Interrupted.');
+/** The error for a command a signal ended: exit 130 for Ctrl-C, 143 for SIGTERM (the signal's `reason`). */
+export function interrupted(message = 'Interrupted; nothing was stored.', reason?: unknown): PodioAuthError {
+  return new PodioAuthError(reason === 'SIGTERM' ? 'terminated' : 'interrupted', message);
 }
 
 /** True for the error an aborted `AbortSignal` raises (ours or Node's). */

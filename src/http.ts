@@ -1,5 +1,5 @@
 import { CliError, ExitCode, interrupted, PodioAuthError } from './errors.js';
-import type { Env } from './output.js';
+import type { Env } from './env.js';
 
 /**
  * The one way this tool talks HTTP to Podio. Kept apart from Podio's response parsing so tests can hand the
@@ -20,9 +20,15 @@ export interface HttpResponse {
   text: string;
 }
 
-export type HttpClient = (request: HttpRequest) => Promise<HttpResponse>;
+export type HttpClient = ((request: HttpRequest) => Promise<HttpResponse>) & { close?: () => Promise<void> };
 
 export const DEFAULT_HTTP_TIMEOUT_SECONDS = 30;
+
+/** undici is CommonJS: bundled, its exports sit on `default`. */
+async function loadUndici(): Promise<typeof import('undici')> {
+  const loaded = (await import('undici')) as typeof import('undici') & { default?: typeof import('undici') };
+  return loaded.default ?? loaded;
+}
 const MAX_BODY_BYTES = 1024 * 1024;
 
 /** `PODIO_AUTH_HTTP_TIMEOUT` (seconds) lets slow networks wait longer and tests give up sooner. */
@@ -40,7 +46,7 @@ export function httpTimeoutMs(env: Env): number {
 export function createHttpClient(env: Env, timeoutMs: number): HttpClient {
   let dispatcherPromise: Promise<import('undici').Dispatcher> | undefined;
   const dispatcher = async () => {
-    dispatcherPromise ??= import('undici').then(({ EnvHttpProxyAgent }) => {
+    dispatcherPromise ??= loadUndici().then(({ EnvHttpProxyAgent }) => {
       const proxy = (name: string) => env[name.toLowerCase()] ?? env[name] ?? undefined;
       const options: ConstructorParameters<typeof EnvHttpProxyAgent>[0] = {
         connect: { timeout: timeoutMs },
@@ -59,7 +65,7 @@ export function createHttpClient(env: Env, timeoutMs: number): HttpClient {
   };
 
   return async (request) => {
-    const { request: undiciRequest } = await import('undici');
+    const { request: undiciRequest } = await loadUndici();
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = AbortSignal.any([request.signal, timeout]);
     const origin = new URL(request.url).host;

@@ -1,20 +1,19 @@
 /**
- * podio-auth as a library: the same store, lock and refresh as the CLI.
+ * podio-auth as a library: the same store, lock and refresh as the CLI, through the same use cases.
  *
  *   import { getAccessToken } from 'podio-auth';
  *   const token = await getAccessToken({ profile: 'work' });
  */
-import { createContext } from './commands/context.js';
-import type { LoginOptions as CliLoginOptions } from './commands/login.js';
 import { createDeps, type Deps } from './deps.js';
-import { createMessages, useColour, type Env } from './output.js';
-import type { TokenRef } from './podio.js';
-import { resolveProfileName } from './store/store.js';
-import { getFreshToken } from './token-source.js';
+import type { Env } from './env.js';
+import type { TokenRef } from './podio/token-client.js';
+import { createMessages, useColour } from './ui/messages.js';
+import { getToken as getTokenUseCase, type FreshToken } from './usecases/get-token.js';
+import type { LoginInput } from './usecases/login.js';
 
-export { CliError as PodioAuthError, ExitCode } from './errors.js';
-export type { ErrorCode } from './errors.js';
-export type { TokenRef } from './podio.js';
+export { ERRORS, ExitCode, PodioAuthError } from './errors.js';
+export type { ErrorCode, PodioFailure } from './errors.js';
+export type { TokenRef } from './podio/token-client.js';
 
 export interface TokenOptions {
   /** Profile to use; default as on the command line: PODIO_PROFILE, `profiles use`, then `default`. */
@@ -36,29 +35,44 @@ export interface AccessToken {
   ref: TokenRef | null;
 }
 
+/** One set of side effects per environment object for the life of the process (one HTTP client, one store). */
+const depsByEnv = new WeakMap<Env, Deps>();
+const neverAborted = new AbortController().signal;
+
 function libraryDeps(env: Env, signal: AbortSignal | undefined): Deps {
-  return createDeps({
-    env,
-    stdin: process.stdin,
-    stdout: process.stdout,
-    stderr: process.stderr,
-    signal: signal ?? new AbortController().signal,
-    onSignal: () => () => {},
-  });
+  let deps = depsByEnv.get(env);
+  if (!deps) {
+    deps = createDeps({ env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, signal: neverAborted });
+    depsByEnv.set(env, deps);
+  }
+  return signal ? { ...deps, signal, forceSignal: signal } : deps;
+}
+
+/** Concurrent requests for the same token share one lookup (and so at most one refresh) in this process. */
+const inFlight = new Map<string, Promise<FreshToken>>();
+
+function toAccessToken({ tokens, source }: FreshToken): AccessToken {
+  return {
+    accessToken: tokens.accessToken,
+    tokenType: tokens.tokenType,
+    expiresAt: tokens.expiresAt || null,
+    profile: source.kind === 'profile' ? source.name : null,
+    ref: tokens.ref ?? null,
+  };
 }
 
 /** A valid access token and what is known about it. Throws `PodioAuthError` (with `code`, `exitCode`, `hint`). */
 export async function getToken(options: TokenOptions = {}): Promise<AccessToken> {
   const deps = libraryDeps(options.env ?? process.env, options.signal);
-  const ctx = createContext(deps, () => createMessages(deps.stderr, useColour(deps.env, Boolean(deps.stderr.isTTY))));
-  const { tokens, origin } = await getFreshToken({ profile: options.profile, minTtlSeconds: options.minTtlSeconds }, ctx.store, deps, ctx.ui);
-  return {
-    accessToken: tokens.accessToken,
-    tokenType: tokens.tokenType,
-    expiresAt: tokens.expiresAt || null,
-    profile: origin.kind === 'profile' ? origin.name : null,
-    ref: tokens.ref ?? null,
-  };
+  const key = JSON.stringify([deps.store.location, options.profile ?? null, options.minTtlSeconds ?? null]);
+  let pending = inFlight.get(key);
+  if (!pending) {
+    pending = getTokenUseCase({ profile: options.profile, minTtlSeconds: options.minTtlSeconds }, deps);
+    inFlight.set(key, pending);
+    const forget = () => inFlight.delete(key);
+    pending.then(forget, forget);
+  }
+  return toAccessToken(await pending);
 }
 
 /** The access token alone, for `Authorization: OAuth2 <token>`. */
@@ -86,22 +100,26 @@ export interface LoginOptions {
 
 /** The browser login, exactly as `podio-auth login` does it (progress on stderr); stores the tokens in the profile. */
 export async function login(options: LoginOptions = {}): Promise<AccessToken> {
-  const env: Env = { ...(options.env ?? process.env) };
-  if (options.clientSecret !== undefined) (env as Record<string, string>)['PODIO_CLIENT_SECRET'] = options.clientSecret;
+  const env = options.env ?? process.env;
   const deps = libraryDeps(env, options.signal);
-  const ctx = createContext(deps, () => createMessages(deps.stderr, useColour(deps.env, Boolean(deps.stderr.isTTY))));
-  const { runLogin } = await import('./commands/login.js');
-  const cliOptions: CliLoginOptions = {
-    redirectHost: options.redirectHost ?? 'localhost',
-    port: options.port ?? 0,
-    browser: options.openBrowser ?? true,
-    timeout: options.timeoutSeconds ?? 300,
-    acceptPaste: false,
+  const input: LoginInput = {
+    profile: options.profile,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    method: {
+      kind: 'browser',
+      scope: options.scope,
+      redirectHost: options.redirectHost ?? 'localhost',
+      port: options.port ?? 0,
+      openBrowser: options.openBrowser ?? true,
+      timeoutSeconds: options.timeoutSeconds ?? 300,
+      acceptPaste: false,
+    },
   };
-  if (options.profile !== undefined) cliOptions.profile = options.profile;
-  if (options.clientId !== undefined) cliOptions.clientId = options.clientId;
-  if (options.scope !== undefined) cliOptions.scope = options.scope;
-  await runLogin(cliOptions, ctx);
+  const { login: loginUseCase } = await import('./usecases/login.js');
+  const ui = () => createMessages(deps.stderr, useColour(deps.env, Boolean(deps.stderr.isTTY)));
+  const result = await loginUseCase(input, { ...deps, ui });
+  (await ui()).success(`Logged in to Podio${result.who ? ` as ${result.who}` : ''} (profile "${result.profile}", stored in ${result.storedIn})`);
   // The profile just logged in to, even where credentials in the environment would otherwise take precedence.
-  return getToken({ env, profile: options.profile ?? resolveProfileName(undefined, env, ctx.store.read()) });
+  return getToken({ env, profile: result.profile, ...(options.signal ? { signal: options.signal } : {}) });
 }

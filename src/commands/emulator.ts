@@ -1,16 +1,6 @@
-import { usageError } from '../errors.js';
-import { APP, DEMO_CLIENT, PodioEmulator, TWO_FACTOR_USER, USER } from '../emulator/podio-emulator.js';
-import type { CommandContext } from './context.js';
-
-export interface EmulatorCommandOptions {
-  host: string;
-  port: number;
-  decision: 'ask' | 'grant' | 'deny';
-  echoState: boolean;
-  rotate: boolean;
-  expiresIn: number;
-  rateLimited?: boolean;
-}
+import { Option, type Command } from '@commander-js/extra-typings';
+import { PodioAuthError, usageError } from '../errors.js';
+import { integer, type App } from './shared.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -18,39 +8,61 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
  * Serves a local Podio until Ctrl-C. The values to export go to stdout (they are the output asked for; the
  * client secret is the emulator's own demo secret), the rest to stderr.
  */
-export async function runEmulator(options: EmulatorCommandOptions, ctx: CommandContext): Promise<void> {
-  if (!LOOPBACK.has(options.host)) throw usageError(`--host must be a loopback address (127.0.0.1, ::1 or localhost), not "${options.host.slice(0, 60)}".`);
-  const emulator = await new PodioEmulator({
-    host: options.host === 'localhost' ? '127.0.0.1' : options.host,
-    port: options.port,
-    decision: options.decision,
-    echoState: options.echoState,
-    rotateRefreshTokens: options.rotate,
-    expiresIn: options.expiresIn,
-    rateLimited: Boolean(options.rateLimited),
-  })
-    .start()
-    .catch((error: NodeJS.ErrnoException) => {
-      throw usageError(`Could not listen on ${options.host}:${options.port} (${error.code ?? error.message}).`, 'Choose another --port.');
-    });
-  const ui = await ctx.ui();
-  const { stdout, signal } = ctx.deps;
-  ui.success(`Podio emulator listening on ${emulator.url}`);
-  stdout.write(
-    [
-      `export PODIO_AUTH_URL=${emulator.url}`,
-      `export PODIO_API_URL=${emulator.url}`,
-      `export PODIO_CLIENT_ID=${DEMO_CLIENT.clientId}`,
-      `export PODIO_CLIENT_SECRET=${DEMO_CLIENT.clientSecret}`,
-      '',
-    ].join('\n'),
-  );
-  ui.info(ui.paint('dim', `Run the lines above in another shell, then \`podio-auth login\`. Demo user: ${USER.mail} / ${USER.password}`));
-  ui.info(ui.paint('dim', `(two-factor: ${TWO_FACTOR_USER.mail}); app ${APP.app_id} with token ${APP.app_token}. Ctrl-C stops it.`));
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  await emulator.stop();
-  ui.info('Emulator stopped.');
+export function registerEmulator(program: Command, app: App): void {
+  program
+    .command('emulator')
+    .description('serve a local Podio (authorize page, token endpoints, /user/status) for trying podio-auth and for tests')
+    .option('--host <address>', 'loopback address to listen on', '127.0.0.1')
+    .addOption(new Option('--port <n>', 'port').argParser(integer('--port', 1, 65535)).default(0, 'any free port'))
+    .addOption(new Option('--decision <decision>', 'what the authorize page does').choices(['ask', 'grant', 'deny'] as const).default('ask' as const))
+    .option('--no-echo-state', 'leave state out of the redirect, as Podio might')
+    .option('--no-rotate', 'keep refresh tokens valid after a refresh')
+    .addOption(
+      new Option('--expires-in <seconds>', 'lifetime of access tokens (0: already expired)').argParser(integer('--expires-in', 0, 86_400 * 30)).default(28_800),
+    )
+    .option('--rate-limited', 'answer every token and API request with HTTP 420')
+    .action((options) =>
+      app.run(async () => {
+        if (!LOOPBACK.has(options.host)) {
+          throw usageError(`--host must be a loopback address (127.0.0.1, ::1 or localhost), not "${options.host.slice(0, 60)}".`);
+        }
+        const { APP, DEMO_CLIENT, PodioEmulator, TWO_FACTOR_USER, USER } = await import('../emulator/podio-emulator.js');
+        const emulator = await new PodioEmulator({
+          host: options.host === 'localhost' ? '127.0.0.1' : options.host,
+          port: options.port,
+          decision: options.decision,
+          echoState: options.echoState,
+          rotateRefreshTokens: options.rotate,
+          expiresIn: options.expiresIn,
+          rateLimited: Boolean(options.rateLimited),
+        })
+          .start()
+          .catch((error: NodeJS.ErrnoException) => {
+            throw new PodioAuthError(
+              error.code === 'EADDRINUSE' ? 'port_in_use' : 'listen_failed',
+              `Could not listen on ${options.host}:${options.port} (${error.code ?? error.message}).`,
+            );
+          });
+        const ui = await app.ui();
+        const { signal } = app.deps;
+        ui.success(`Podio emulator listening on ${emulator.url}`);
+        await app.out(
+          [
+            `export PODIO_AUTH_URL=${emulator.url}`,
+            `export PODIO_API_URL=${emulator.url}`,
+            `export PODIO_CLIENT_ID=${DEMO_CLIENT.clientId}`,
+            `export PODIO_CLIENT_SECRET=${DEMO_CLIENT.clientSecret}`,
+            '',
+          ].join('\n'),
+        );
+        ui.info(ui.paint('dim', `Run the lines above in another shell, then \`podio-auth login\`. Demo user: ${USER.mail} / ${USER.password}`));
+        ui.info(ui.paint('dim', `(two-factor: ${TWO_FACTOR_USER.mail}); app ${APP.app_id} with token ${APP.app_token}. Ctrl-C stops it.`));
+        await new Promise<void>((resolve) => {
+          if (signal.aborted) resolve();
+          else signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        await emulator.stop();
+        ui.info('Emulator stopped.');
+      }),
+    );
 }

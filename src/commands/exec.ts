@@ -1,28 +1,21 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { CliError, ExitCode, usageError } from '../errors.js';
-import { withoutSecrets } from '../output.js';
-import { getFreshToken } from '../token-source.js';
-import type { CommandContext } from './context.js';
-import { maskInGitHubActions } from './token.js';
-
-export interface ExecOptions {
-  profile?: string;
-  minTtl?: number;
-}
+import type { Command } from '@commander-js/extra-typings';
+import { PodioAuthError, usageError } from '../errors.js';
+import { withoutSecrets } from '../secrets.js';
+import { minTtlOption, profileOption, type App } from './shared.js';
+import { tokenForCaller } from './token.js';
 
 /**
  * Runs a command with a fresh PODIO_ACCESS_TOKEN in its environment: no shell, stdio inherited, its exit code
  * passed on, SIGINT/SIGTERM/SIGHUP forwarded. The child gets the access token, not the long-lived secrets
  * (client secret, refresh token) that may be in this environment.
  */
-export async function runExec(command: string[], options: ExecOptions, ctx: CommandContext): Promise<number> {
+async function runExec(app: App, command: string[], options: { profile?: string | undefined; minTtl?: number | undefined }): Promise<number> {
   const [file, ...args] = command;
   if (!file) throw usageError('exec needs a command to run: `podio-auth exec -- <command> [args…]`.');
-  const { deps } = ctx;
-  const { tokens } = await getFreshToken({ profile: options.profile, minTtlSeconds: options.minTtl }, ctx.store, deps, ctx.ui);
-  maskInGitHubActions(ctx, tokens.accessToken);
-
+  const { deps } = app;
+  const { tokens } = await tokenForCaller(app, options);
   return new Promise<number>((resolve, reject) => {
     const child = spawn(file, args, { stdio: 'inherit', env: { ...withoutSecrets(deps.env), PODIO_ACCESS_TOKEN: tokens.accessToken } });
     const stopForwarding = deps.onSignal((signal) => {
@@ -30,9 +23,10 @@ export async function runExec(command: string[], options: ExecOptions, ctx: Comm
     });
     child.once('error', (error: NodeJS.ErrnoException) => {
       stopForwarding();
-      const notFound = error.code === 'ENOENT';
       reject(
-        new CliError('usage', notFound ? ExitCode.commandNotFound : ExitCode.commandNotExecutable, notFound ? `Command not found: ${file}` : `Could not run ${file} (${error.code ?? error.message}).`),
+        error.code === 'ENOENT'
+          ? new PodioAuthError('command_not_found', `Command not found: ${file}`)
+          : new PodioAuthError('command_not_executable', `Could not run ${file} (${error.code ?? error.message}).`),
       );
     });
     child.once('exit', (code, signal) => {
@@ -41,4 +35,15 @@ export async function runExec(command: string[], options: ExecOptions, ctx: Comm
       resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
     });
   });
+}
+
+export function registerExec(program: Command, app: App): void {
+  program
+    .command('exec')
+    .description('run a command with a fresh PODIO_ACCESS_TOKEN in its environment, and exit with its code')
+    .usage('[options] -- <command> [args...]')
+    .addOption(profileOption())
+    .addOption(minTtlOption())
+    .argument('<command...>', 'the command and its arguments (after --)')
+    .action((command, options) => app.run(() => runExec(app, command, options)));
 }

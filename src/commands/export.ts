@@ -1,17 +1,10 @@
-import { CliError, ExitCode, usageError } from '../errors.js';
-import { DEFAULT_API_URL } from '../podio.js';
-import { resolveProfileName } from '../store/store.js';
-import { notLoggedIn } from '../token-source.js';
-import type { CommandContext } from './context.js';
+import { Option, type Command } from '@commander-js/extra-typings';
+import { usageError } from '../errors.js';
+import { exportProfile } from '../usecases/export.js';
+import { profileOption, type App } from './shared.js';
 
 export const EXPORT_FORMATS = ['dotenv', 'shell', 'json', 'github'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
-export interface ExportOptions {
-  profile?: string;
-  format: ExportFormat;
-  reveal?: boolean;
-}
 
 /** A value as dotenv readers (and `gh secret set -f`) take it: bare when safe, else double-quoted. */
 function dotenvValue(value: string): string {
@@ -35,42 +28,28 @@ export function formatVariables(variables: [string, string][], format: ExportFor
   }
 }
 
-/**
- * What a CI job needs to get tokens in env-only mode, taken from a stored profile: the client credentials and the
- * refresh token, or the app id and token for an app login (which is sturdier: it needs no refresh token).
- */
-export async function runExport(options: ExportOptions, ctx: CommandContext): Promise<void> {
-  const { deps, store } = ctx;
-  if (deps.stdout.isTTY && !options.reveal) {
-    throw usageError('export prints secrets, and standard output is a terminal.', 'Redirect or pipe it (e.g. `| gh secret set -f -`), or pass --reveal to show them here.');
-  }
-  const config = store.read();
-  const profileName = resolveProfileName(options.profile, deps.env, config);
-  const profile = config.profiles[profileName];
-  if (!profile) throw notLoggedIn(profileName);
-  if (!profile.client_id || !profile.client_secret) {
-    throw new CliError('not_logged_in', ExitCode.authRequired, `Profile "${profileName}" has no client credentials to export.`, {
-      hint: `Log in again: \`podio-auth login --profile ${profileName}\`.`,
-    });
-  }
-  const variables: [string, string][] = [
-    ['PODIO_CLIENT_ID', profile.client_id],
-    ['PODIO_CLIENT_SECRET', profile.client_secret],
-  ];
-  const ui = await ctx.ui();
-  if (profile.app_id && profile.app_token) {
-    variables.push(['PODIO_APP_ID', profile.app_id], ['PODIO_APP_TOKEN', profile.app_token]);
-  } else if (profile.refresh_token) {
-    variables.push(['PODIO_REFRESH_TOKEN', profile.refresh_token]);
-    ui.warn(
-      'Podio may rotate refresh tokens: once this one is used, here or in CI, the other copy may stop working, and a CI secret is not updated by itself. For unattended jobs, an app login (`podio-auth login --app <app_id>`) is the sturdier choice.',
+export function registerExport(program: Command, app: App): void {
+  program
+    .command('export')
+    .description('print what a CI job needs to get tokens (client credentials and refresh token, or the app pair)')
+    .addOption(profileOption())
+    .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).default('dotenv' as const))
+    .option('--reveal', 'print the secrets even when stdout is a terminal')
+    .action((options) =>
+      app.run(async () => {
+        if (app.deps.stdout.isTTY && !options.reveal) {
+          throw usageError(
+            'export prints secrets, and standard output is a terminal.',
+            'Redirect or pipe it (e.g. `| gh secret set -f -`), or pass --reveal to show them here.',
+          );
+        }
+        const result = await exportProfile(options, app.deps);
+        if (result.exportsRefreshToken) {
+          (await app.ui()).warn(
+            'Podio may rotate refresh tokens: once this one is used, here or in CI, the other copy may stop working, and a CI secret is not updated by itself. For unattended jobs, an app login (`podio-auth login --app <app_id>`) is the sturdier choice.',
+          );
+        }
+        await app.out(formatVariables(result.variables, options.format));
+      }),
     );
-  } else {
-    throw new CliError('not_logged_in', ExitCode.authRequired, `Profile "${profileName}" has no refresh token to export.`, {
-      hint: `Log in again: \`podio-auth login --profile ${profileName}\`.`,
-    });
-  }
-  // Without it, a job would call the real Podio even when the login was made against another origin.
-  if (profile.api_url && profile.api_url !== DEFAULT_API_URL) variables.push(['PODIO_API_URL', profile.api_url]);
-  deps.stdout.write(formatVariables(variables, options.format));
 }

@@ -1,34 +1,48 @@
-import { getFreshToken } from '../token-source.js';
-import type { CommandContext } from './context.js';
+import type { Command } from '@commander-js/extra-typings';
+import { getToken, type FreshToken } from '../usecases/get-token.js';
+import { jsonOption, maskInGitHubActions, minTtlOption, profileOption, tokenDeps, type App } from './shared.js';
 
-export interface TokenOptions {
-  profile?: string;
-  json?: boolean;
-  minTtl?: number;
-}
-
-/**
- * Inside GitHub Actions, asks the runner to mask the token in the job's log. The runner reads workflow commands
- * from stderr as well as stdout, so the command goes to stderr and `$(podio-auth token)` captures only the token.
- */
-export function maskInGitHubActions(ctx: CommandContext, secret: string): void {
-  if (ctx.deps.env['GITHUB_ACTIONS'] === 'true' && secret) ctx.deps.stderr.write(`::add-mask::${secret}\n`);
-}
-
-/** Prints a valid access token and a newline on stdout, and nothing else there. */
-export async function runToken(options: TokenOptions, ctx: CommandContext): Promise<void> {
-  const { tokens, origin } = await getFreshToken({ profile: options.profile, minTtlSeconds: options.minTtl }, ctx.store, ctx.deps, ctx.ui);
-  maskInGitHubActions(ctx, tokens.accessToken);
-  if (options.json) {
-    const out = {
-      access_token: tokens.accessToken,
-      token_type: tokens.tokenType,
-      expires_at: tokens.expiresAt || null,
-      profile: origin.kind === 'profile' ? origin.name : null,
-      ref: tokens.ref ?? null,
-    };
-    ctx.deps.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
-  } else {
-    ctx.deps.stdout.write(`${tokens.accessToken}\n`);
+/** A token for the caller, with the GitHub Actions mask first and any warning after it. */
+export async function tokenForCaller(app: App, input: { profile?: string | undefined; minTtl?: number | undefined }): Promise<FreshToken> {
+  const warnings: string[] = [];
+  const fresh = await getToken(
+    { profile: input.profile, minTtlSeconds: input.minTtl },
+    { ...tokenDeps(app), warn: (text) => warnings.push(text) },
+  );
+  maskInGitHubActions(app.deps, fresh.tokens.accessToken);
+  if (warnings.length > 0) {
+    const ui = await app.ui();
+    for (const warning of warnings) ui.warn(warning);
   }
+  return fresh;
+}
+
+/** The JSON `token --json` prints: what podio-js's `setAccessToken` and other clients need, nothing secret else. */
+export function tokenJson(fresh: FreshToken, now: Date): Record<string, unknown> {
+  const { tokens, source } = fresh;
+  const expires = tokens.expiresAt ? Date.parse(tokens.expiresAt) : NaN;
+  return {
+    access_token: tokens.accessToken,
+    token_type: tokens.tokenType,
+    expires_at: tokens.expiresAt || null,
+    expires_in: Number.isFinite(expires) ? Math.max(0, Math.floor((expires - now.getTime()) / 1000)) : null,
+    profile: source.kind === 'profile' ? source.name : null,
+    ref: tokens.ref ?? null,
+  };
+}
+
+export function registerToken(program: Command, app: App): void {
+  program
+    .command('token')
+    .description('print a valid access token on stdout, refreshing it first if needed')
+    .addOption(profileOption())
+    .addOption(jsonOption('the token with its expiry'))
+    .addOption(minTtlOption())
+    .action((options) =>
+      app.run(async () => {
+        const fresh = await tokenForCaller(app, options);
+        if (options.json) await app.out(`${JSON.stringify(tokenJson(fresh, app.deps.now()), null, 2)}\n`);
+        else await app.out(`${fresh.tokens.accessToken}\n`);
+      }),
+    );
 }

@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Deps, InputStream } from '../deps.js';
-import { CliError, ExitCode } from '../errors.js';
-import { sanitizeForTerminal, type Messages } from '../output.js';
-import { authorizeUrl, requestToken, type ClientCredentials, type TokenSet } from '../podio.js';
+import { PodioAuthError } from '../errors.js';
+import { authorizeUrl } from '../podio/authorize-url.js';
+import { requestToken, type ClientCredentials, type TokenAnswer } from '../podio/token-client.js';
+import type { Messages } from '../ui/messages.js';
+import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { startCallbackServer } from './callback-server.js';
 import { pages } from './pages.js';
 import { showWaiting } from './waiting.js';
 
 /**
  * Podio's server-side flow from a terminal: a loopback callback server, the browser at the authorize page,
- * one code exchange. Returns the tokens and lets the caller store them through `save` before the browser is
- * told it worked.
+ * one code exchange. Lets the caller store Podio's answer through `save` before the browser is told how it went.
  */
 
 /** How the user gets to the authorize page: we open it, or they do (and why we did not). */
@@ -36,10 +37,10 @@ export function randomToken(): string {
 
 export async function browserLogin(
   input: BrowserLoginInput,
-  deps: Pick<Deps, 'http' | 'now' | 'signal' | 'openBrowser' | 'stderr'>,
+  deps: Pick<Deps, 'http' | 'now' | 'signal' | 'forceSignal' | 'critical' | 'openBrowser' | 'stderr' | 'monotonic'>,
   ui: Messages,
-  save: (tokens: TokenSet) => Promise<void>,
-): Promise<TokenSet> {
+  save: (answer: TokenAnswer) => Promise<void>,
+): Promise<void> {
   const state = randomToken();
   const server = await startCallbackServer({ redirectHost: input.redirectHost, port: input.port, nonce: randomToken(), state });
   try {
@@ -73,6 +74,7 @@ export async function browserLogin(
       stderr: deps.stderr,
       stdin: input.pasteFrom,
       timeoutMs: input.timeoutSeconds * 1000,
+      monotonic: deps.monotonic,
       onPaste: (text) => server.submitPasted(text),
     });
     let result: Awaited<ReturnType<typeof server.result>>;
@@ -85,30 +87,21 @@ export async function browserLogin(
       const description = result.description ? sanitizeForTerminal(result.description) : undefined;
       if (result.error === 'access_denied') {
         await result.respond(pages.denied(result.description));
-        throw new CliError('login_denied', ExitCode.loginNotCompleted, `The login was denied in the browser${description ? ` (${description})` : ''}.`, {
-          hint: 'Run `podio-auth login` again and choose to grant access.',
-        });
+        throw new PodioAuthError('login_denied', `The login was denied in the browser${description ? ` (${description})` : ''}.`);
       }
       await result.respond(pages.authorizeError(result.error, result.description));
       const error = sanitizeForTerminal(result.error, 60);
-      throw new CliError('authorize_error', ExitCode.failure, `Podio refused the authorization (${error}${description ? `: ${description}` : ''}).`, {
-        hint: 'Check the client id, the scope and the API key\'s domain, then run `podio-auth login` again.',
-      });
+      throw new PodioAuthError('authorize_error', `Podio refused the authorization (${error}${description ? `: ${description}` : ''}).`);
     }
 
     try {
-      // Exactly once: the code is single-use, and a failed exchange is reported, never retried.
-      const tokens = await requestToken(
-        deps.http,
-        input.apiUrl,
-        input.client,
-        { grant_type: 'authorization_code', code: result.code, redirect_uri: server.redirectUri },
-        deps.now(),
-        deps.signal,
-      );
-      await save(tokens);
+      // Exactly once: the code is single-use, and a failed exchange is reported, never retried. Once sent, the
+      // answer is waited for and stored even through a first Ctrl-C.
+      const grant = { grant_type: 'authorization_code', code: result.code, redirect_uri: server.redirectUri } as const;
+      const now = deps.now();
+      const answer = await deps.critical(() => requestToken(deps.http, input.apiUrl, input.client, grant, now, deps.forceSignal));
+      await save(answer);
       await result.respond(pages.success());
-      return tokens;
     } catch (error) {
       await result.respond(pages.failed());
       throw error;

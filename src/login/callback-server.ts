@@ -1,5 +1,5 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import { CliError, ExitCode, interrupted } from '../errors.js';
+import { interrupted, PodioAuthError } from '../errors.js';
 import { acceptedHosts, judgeCallback, type CallbackExpectation } from './callback.js';
 import { PAGE_HEADERS, pages, renderPage, type Page } from './pages.js';
 
@@ -152,13 +152,9 @@ export async function startCallbackServer(options: {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' && options.port === 0 && attempt < 5) continue;
       if (code === 'EADDRINUSE') {
-        throw new CliError('port_in_use', ExitCode.failure, `Port ${options.port} is already in use on loopback.`, {
-          hint: 'Choose another with --port, or leave --port out to use any free port.',
-          cause: error,
-        });
+        throw new PodioAuthError('port_in_use', `Port ${options.port} is already in use on loopback.`, { cause: error });
       }
-      throw new CliError('listen_failed', ExitCode.failure, `Could not listen on loopback port ${options.port} (${code ?? 'error'}).`, {
-        hint: 'Choose another port with --port, or leave --port out to use any free port.',
+      throw new PodioAuthError('listen_failed', `Could not listen on loopback port ${options.port} (${code ?? 'error'}).`, {
         cause: error,
       });
     }
@@ -193,14 +189,12 @@ export async function startCallbackServer(options: {
         };
         const onAbort = () => {
           cleanup();
-          reject(interrupted());
+          reject(interrupted(undefined, signal.reason));
         };
         const timer = setTimeout(() => {
           cleanup();
           reject(
-            new CliError('login_timeout', ExitCode.loginNotCompleted, `No answer from the browser within ${Math.round(timeoutMs / 1000)} s.`, {
-              hint: 'Run `podio-auth login` again (use --timeout to wait longer).',
-            }),
+            new PodioAuthError('login_timeout', `No answer from the browser within ${Math.round(timeoutMs / 1000)} s.`),
           );
         }, timeoutMs);
         if (signal.aborted) {

@@ -1,7 +1,9 @@
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { InputStream, OutputStream } from '../deps.js';
 import { interrupted } from '../errors.js';
-import { sanitizeForTerminal, type Messages } from '../output.js';
+import { readLines } from '../ui/prompt.js';
+import type { Messages } from '../ui/messages.js';
+import { sanitizeForTerminal } from '../ui/terminal-text.js';
 
 /**
  * What the terminal shows while login waits for the browser, and the other way in: the address the browser
@@ -15,6 +17,8 @@ export interface WaitingOptions {
   /** Where pasted addresses come from; undefined when there is nowhere to paste (the library). */
   stdin: InputStream | undefined;
   timeoutMs: number;
+  /** Monotonic milliseconds, for the time left. */
+  monotonic: () => number;
   /** Judges a pasted address: the reason it was refused, or undefined when it was taken. */
   onPaste: (text: string) => string | undefined;
 }
@@ -27,14 +31,14 @@ export interface Waiting {
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-function timeLeft(deadline: number): string {
-  const seconds = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+function timeLeft(deadline: number, now: number): string {
+  const seconds = Math.max(0, Math.ceil((deadline - now) / 1000));
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
 export function showWaiting(options: WaitingOptions): Waiting {
   const { ui, stderr, stdin, onPaste } = options;
-  const deadline = Date.now() + options.timeoutMs;
+  const deadline = options.monotonic() + options.timeoutMs;
   const seconds = Math.round(options.timeoutMs / 1000);
   let cancel: (error: Error) => void = () => {};
   const cancelled = new Promise<never>((_, reject) => {
@@ -43,6 +47,7 @@ export function showWaiting(options: WaitingOptions): Waiting {
   cancelled.catch(() => {});
   let rl: Interface | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let stopLines: (() => void) | undefined;
 
   const handleLine = (line: string, say: (text: string) => void) => {
     if (!line.trim()) return;
@@ -55,7 +60,7 @@ export function showWaiting(options: WaitingOptions): Waiting {
     const interfaceRef = rl;
     let frame = 0;
     const prompt = () =>
-      `${ui.paint('cyan', FRAMES[frame % FRAMES.length] as string)} Waiting for the browser (${timeLeft(deadline)} left, Ctrl-C cancels). Or paste the address it ended on: `;
+      `${ui.paint('cyan', FRAMES[frame % FRAMES.length] as string)} Waiting for the browser (${timeLeft(deadline, options.monotonic())} left, Ctrl-C cancels). Or paste the address it ended on: `;
     const say = (text: string) => {
       clearLine(stderr, 0);
       cursorTo(stderr, 0);
@@ -78,10 +83,11 @@ export function showWaiting(options: WaitingOptions): Waiting {
     const paste = stdin ? ' You can also paste the address the browser ended on, on standard input.' : '';
     ui.info(ui.paint('dim', `Waiting up to ${seconds} s for the browser to come back. Press Ctrl-C to cancel.${paste}`));
     if (stdin) {
-      rl = createInterface({ input: stdin, terminal: false });
-      rl.on('line', (line) => handleLine(line, (text) => ui.warn(text)));
-      // End of input only means nothing will be pasted; the browser may still come back.
-      rl.on('error', () => {});
+      stopLines = readLines(
+        stdin,
+        (line) => handleLine(line, (text) => ui.warn(text)),
+        () => ui.warn('A line of more than 64 KiB was ignored: an address the browser ended on is much shorter.'),
+      );
     }
   }
 
@@ -89,6 +95,7 @@ export function showWaiting(options: WaitingOptions): Waiting {
     cancelled,
     stop: () => {
       if (timer) clearInterval(timer);
+      stopLines?.();
       if (rl) {
         if (stderr.isTTY && stdin?.isTTY) {
           clearLine(stderr, 0);

@@ -1,53 +1,23 @@
-import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { CliError, ExitCode, PodioAuthError } from '../errors.js';
-import type { Env } from '../output.js';
+import type { Env } from '../env.js';
+import { PodioAuthError } from '../errors.js';
+import { sanitizeForTerminal } from '../ui/terminal-text.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { checkProfile, isObject, type ProfileRecord } from './profile.js';
 
 /**
- * `config.json`: one entry per profile. Read with plain `fs` (the `token` hot path must not load conf and its
- * schema machinery); written through conf, which writes atomically with the file mode we give it.
+ * `config.json`: one entry per profile, and the default profile's name. Read with plain `fs` and checked against
+ * the profile schema on every read (the `token` hot path loads nothing else); written atomically.
  */
 
-export interface TokenRefRecord {
-  type: string;
-  id: number | string;
-}
-
-/** What one profile keeps. Snake case, as Podio names the same things. */
-export interface ProfileRecord {
-  /** How the login was made: decides what can be redone without a person when a refresh fails. */
-  grant?: 'authorization_code' | 'app' | 'password';
-  client_id?: string;
-  client_secret?: string;
-  auth_url?: string;
-  api_url?: string;
-  redirect_host?: string;
-  access_token?: string;
-  token_type?: string;
-  expires_at?: string;
-  refresh_token?: string;
-  scope?: string;
-  ref?: TokenRefRecord;
-  /** When the current access token was issued: with `expires_at`, tells how long tokens live. */
-  obtained_at?: string;
-  /** When the current refresh token was issued (it lasts 28 days). */
-  refresh_obtained_at?: string;
-  /** For app logins: what the app grant needs to be redone when the refresh token is gone. */
-  app_id?: string;
-  app_token?: string;
-  /** For password logins: the user name only. The password is never stored. */
-  username?: string;
-  /** Who the tokens belong to, as `/user/status` said at login. */
-  user_name?: string;
-}
-
-export interface ConfigData {
-  profiles: Record<string, ProfileRecord>;
-  /** Set by `podio-auth profiles use`. */
-  default_profile?: string;
-  /** Keys written by a newer version survive a rewrite by this one. */
-  [key: string]: unknown;
+export interface ConfigDocument {
+  defaultProfile: string | undefined;
+  /** Own entries only, in file order. */
+  profiles: Map<string, ProfileRecord>;
+  /** Top-level keys written by a newer version: kept on rewrite. */
+  extra: Record<string, unknown>;
 }
 
 export const CONFIG_FILE_NAME = 'config.json';
@@ -56,7 +26,7 @@ export function configFileIn(dir: string): string {
   return join(dir, CONFIG_FILE_NAME);
 }
 
-/** Mirrors where conf/env-paths would put a `podio-auth` config with an empty project suffix. */
+/** Where conf/env-paths would put a `podio-auth` config with an empty project suffix. */
 export function defaultConfigDir(env: Env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
   const fromEnv = env['PODIO_AUTH_CONFIG_DIR'];
   if (fromEnv) return fromEnv;
@@ -65,40 +35,55 @@ export function defaultConfigDir(env: Env, platform: NodeJS.Platform = process.p
   return join(env['XDG_CONFIG_HOME'] || join(home, '.config'), 'podio-auth');
 }
 
-function unreadable(file: string, reason: string, cause?: unknown): CliError {
-  return new CliError('config_invalid', ExitCode.failure, `The config file ${file} ${reason}.`, {
-    hint: 'It was left as it is. Fix it, or move it aside and run `podio-auth login` again.',
-    cause,
-  });
+function invalid(file: string, reason: string): PodioAuthError {
+  // No `cause`: a JSON parser's message quotes the text around the error, which may be a secret.
+  return new PodioAuthError('config_invalid', `The config file ${file} ${reason}.`);
 }
 
-/** A missing file is an empty config; a file that cannot be parsed is an error, never a reset. */
-export function readConfig(file: string): ConfigData {
+export function emptyConfig(): ConfigDocument {
+  return { defaultProfile: undefined, profiles: new Map(), extra: {} };
+}
+
+/** A missing file is an empty config; a file that cannot be used is an error naming it, and is left as it is. */
+export function readConfigFile(file: string): ConfigDocument {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { profiles: {} };
-    throw unreadable(file, `cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`, error);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return emptyConfig();
+    throw invalid(file, `cannot be read (${code ?? 'error'})`);
   }
+  return parseConfig(file, text);
+}
+
+export function parseConfig(file: string, text: string): ConfigDocument {
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (error) {
-    throw unreadable(file, 'is not valid JSON', error);
+  } catch {
+    throw invalid(file, 'is not valid JSON');
   }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) throw unreadable(file, 'does not hold a JSON object');
-  const config = data as Record<string, unknown>;
-  const profiles = config['profiles'] ?? {};
-  if (typeof profiles !== 'object' || profiles === null || Array.isArray(profiles)) {
-    throw unreadable(file, 'has a "profiles" entry that is not an object');
+  if (!isObject(data)) throw invalid(file, 'does not hold a JSON object');
+  const { profiles: rawProfiles = {}, default_profile: defaultProfile, ...extra } = data;
+  if (!isObject(rawProfiles)) throw invalid(file, 'has a "profiles" entry that is not an object');
+  if (defaultProfile !== undefined && typeof defaultProfile !== 'string') {
+    throw invalid(file, 'has a "default_profile" that is not a string');
   }
-  for (const [name, profile] of Object.entries(profiles)) {
-    if (typeof profile !== 'object' || profile === null || Array.isArray(profile)) {
-      throw unreadable(file, `has a profile "${name}" that is not an object`);
-    }
+  const profiles = new Map<string, ProfileRecord>();
+  for (const [name, value] of Object.entries(rawProfiles)) {
+    const checked = checkProfile(value);
+    if (!checked.ok) throw invalid(file, `has a profile "${sanitizeForTerminal(name, 64)}" whose ${checked.problem}`);
+    profiles.set(name, checked.profile);
   }
-  return { ...config, profiles: profiles as Record<string, ProfileRecord> };
+  return { defaultProfile, profiles, extra };
+}
+
+export function serializeConfig(config: ConfigDocument): string {
+  const data: Record<string, unknown> = { ...config.extra };
+  if (config.defaultProfile !== undefined) data['default_profile'] = config.defaultProfile;
+  data['profiles'] = Object.fromEntries(config.profiles);
+  return `${JSON.stringify(data, null, '\t')}\n`;
 }
 
 /**
@@ -110,29 +95,24 @@ export function ensurePrivateDir(dir: string): void {
   if (process.platform === 'win32') return;
   const mode = statSync(dir).mode & 0o777;
   if (mode !== 0o700) chmodSync(dir, 0o700);
+  accessSync(dir, constants.W_OK);
 }
 
-/** Atomic write (temp file + rename) with mode 0600, through conf. Callers hold the store lock. */
-export async function writeConfig(dir: string, data: ConfigData): Promise<void> {
+export function unwritable(file: string, error: unknown): PodioAuthError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return new PodioAuthError('config_unwritable', `Could not write ${file}${code ? ` (${code})` : ''}.`, {
+    hint: code === 'ENOSPC' ? 'The disk is full: free some space and try again.' : undefined,
+    cause: error,
+  });
+}
+
+/** Atomic write, 0600, in a private directory. Callers hold the store lock. */
+export function writeConfigFile(dir: string, config: ConfigDocument): void {
+  const file = configFileIn(dir);
   try {
     ensurePrivateDir(dir);
-    const { default: Conf } = await import('conf');
-    const conf = new Conf<ConfigData>({
-      cwd: dir,
-      configName: 'config',
-      projectSuffix: '',
-      configFileMode: 0o600,
-      // Never: conf would replace a file it cannot parse with an empty one, losing the user's tokens.
-      clearInvalidConfig: false,
-      accessPropertiesByDotNotation: false,
-    });
-    conf.store = data;
+    writeFileAtomic(file, serializeConfig(config), 0o600);
   } catch (error) {
-    if (error instanceof PodioAuthError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError('config_unwritable', ExitCode.failure, `Could not write ${configFileIn(dir)}${code ? ` (${code})` : ''}.`, {
-      hint: 'Check that the config directory is writable (PODIO_AUTH_CONFIG_DIR).',
-      cause: error,
-    });
+    throw unwritable(file, error);
   }
 }

@@ -22,8 +22,10 @@ export interface StoreSnapshot {
 }
 
 export interface StoreTransaction {
-  /** Fresh data, read under the lock. */
+  /** Fresh data, read under the lock (secrets kept apart, as in the keyring, may be absent: see `getProfile`). */
   read(): Promise<StoreSnapshot>;
+  /** One profile whole, secrets included, read fresh under the lock. */
+  getProfile(name: string): Promise<ProfileRecord | undefined>;
   /** Replaces one profile whole (`undefined` removes it). Fenced: throws `lock_lost` when the lock is gone. */
   writeProfile(name: string, record: ProfileRecord | undefined): Promise<void>;
   /** Sets or clears the default profile. Fenced. */
@@ -34,7 +36,15 @@ export interface ProfileStore {
   readonly kind: StoreKind;
   /** Where the data lives, for messages: a path, or a Redis URL without its password. Never a secret. */
   readonly location: string;
+  /** Every profile's metadata; secrets kept apart (the keyring) are not fetched, so listing stays cheap. */
   read(signal: AbortSignal): Promise<StoreSnapshot>;
+  /** One profile whole, secrets included. */
+  getProfile(name: string, signal: AbortSignal): Promise<ProfileRecord | undefined>;
+  /**
+   * Fails now (config_unwritable, keyring_unavailable, redis_unavailable…) if a login could not be stored, so
+   * that nobody goes through the browser for nothing. `secrets`: where the new login's secrets would go.
+   */
+  checkWritable(signal: AbortSignal, secrets: 'file' | 'keyring'): Promise<void>;
   /** Runs `fn` under the store's lock; the lock is released when `fn` settles, whatever happens. */
   transact<T>(signal: AbortSignal, fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
   /** Releases connections (Redis); idempotent. */

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { detectEnvironment, findOnPath } from './login/environment.js';
-import { withoutSecrets, type Env } from './output.js';
+import type { Env } from '../env.js';
+import { withoutSecrets } from '../secrets.js';
+import { detectEnvironment, findOnPath } from './environment.js';
 
 /**
  * Opens a URL in the user's browser. `BROWSER`, when set, is a command run with the URL as its last argument

@@ -1,6 +1,6 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import type { Env } from '../output.js';
+import type { Env } from '../env.js';
 
 /**
  * Where the tool runs, as far as opening a browser goes. The usual reasons a login "just hangs" are a browser that

@@ -1,0 +1,100 @@
+/**
+ * The process side of the CLI, and the only code that touches the process: signals, streams, the exit code.
+ * Everything else is `main(argv, deps)`.
+ */
+import { closeDeps, createDeps, type Deps } from './deps.js';
+import { exitCodeOf, PodioAuthError } from './errors.js';
+import { main } from './main.js';
+import { SECRET_ENV_NAMES } from './secrets.js';
+import { releaseHeldLocksSync } from './store/file-lock.js';
+
+/** After a first signal outside a token exchange, the command has this long to wind down by itself. */
+const WIND_DOWN_MS = 1_500;
+
+function signalExitCode(signal: NodeJS.Signals): number {
+  return signal === 'SIGTERM' ? 143 : signal === 'SIGHUP' ? 129 : 130;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  const soft = new AbortController();
+  const force = new AbortController();
+  let critical = 0;
+  // `exec` takes signals over while its command runs, to forward them.
+  const listeners = new Set<(signal: NodeJS.Signals) => void>();
+
+  // A reader that went away, or a full disk, must not crash the tool; stderr failures are ignored (a login in
+  // progress goes on: its code must not be wasted), a stdout failure makes the exit code 1.
+  process.stderr.on('error', () => {});
+  let stdoutError: NodeJS.ErrnoException | undefined;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    stdoutError ??= error;
+  });
+
+  const exitNow = (signal: NodeJS.Signals) => {
+    releaseHeldLocksSync();
+    process.exit(signalExitCode(signal));
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (listeners.size > 0) {
+      for (const listener of listeners) listener(signal);
+      return;
+    }
+    // A second signal means "now".
+    if (soft.signal.aborted) {
+      force.abort(signal);
+      exitNow(signal);
+    }
+    soft.abort(signal);
+    if (critical > 0) {
+      process.stderr.write(
+        '\n! Podio is answering a token request already sent: waiting for its answer so the new token is stored (press Ctrl-C again to stop now).\n',
+      );
+    } else {
+      setTimeout(() => exitNow(signal), WIND_DOWN_MS).unref();
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
+
+  const env = { ...process.env };
+  // Child processes (the system's browser opener) inherit process.env; the secrets in it are ours alone.
+  for (const name of SECRET_ENV_NAMES) delete process.env[name];
+
+  let deps: Deps;
+  try {
+    deps = createDeps({
+      env,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      signal: soft.signal,
+      forceSignal: force.signal,
+      critical: async (work) => {
+        critical++;
+        try {
+          return await work();
+        } finally {
+          critical--;
+        }
+      },
+      onSignal: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    });
+  } catch (error) {
+    // The environment itself is wrong (PODIO_AUTH_HTTP_TIMEOUT, PODIO_AUTH_STORE): say so in one line.
+    if (!(error instanceof PodioAuthError)) throw error;
+    process.stderr.write(`✗ ${error.message}\n${error.hint ? `${error.hint}\n` : ''}`);
+    process.exitCode = error.exitCode;
+    return;
+  }
+
+  let code = await main(argv, deps);
+  await closeDeps(deps);
+  if (stdoutError && code === 0) {
+    process.stderr.write(`✗ Could not write to standard output (${stdoutError.code ?? stdoutError.message}).\n`);
+    code = exitCodeOf('output_failed');
+  }
+  if (soft.signal.aborted && code === 0) code = signalExitCode(soft.signal.reason as NodeJS.Signals);
+  process.exitCode = code;
+}

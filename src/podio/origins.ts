@@ -1,0 +1,54 @@
+import type { Env } from '../env.js';
+import { envValue } from '../env.js';
+import { usageError } from '../errors.js';
+import type { ProfileRecord } from '../store/profile.js';
+
+/** Podio's public origins, and the rules for pointing podio-auth elsewhere (an emulator, a test server). */
+
+export const DEFAULT_AUTH_URL = 'https://podio.com';
+export const DEFAULT_API_URL = 'https://api.podio.com';
+export const API_KEY_PAGE = 'https://podio.com/settings/api';
+/** Podio's access tokens live 8 hours. */
+export const ACCESS_TOKEN_LIFETIME_SECONDS = 8 * 3600;
+/** Podio's refresh tokens last 28 days. */
+export const REFRESH_TOKEN_DAYS = 28;
+
+/** Loopback host names and literals (URL.hostname form: IPv6 in brackets). */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * An origin for PODIO_AUTH_URL / PODIO_API_URL. Plain http only to loopback (an emulator, a test server):
+ * anywhere else it would send the client secret in the clear.
+ */
+export function parseOrigin(name: string, value: unknown): string {
+  if (typeof value !== 'string') throw usageError(`${name} is not a URL.`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw usageError(`${name} is not a URL: "${value.slice(0, 100)}".`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw usageError(`${name} must be an https:// URL (plain http is allowed only to localhost).`);
+  }
+  if (url.username || url.password) throw usageError(`${name} must not contain a user name or password.`);
+  return url.origin;
+}
+
+/** PODIO_API_URL wins over the origin the profile logged in against, which wins over Podio's own. */
+export function apiOriginFor(profile: ProfileRecord | undefined, env: Env): string {
+  const fromEnv = envValue(env, 'PODIO_API_URL');
+  if (fromEnv !== undefined) return parseOrigin('PODIO_API_URL', fromEnv);
+  if (profile?.api_url !== undefined) return parseOrigin('the profile\'s "api_url"', profile.api_url);
+  return DEFAULT_API_URL;
+}
+
+export function authOriginFor(profile: ProfileRecord | undefined, env: Env): string {
+  const fromEnv = envValue(env, 'PODIO_AUTH_URL');
+  if (fromEnv !== undefined) return parseOrigin('PODIO_AUTH_URL', fromEnv);
+  if (profile?.auth_url !== undefined) return parseOrigin('the profile\'s "auth_url"', profile.auth_url);
+  return DEFAULT_AUTH_URL;
+}

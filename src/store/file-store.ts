@@ -1,0 +1,160 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { PodioAuthError } from '../errors.js';
+import { removeTempFiles, tempFilesOf } from './atomic-write.js';
+import { configFileIn, ensurePrivateDir, readConfigFile, unwritable, writeConfigFile } from './config-file.js';
+import { createFileLocker, type FileLockOptions } from './file-lock.js';
+import type { ProfileStore, SecretVault, StoreSnapshot, StoreTransaction } from './port.js';
+import { isObject, SECRET_FIELDS, splitSecrets, type ProfileRecord, type SecretField } from './profile.js';
+
+/**
+ * The config-file backend: `config.json` and its lock. A profile whose `store` is `keyring` keeps only metadata in
+ * the file; its secrets are one entry in the OS keyring (`vault`, loaded only when such a profile is touched).
+ */
+
+export interface FileStoreOptions {
+  dir: string;
+  lock?: FileLockOptions;
+  /** The keyring, opened on first use. */
+  openVault?: () => Promise<SecretVault>;
+}
+
+export interface FileStore extends ProfileStore {
+  readonly dir: string;
+  readonly file: string;
+}
+
+function snapshotOf(dir: string): StoreSnapshot {
+  const config = readConfigFile(configFileIn(dir));
+  return { defaultProfile: config.defaultProfile, profiles: config.profiles };
+}
+
+function parseSecrets(text: string | undefined, profile: string): Partial<Record<SecretField, string>> {
+  if (text === undefined) return {};
+  try {
+    const data: unknown = JSON.parse(text);
+    if (isObject(data)) {
+      const secrets: Partial<Record<SecretField, string>> = {};
+      for (const field of SECRET_FIELDS) if (typeof data[field] === 'string') secrets[field] = data[field];
+      return secrets;
+    }
+  } catch {
+    // Reported below.
+  }
+  throw new PodioAuthError('config_invalid', `The keyring entry of profile "${profile}" is not what podio-auth wrote.`, {
+    hint: `Log in again: \`podio-auth login --profile ${profile}\`.`,
+  });
+}
+
+export function openFileStore(options: FileStoreOptions): FileStore {
+  const { dir } = options;
+  const file = configFileIn(dir);
+  const locker = createFileLocker(`${file}.lock`, options.lock);
+  let vault: Promise<SecretVault> | undefined;
+  const keyring = () => {
+    if (!options.openVault) throw new PodioAuthError('keyring_unavailable', 'This build has no keyring support.');
+    vault ??= options.openVault();
+    return vault;
+  };
+
+  const withSecrets = async (name: string, record: ProfileRecord | undefined, signal: AbortSignal) => {
+    if (record?.store !== 'keyring') return record;
+    const secrets = parseSecrets(await (await keyring()).get(name, signal), name);
+    return { ...record, ...secrets };
+  };
+
+  const transaction = (signal: AbortSignal, assertHeld: () => Promise<void>): StoreTransaction => ({
+    read: async () => snapshotOf(dir),
+    getProfile: async (name) => withSecrets(name, snapshotOf(dir).profiles.get(name), signal),
+    writeProfile: async (name, record) => {
+      await assertHeld();
+      const config = readConfigFile(file);
+      const before = config.profiles.get(name);
+      if (record === undefined) {
+        // The keyring entry goes first: if the keyring cannot be reached, nothing has changed.
+        if (before?.store === 'keyring') await (await keyring()).delete(name, signal);
+        config.profiles.delete(name);
+      } else if (record.store === 'keyring') {
+        const { metadata, secrets } = splitSecrets(record);
+        // Secrets first, then the metadata that points at them: no moment where neither place holds them.
+        if (Object.keys(secrets).length > 0) await (await keyring()).set(name, JSON.stringify(secrets), signal);
+        else if (before?.store === 'keyring') await (await keyring()).delete(name, signal);
+        await assertHeld();
+        config.profiles.set(name, metadata);
+      } else {
+        config.profiles.set(name, record);
+      }
+      await assertHeld();
+      writeConfigFile(dir, config);
+      if (record !== undefined && record.store !== 'keyring' && before?.store === 'keyring') {
+        // Moved out of the keyring: the file holds the secrets now, so the old entry can go.
+        await (await keyring()).delete(name, signal);
+      }
+    },
+    setDefaultProfile: async (name) => {
+      await assertHeld();
+      const config = readConfigFile(file);
+      config.defaultProfile = name;
+      writeConfigFile(dir, config);
+    },
+  });
+
+  const tidy = async (signal: AbortSignal) => {
+    try {
+      const lease = await locker.acquire(signal);
+      try {
+        removeTempFiles(file);
+      } finally {
+        await lease.release();
+      }
+    } catch {
+      // Tidying is a courtesy: the next write removes them too.
+    }
+  };
+
+  return {
+    kind: 'file',
+    dir,
+    file,
+    location: file,
+    read: async (signal) => {
+      // A temporary file left by a crashed writer may hold secrets: the next command removes it, under the lock.
+      if (tempFilesOf(file).length > 0) await tidy(signal);
+      return snapshotOf(dir);
+    },
+    getProfile: async (name, signal) => withSecrets(name, snapshotOf(dir).profiles.get(name), signal),
+    checkWritable: async (signal, secrets) => {
+      const probe = `${file}.probe-${randomBytes(6).toString('hex')}`;
+      try {
+        ensurePrivateDir(dir);
+        const fd = openSync(probe, 'wx', 0o600);
+        try {
+          writeSync(fd, '{}');
+          fsyncSync(fd);
+        } finally {
+          closeSync(fd);
+        }
+        unlinkSync(probe);
+      } catch (error) {
+        throw unwritable(file, error);
+      }
+      if (secrets === 'keyring') await (await keyring()).list(signal);
+    },
+    transact: async (signal, fn) => {
+      try {
+        ensurePrivateDir(dir);
+      } catch (error) {
+        throw unwritable(file, error);
+      }
+      const lease = await locker.acquire(signal);
+      try {
+        // Under the lock, a temporary file is debris from a writer that crashed or lost the lock.
+        removeTempFiles(file);
+        return await fn(transaction(signal, () => lease.assertHeld()));
+      } finally {
+        await lease.release();
+      }
+    },
+    close: async () => {},
+  };
+}

@@ -1,0 +1,320 @@
+import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import type { Deps } from '../deps.js';
+import { PodioAuthError } from '../errors.js';
+import { detectEnvironment, findOnPath } from '../platform/environment.js';
+import { apiOriginFor, authOriginFor, REFRESH_TOKEN_DAYS } from '../podio/origins.js';
+import { fetchGrantedScope } from '../podio/user-api.js';
+import { configFileIn, defaultConfigDir, readConfigFile, type ConfigDocument } from '../store/config-file.js';
+import { resolveProfileName } from '../store/profile-names.js';
+import type { ProfileRecord } from '../store/profile.js';
+import { describeExpiry } from '../ui/format.js';
+import type { TokenDeps } from './get-token.js';
+import { withToken } from './with-token.js';
+
+/**
+ * A checklist of everything a login and a refresh depend on, with a hint under each failure. The command exits 0
+ * when nothing failed (warnings and notes do not count), 1 otherwise.
+ */
+
+export interface DoctorInput {
+  fix?: boolean | undefined;
+  port?: number | undefined;
+}
+
+export interface DoctorReport {
+  ok: boolean;
+  httpTimeoutMs: number;
+  checks: Check[];
+}
+
+export type CheckStatus = 'ok' | 'warn' | 'fail' | 'info';
+
+export interface Check {
+  name: string;
+  status: CheckStatus;
+  detail: string;
+  hint?: string;
+}
+
+function check(name: string, status: CheckStatus, detail: string, hint?: string): Check {
+  return hint === undefined ? { name, status, detail } : { name, status, detail, hint };
+}
+
+function mode(path: string): number {
+  return statSync(path).mode & 0o777;
+}
+
+function octal(value: number): string {
+  return `0${value.toString(8).padStart(3, '0')}`;
+}
+
+export function checkNode(version: string): Check {
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const ok = major > 20 || (major === 20 && minor >= 19);
+  return check('node', ok ? 'ok' : 'fail', `Node.js ${version}`, ok ? undefined : 'podio-auth needs Node.js 20.19 or newer.');
+}
+
+/** Directory 0700 and file 0600; with `fix`, tightens them first. */
+function checkFiles(dir: string, file: string, fix: boolean, now: Date): { checks: Check[]; config: ConfigDocument | undefined } {
+  const checks: Check[] = [];
+  if (!existsSync(dir)) {
+    checks.push(check('config', 'info', `No config directory yet (${dir}): nobody has logged in here.`));
+    return { checks, config: undefined };
+  }
+  const fixed: string[] = [];
+  if (fix && process.platform !== 'win32') {
+    for (const [path, wanted] of [[dir, 0o700], [file, 0o600]] as const) {
+      if (!existsSync(path) || mode(path) === wanted) continue;
+      try {
+        chmodSync(path, wanted);
+        fixed.push(path);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? 'error';
+        checks.push(check('fix', 'fail', `Could not change the mode of ${path} (${code}).`, 'Fix it by hand, as its owner.'));
+      }
+    }
+  }
+  const dirMode = mode(dir);
+  checks.push(
+    dirMode === 0o700
+      ? check('config-dir', 'ok', `Config directory ${dir} (${octal(dirMode)})${fixed.includes(dir) ? ', fixed' : ''}`)
+      : check('config-dir', 'fail', `Config directory ${dir} has mode ${octal(dirMode)}: others can look inside.`, `Run \`chmod 700 ${dir}\`, or \`podio-auth doctor --fix\`.`),
+  );
+  if (!existsSync(file)) {
+    checks.push(check('config-file', 'info', `No config file yet (${file}).`));
+    return { checks, config: undefined };
+  }
+  const fileMode = mode(file);
+  checks.push(
+    fileMode === 0o600
+      ? check('config-file', 'ok', `Config file ${file} (${octal(fileMode)})${fixed.includes(file) ? ', fixed' : ''}`)
+      : check('config-file', 'fail', `Config file ${file} has mode ${octal(fileMode)}: others can read your tokens.`, `Run \`chmod 600 ${file}\`, or \`podio-auth doctor --fix\`.`),
+  );
+  try {
+    const config = readConfigFile(file);
+    checks.push(check('config-parse', 'ok', `Config file parses (${config.profiles.size} profile(s))`));
+    const lock = `${file}.lock`;
+    // Holders touch the lock every second; one that has been still for a while is abandoned (and is broken by
+    // the next refresh anyway).
+    if (existsSync(lock)) {
+      const still = now.getTime() - statSync(lock).mtimeMs;
+      checks.push(
+        still > 30_000
+          ? check('lock', 'warn', `A lock file has been left behind: ${lock}`, 'The next refresh takes it over; nothing to do.')
+          : check('lock', 'info', `Another podio-auth holds the lock right now (${lock}).`),
+      );
+    }
+    return { checks, config };
+  } catch (error) {
+    checks.push(check('config-parse', 'fail', (error as Error).message, 'Fix the file, or move it aside and log in again.'));
+    return { checks, config: undefined };
+  }
+}
+
+export function checkProfiles(profiles: ReadonlyMap<string, ProfileRecord>, now: Date): Check[] {
+  const checks: Check[] = [];
+  for (const [name, profile] of profiles) {
+    const label = `profile "${name}"`;
+    if (!profile.expires_at && !profile.refresh_token && !profile.access_token) {
+      checks.push(check(`profile:${name}`, 'info', `${label}: logged out.`, `Log in: \`podio-auth login --profile ${name}\`.`));
+      continue;
+    }
+    if (!profile.client_id || (!profile.client_secret && profile.store !== 'keyring')) {
+      checks.push(check(`profile:${name}`, 'fail', `${label} has no client id or secret.`, `Log in again: \`podio-auth login --profile ${name}\`.`));
+      continue;
+    }
+    const expires = profile.expires_at ? Date.parse(profile.expires_at) : NaN;
+    const access = Number.isFinite(expires)
+      ? `access token ${expires > now.getTime() ? 'expires' : 'expired'} ${describeExpiry(profile.expires_at ?? '', now) ?? ''}`
+      : 'no access token';
+    const redoable = Boolean(profile.app_id && (profile.app_token || profile.store === 'keyring'));
+    if (!profile.refresh_token && profile.store !== 'keyring') {
+      const status = redoable || expires > now.getTime() ? 'ok' : 'fail';
+      checks.push(check(`profile:${name}`, status, `${label}: ${access}, no refresh token${redoable ? ' (the app grant is redone when needed)' : ''}`, status === 'fail' ? `Log in again: \`podio-auth login --profile ${name}\`.` : undefined));
+      continue;
+    }
+    const since = profile.refresh_obtained_at ?? profile.obtained_at;
+    const ageDays = since ? (now.getTime() - Date.parse(since)) / 86_400_000 : NaN;
+    const age = Number.isFinite(ageDays) ? `refresh token ${Math.floor(ageDays)} of ${REFRESH_TOKEN_DAYS} days old` : 'refresh token of unknown age';
+    if (ageDays >= REFRESH_TOKEN_DAYS && !redoable) {
+      checks.push(check(`profile:${name}`, 'fail', `${label}: ${access}, ${age}: Podio no longer accepts it.`, `Log in again: \`podio-auth login --profile ${name}\`.`));
+    } else if (ageDays >= REFRESH_TOKEN_DAYS - 5 && !redoable) {
+      checks.push(check(`profile:${name}`, 'warn', `${label}: ${access}, ${age}.`, 'It will expire soon; a refresh that rotates it, or a new login, starts it over.'));
+    } else {
+      checks.push(check(`profile:${name}`, 'ok', `${label}: ${access}, ${age}`));
+    }
+  }
+  if (checks.length === 0) checks.push(check('profiles', 'info', 'No profiles: run `podio-auth login`.'));
+  return checks;
+}
+
+function listen(host: string, port: number): Promise<NodeJS.ErrnoException | undefined> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error));
+    server.listen({ host, port, exclusive: true }, () => server.close(() => resolve(undefined)));
+  });
+}
+
+/** Which process listens on a TCP port, from Linux's /proc; undefined where the OS does not tell. */
+export function processListeningOn(port: number): string | undefined {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(table)) continue;
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] === '0A' && parseInt(fields[1]?.split(':')[1] ?? '', 16) === port && fields[9]) inodes.add(fields[9]);
+    }
+  }
+  if (inodes.size === 0) return undefined;
+  for (const pid of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+        if (inode && inodes.has(inode)) return `${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()} (pid ${pid})`;
+      }
+    } catch {
+      // Not ours to look at, or gone.
+    }
+  }
+  return undefined;
+}
+
+async function checkLoopback(port: number | undefined, resolve: Deps['resolve']): Promise<Check[]> {
+  const checks: Check[] = [];
+  const v4 = await listen('127.0.0.1', 0);
+  checks.push(v4 ? check('bind-ipv4', 'fail', `Cannot listen on 127.0.0.1 (${v4.code}).`, 'The login needs a loopback port for the browser to come back to.') : check('bind-ipv4', 'ok', 'Can listen on 127.0.0.1'));
+  const v6 = await listen('::1', 0);
+  checks.push(v6 ? check('bind-ipv6', 'warn', `Cannot listen on ::1 (${v6.code}).`, 'Fine if `localhost` resolves to 127.0.0.1 only.') : check('bind-ipv6', 'ok', 'Can listen on ::1'));
+  if (port !== undefined) {
+    const taken = await listen('127.0.0.1', port);
+    if (!taken) checks.push(check('port', 'ok', `Port ${port} is free`));
+    else {
+      const holder = taken.code === 'EADDRINUSE' ? processListeningOn(port) : undefined;
+      checks.push(check('port', 'fail', `Port ${port} is in use${holder ? ` by ${holder}` : ''} (${taken.code}).`, 'Choose another --port, or leave it out to use any free port.'));
+    }
+  }
+  try {
+    const addresses = await resolve('localhost');
+    const loopback = addresses.every((address) => address === '::1' || address.startsWith('127.'));
+    checks.push(
+      loopback
+        ? check('localhost', 'ok', `localhost resolves to ${addresses.join(', ')}`)
+        : check('localhost', 'fail', `localhost resolves to ${addresses.join(', ')}, not only loopback.`, 'Fix /etc/hosts, or log in with --redirect-host 127.0.0.1 (and register that as the API key\'s domain).'),
+    );
+  } catch (error) {
+    checks.push(check('localhost', 'fail', `localhost does not resolve (${(error as NodeJS.ErrnoException).code}).`, 'Add "127.0.0.1 localhost" to /etc/hosts.'));
+  }
+  return checks;
+}
+
+function checkBrowser(env: Deps['env']): Check[] {
+  const where = detectEnvironment(env);
+  const detected = [where.ssh && 'SSH', where.wsl && 'WSL', where.ci && 'CI'].filter(Boolean).join(', ');
+  const checks = [check('environment', 'info', detected ? `Detected: ${detected}` : 'No SSH, WSL or CI detected')];
+  let opener: string;
+  if (where.ssh && !where.canOpenBrowser) opener = `none: ${where.reason}; login prints the address and an \`ssh -L\` line`;
+  else if (env['BROWSER']) opener = `BROWSER (${env['BROWSER'].split(/\s+/)[0]})`;
+  else if (!where.canOpenBrowser) opener = `none: ${where.reason}; login prints the address to open elsewhere`;
+  else if (where.wsl) opener = findOnPath('wslview', env) ? 'wslview' : 'the Windows browser, through PowerShell';
+  else if (process.platform === 'linux') opener = findOnPath('xdg-open', env) ? 'xdg-open' : "the `open` package's own xdg-open";
+  else opener = 'the system opener';
+  checks.push(check('browser', 'info', `Browser opener: ${opener}`));
+  const proxies = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']
+    .map((name) => [name, env[name] ?? env[name.toLowerCase()]] as const)
+    .filter(([, value]) => value)
+    // A proxy URL may carry a password.
+    .map(([name, value]) => `${name}=${String(value).replace(/\/\/[^@/]*@/, '//…@')}`);
+  checks.push(check('proxy', 'info', proxies.length ? `Proxy: ${proxies.join(' ')}` : 'No proxy variables set'));
+  return checks;
+}
+
+/** DNS, TLS, HTTP status and time for one origin, and the clock skew its Date header shows. */
+async function checkOrigin(name: string, label: string, origin: string, deps: DoctorDeps): Promise<Check[]> {
+  const url = new URL(origin);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  try {
+    if (!/^[\d.]+$/.test(host) && !host.includes(':')) await deps.resolve(host);
+  } catch (error) {
+    return [check(name, 'fail', `${label} ${origin}: the name does not resolve (${(error as NodeJS.ErrnoException).code}).`, 'Check your network and DNS, or the URL in PODIO_AUTH_URL / PODIO_API_URL.')];
+  }
+  const started = deps.monotonic();
+  try {
+    const response = await deps.http({ method: 'GET', url: `${url.origin}/`, headers: { accept: '*/*' }, signal: deps.signal });
+    const ms = Math.round(deps.monotonic() - started);
+    const tls = url.protocol === 'https:' ? 'TLS ok, ' : '';
+    const checks = [check(name, 'ok', `${label} ${origin}: ${tls}HTTP ${response.status} in ${ms} ms`)];
+    const date = response.headers['date'] ? Date.parse(response.headers['date']) : NaN;
+    if (Number.isFinite(date)) {
+      const skew = Math.round((deps.now().getTime() - date) / 1000);
+      if (Math.abs(skew) > 300) {
+        checks.push(check(`${name}-clock`, 'warn', `This clock is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} ${url.host}.`, 'Token expiry is judged by this clock: set it right (NTP).'));
+      }
+    }
+    return checks;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return [check(name, 'fail', `${label} ${origin}: ${message}`, 'Check your network and proxy (HTTPS_PROXY, NO_PROXY), or the URL in PODIO_AUTH_URL / PODIO_API_URL.')];
+  }
+}
+
+export type DoctorDeps = TokenDeps & Pick<Deps, 'resolve' | 'monotonic'>;
+
+/** Whether Podio takes the stored login: a call with its token (refreshed first, and again on `expired_token`). */
+async function checkLogin(deps: DoctorDeps, profileName: string, apiOrigin: string): Promise<Check> {
+  try {
+    const { result } = await withToken({ profile: profileName }, deps, ({ tokens }) =>
+      fetchGrantedScope(deps.http, apiOrigin, tokens.accessToken, deps.signal),
+    );
+    return check('login', 'ok', `Podio accepts the login of profile "${profileName}"${result.length ? ` (scope ${result.join(' ')})` : ''}`);
+  } catch (error) {
+    if (!(error instanceof PodioAuthError)) throw error;
+    return check('login', 'fail', `The login of profile "${profileName}" does not work: ${error.message}`, error.hint);
+  }
+}
+
+export async function runDoctor(input: DoctorInput, deps: DoctorDeps, httpTimeoutMs: number): Promise<DoctorReport> {
+  const dir = defaultConfigDir(deps.env);
+  const file = configFileIn(dir);
+  const now = deps.now();
+  const { checks: fileChecks, config } = checkFiles(dir, file, Boolean(input.fix), now);
+  let profileName: string | undefined;
+  let profile: ProfileRecord | undefined;
+  try {
+    profileName = resolveProfileName(undefined, deps.env, config?.defaultProfile);
+    profile = config?.profiles.get(profileName);
+  } catch {
+    // A bad PODIO_PROFILE: the origins fall back to the environment and Podio's own.
+  }
+  const origin = (which: 'auth' | 'api'): string | Check => {
+    try {
+      return which === 'auth' ? authOriginFor(profile, deps.env) : apiOriginFor(profile, deps.env);
+    } catch (error) {
+      return check(`${which}-origin`, 'fail', (error as Error).message, 'Fix PODIO_AUTH_URL / PODIO_API_URL, or the profile.');
+    }
+  };
+  const authUrl = origin('auth');
+  const apiUrl = origin('api');
+  const [loopback, auth, api] = await Promise.all([
+    checkLoopback(input.port, deps.resolve),
+    typeof authUrl === 'string' ? checkOrigin('authorize-origin', 'Authorize page', authUrl, deps) : [authUrl],
+    typeof apiUrl === 'string' ? checkOrigin('api-origin', 'API', apiUrl, deps) : [apiUrl],
+  ]);
+  const loginCheck =
+    profile && profileName && typeof apiUrl === 'string' && (profile.expires_at || profile.refresh_token)
+      ? [await checkLogin(deps, profileName, apiUrl)]
+      : [];
+  const checks = [
+    checkNode(process.versions.node),
+    ...fileChecks,
+    ...(config ? checkProfiles(config.profiles, now) : []),
+    ...loopback,
+    ...checkBrowser(deps.env),
+    ...auth,
+    ...api,
+    ...loginCheck,
+  ];
+  return { ok: checks.every((item) => item.status !== 'fail'), httpTimeoutMs, checks };
+}

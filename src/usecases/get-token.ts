@@ -1,0 +1,318 @@
+import type { Deps } from '../deps.js';
+import { envValue } from '../env.js';
+import { interrupted, isErrorCode, PodioAuthError } from '../errors.js';
+import { envCredentials, type EnvVariable } from './env-credentials.js';
+import { ACCESS_TOKEN_LIFETIME_SECONDS, apiOriginFor } from '../podio/origins.js';
+import {
+  requestToken,
+  type ClientCredentials,
+  type Grant,
+  type TokenAnswer,
+  type TokenSet,
+} from '../podio/token-client.js';
+import type { ProfileStore, StoreSnapshot, StoreTransaction } from '../store/port.js';
+import { resolveProfileName } from '../store/profile-names.js';
+import { isTokenText, type ProfileRecord } from '../store/profile.js';
+import {
+  DEFAULT_MIN_TTL_SECONDS,
+  hasTimeLeft,
+  sameRef,
+  tokensOf,
+  withRefreshToken,
+  withTokens,
+} from './token-policy.js';
+
+/**
+ * A valid access token, from wherever the user keeps credentials:
+ * - the environment alone (CI): PODIO_ACCESS_TOKEN as is; PODIO_REFRESH_TOKEN or PODIO_APP_ID + PODIO_APP_TOKEN
+ *   with the client credentials, exchanged on every call; no store read or written;
+ * - else a stored profile: its token while it has time left, else a refreshed one. The refresh happens under the
+ *   store's lock, on the profile read again after taking it, so that of many processes finding the same expired
+ *   token only the first refreshes and the rest take its result.
+ *
+ * What Podio answers to a refresh is stored before anything else happens: a first Ctrl-C waits for it (the request
+ * runs under `forceSignal`), and a new refresh token is kept even when the rest of the answer is unusable.
+ */
+
+export type TokenSource =
+  | { kind: 'profile'; name: string; profile: ProfileRecord; location: string }
+  | { kind: 'env'; variable: EnvVariable };
+
+export interface FreshToken {
+  tokens: TokenSet;
+  source: TokenSource;
+  refreshed: boolean;
+}
+
+export interface GetTokenInput {
+  /** `--profile`: when given, the profile is used even if credentials are in the environment. */
+  profile?: string | undefined;
+  /** `--min-ttl`: the token must live at least this long. Default: five minutes, softened for short-lived tokens. */
+  minTtlSeconds?: number | undefined;
+  /** A token Podio just rejected as expired: refresh, unless another process has already replaced it. */
+  rejectedToken?: string | undefined;
+}
+
+export type TokenDeps = Pick<
+  Deps,
+  'env' | 'http' | 'now' | 'signal' | 'forceSignal' | 'critical' | 'store' | 'secrets'
+> & {
+  /** Where a warning goes (a rotated env-only refresh token); none in quiet callers. */
+  warn?: ((text: string) => void) | undefined;
+};
+
+export function checkMinTtl(seconds: number | undefined): void {
+  // Podio's tokens live 8 hours; asking for more would spend a refresh and still fail.
+  if (seconds !== undefined && seconds >= ACCESS_TOKEN_LIFETIME_SECONDS) {
+    throw new PodioAuthError('ttl_too_long', `--min-ttl ${seconds} is longer than Podio's tokens live (8 hours).`, {
+      hint: `Ask for less than ${ACCESS_TOKEN_LIFETIME_SECONDS} seconds.`,
+    });
+  }
+}
+
+export async function getToken(input: GetTokenInput, deps: TokenDeps): Promise<FreshToken> {
+  checkMinTtl(input.minTtlSeconds);
+  const fromEnv = input.profile === undefined ? envCredentials(deps.env) : undefined;
+  if (fromEnv) return tokenFromEnv(fromEnv, input, deps);
+  return tokenFromProfile(input, deps);
+}
+
+function loginHint(name: string): string {
+  return name === 'default' ? 'Run `podio-auth login` to log in.' : `Run \`podio-auth login --profile ${name}\` to log in.`;
+}
+
+export function notLoggedIn(name: string): PodioAuthError {
+  return new PodioAuthError('not_logged_in', `Not logged in (profile "${name}").`, { hint: loginHint(name) });
+}
+
+/** The profile is not in the store: a typo (other profiles exist), or nobody has logged in yet. */
+export function missingProfile(name: string, snapshot: StoreSnapshot, store: ProfileStore): PodioAuthError {
+  const names = [...snapshot.profiles.keys()].sort();
+  if (names.length === 0) {
+    return new PodioAuthError('not_logged_in', `Not logged in: there are no profiles in ${store.location}.`, {
+      hint: loginHint(name),
+    });
+  }
+  return new PodioAuthError('unknown_profile', `There is no profile "${name}". Profiles: ${names.join(', ')}.`, {
+    hint: `Choose one with --profile, or log in to create it: \`podio-auth login --profile ${name}\`.`,
+  });
+}
+
+/** Reads the profile a command is about: its name by the usual precedence, and the record whole. */
+export async function readProfile(
+  flag: string | undefined,
+  deps: Pick<TokenDeps, 'env' | 'store' | 'signal' | 'secrets'>,
+): Promise<{ name: string; profile: ProfileRecord; snapshot: StoreSnapshot }> {
+  const snapshot = await deps.store.read(deps.signal);
+  const name = resolveProfileName(flag, deps.env, snapshot.defaultProfile);
+  if (!snapshot.profiles.has(name)) throw missingProfile(name, snapshot, deps.store);
+  const profile = await deps.store.getProfile(name, deps.signal);
+  if (!profile) throw missingProfile(name, snapshot, deps.store);
+  deps.secrets.addProfile(profile);
+  return { name, profile, snapshot };
+}
+
+function canRedoGrant(profile: ProfileRecord): boolean {
+  return Boolean(profile.app_id && profile.app_token);
+}
+
+async function tokenFromProfile(input: GetTokenInput, deps: TokenDeps): Promise<FreshToken> {
+  const ttl = { seconds: input.minTtlSeconds ?? DEFAULT_MIN_TTL_SECONDS, strict: input.minTtlSeconds !== undefined };
+  const { name, profile } = await readProfile(input.profile, deps);
+  const stored = tokensOf(profile);
+  if (!stored && !profile.refresh_token && !canRedoGrant(profile)) throw notLoggedIn(name);
+  const source = (record: ProfileRecord): TokenSource => ({ kind: 'profile', name, profile: record, location: deps.store.location });
+  if (stored && input.rejectedToken === undefined && hasTimeLeft(profile, deps.now(), ttl.seconds, ttl.strict)) {
+    return { tokens: stored, source: source(profile), refreshed: false };
+  }
+  return deps.store.transact(deps.signal, async (tx) => {
+    const fresh = await tx.getProfile(name);
+    if (!fresh) throw notLoggedIn(name);
+    deps.secrets.addProfile(fresh);
+    const current = tokensOf(fresh);
+    if (current) {
+      const now = deps.now();
+      const replaced = current.accessToken !== (input.rejectedToken ?? stored?.accessToken);
+      // Another process refreshed while this one waited for the lock: its token is taken if it has time left
+      // (when tokens are short-lived and the queue long, even with less than the usual margin), unless
+      // --min-ttl asked for more.
+      const takeIt = replaced && (ttl.strict ? hasTimeLeft(fresh, now, ttl.seconds, true) : hasTimeLeft(fresh, now, 0));
+      const stillGood = input.rejectedToken === undefined && hasTimeLeft(fresh, now, ttl.seconds, ttl.strict);
+      if (takeIt || stillGood) return { tokens: current, source: source(fresh), refreshed: false };
+    }
+    const next = await refreshProfile(name, fresh, tx, deps);
+    if (ttl.strict && !hasTimeLeft(next, deps.now(), ttl.seconds, true)) {
+      const lifetime = Math.round((Date.parse(next.expires_at ?? '') - deps.now().getTime()) / 1000);
+      throw new PodioAuthError('ttl_too_long', `Podio's tokens live ${lifetime} s, less than the ${ttl.seconds} s asked for with --min-ttl.`);
+    }
+    return { tokens: tokensOf(next) as TokenSet, source: source(next), refreshed: true };
+  });
+}
+
+function profileClient(profile: ProfileRecord, name: string): ClientCredentials {
+  if (!profile.client_id || !profile.client_secret) {
+    throw new PodioAuthError('profile_incomplete', `Profile "${name}" has no client id and secret to refresh its token with.`, {
+      hint: loginHint(name),
+    });
+  }
+  return { clientId: profile.client_id, clientSecret: profile.client_secret };
+}
+
+/** Refreshes (or redoes the app grant) and stores the answer; returns the stored profile. Runs under the lock. */
+async function refreshProfile(name: string, profile: ProfileRecord, tx: StoreTransaction, deps: TokenDeps): Promise<ProfileRecord> {
+  const client = profileClient(profile, name);
+  const apiOrigin = apiOriginFor(profile, deps.env);
+  const appGrant: Grant | undefined =
+    profile.app_id && profile.app_token ? { grant_type: 'app', app_id: profile.app_id, app_token: profile.app_token } : undefined;
+  const exchange = (grant: Grant) => exchangeAndStore(name, profile, grant, { client, apiOrigin, tx }, deps);
+  if (profile.refresh_token) {
+    try {
+      return await exchange({ grant_type: 'refresh_token', refresh_token: profile.refresh_token });
+    } catch (error) {
+      // An app login can start over without a person; any other login needs one.
+      if (appGrant && isErrorCode(error, 'refresh_rejected')) return exchange(appGrant);
+      if (isErrorCode(error, 'refresh_rejected')) {
+        throw new PodioAuthError('refresh_rejected', `${error.message.replace(/\.$/, '')}, so profile "${name}" must log in again.`, {
+          hint: loginHint(name),
+          podio: error.podio,
+        });
+      }
+      throw error;
+    }
+  }
+  if (appGrant) return exchange(appGrant);
+  throw new PodioAuthError('no_refresh_token', `The access token of profile "${name}" has expired and there is no refresh token.`, {
+    hint: loginHint(name),
+  });
+}
+
+interface ExchangeContext {
+  client: ClientCredentials;
+  apiOrigin: string;
+  tx: StoreTransaction;
+}
+
+async function exchangeAndStore(
+  name: string,
+  profile: ProfileRecord,
+  grant: Grant,
+  { client, apiOrigin, tx }: ExchangeContext,
+  deps: TokenDeps,
+): Promise<ProfileRecord> {
+  // Nothing has been sent yet: a Ctrl-C that came while waiting for the lock ends it here.
+  if (deps.signal.aborted) throw interrupted(undefined, deps.signal.reason);
+  const now = deps.now();
+  const answer: TokenAnswer = await deps.critical(() => requestToken(deps.http, apiOrigin, client, grant, now, deps.forceSignal));
+  const sentRefresh = grant.grant_type === 'refresh_token' ? grant.refresh_token : undefined;
+  const store = (next: ProfileRecord, newRefresh: string | undefined) =>
+    storeAnswer(name, next, newRefresh !== undefined && newRefresh !== sentRefresh, tx);
+  if (answer.kind === 'unusable') {
+    if (answer.refreshToken !== undefined) {
+      deps.secrets.add(answer.refreshToken);
+      await store(withRefreshToken(profile, answer.refreshToken, now), answer.refreshToken);
+    }
+    throw answer.error;
+  }
+  const { tokens } = answer;
+  deps.secrets.add(tokens.accessToken);
+  deps.secrets.add(tokens.refreshToken);
+  if (!sameRef(profile, tokens)) {
+    const was = `${profile.ref?.type} ${profile.ref?.id}`;
+    const now = `${tokens.ref?.type} ${tokens.ref?.id}`;
+    throw new PodioAuthError('bad_response', `Podio answered for ${now}, but profile "${name}" belongs to ${was}; nothing was stored.`, {
+      hint: 'Log in again if the profile should change hands.',
+    });
+  }
+  const next = withTokens(profile, tokens, now);
+  await store(next, tokens.refreshToken);
+  if (deps.signal.aborted) throw interrupted('Interrupted; the token Podio had already sent was stored first.', deps.signal.reason);
+  return next;
+}
+
+/** Writes what Podio answered. If that fails after Podio rotated the refresh token, the login is lost: say so. */
+async function storeAnswer(name: string, next: ProfileRecord, rotated: boolean, tx: StoreTransaction): Promise<void> {
+  try {
+    await tx.writeProfile(name, next);
+  } catch (error) {
+    if (!rotated || !(error instanceof PodioAuthError) || error.code === 'lock_lost') throw error;
+    throw new PodioAuthError(
+      'rotated_token_lost',
+      `Podio replaced the refresh token of profile "${name}", but the new one could not be stored (${error.message.replace(/\.$/, '')}); the old one may no longer work, so a new login will be needed.`,
+      { cause: error, hint: `Fix the store, then run \`podio-auth login${name === 'default' ? '' : ` --profile ${name}`}\`.` },
+    );
+  }
+}
+
+function envClient(env: Deps['env'], forWhat: string): ClientCredentials {
+  const clientId = envValue(env, 'PODIO_CLIENT_ID');
+  const clientSecret = envValue(env, 'PODIO_CLIENT_SECRET');
+  if (!clientId || !clientSecret) {
+    throw new PodioAuthError('usage', `${forWhat} needs PODIO_CLIENT_ID and PODIO_CLIENT_SECRET as well.`, {
+      hint: 'Set both, or use a stored profile (`podio-auth login`).',
+    });
+  }
+  return { clientId, clientSecret };
+}
+
+function envToken(env: Deps['env'], name: string): string {
+  const value = envValue(env, name) ?? '';
+  if (!isTokenText(value)) throw new PodioAuthError('usage', `${name} has characters a token cannot have.`);
+  return value;
+}
+
+/** Podio's rejection of credentials from the environment: the fix is the variable, not `podio-auth login`. */
+function envRejected(error: unknown, variable: string): never {
+  if (isErrorCode(error, 'refresh_rejected', 'app_rejected')) {
+    throw new PodioAuthError('env_credentials_rejected', `${error.message.replace(/\.$/, '')} given in ${variable}.`, {
+      hint:
+        variable === 'PODIO_REFRESH_TOKEN'
+          ? 'It may have been used and rotated elsewhere: export a fresh one (`podio-auth export`) into the CI secret, or use an app login.'
+          : 'Check PODIO_APP_ID and PODIO_APP_TOKEN.',
+      podio: error.podio,
+    });
+  }
+  if (isErrorCode(error, 'client_rejected')) {
+    throw new PodioAuthError('env_credentials_rejected', error.message, {
+      hint: 'Check PODIO_CLIENT_ID and PODIO_CLIENT_SECRET.',
+      podio: error.podio,
+    });
+  }
+  throw error;
+}
+
+async function tokenFromEnv(variable: EnvVariable, input: GetTokenInput, deps: TokenDeps): Promise<FreshToken> {
+  const { env } = deps;
+  const source: TokenSource = { kind: 'env', variable };
+  if (variable === 'PODIO_ACCESS_TOKEN') {
+    const accessToken = envToken(env, 'PODIO_ACCESS_TOKEN');
+    if (input.rejectedToken === accessToken) {
+      throw new PodioAuthError('env_credentials_rejected', 'Podio rejected the access token given in PODIO_ACCESS_TOKEN (expired or revoked).', {
+        hint: 'Update PODIO_ACCESS_TOKEN, or give PODIO_REFRESH_TOKEN or an app login instead.',
+      });
+    }
+    // Given as is: its expiry is unknown, and nothing here can renew it.
+    return { tokens: { accessToken, tokenType: 'bearer', expiresAt: '' }, source, refreshed: false };
+  }
+  const apiOrigin = apiOriginFor(undefined, env);
+  const grant: Grant =
+    variable === 'PODIO_REFRESH_TOKEN'
+      ? { grant_type: 'refresh_token', refresh_token: envToken(env, 'PODIO_REFRESH_TOKEN') }
+      : { grant_type: 'app', app_id: envToken(env, 'PODIO_APP_ID'), app_token: envToken(env, 'PODIO_APP_TOKEN') };
+  const client = envClient(env, variable === 'PODIO_REFRESH_TOKEN' ? 'PODIO_REFRESH_TOKEN' : 'PODIO_APP_ID and PODIO_APP_TOKEN');
+  let answer: TokenAnswer;
+  try {
+    answer = await requestToken(deps.http, apiOrigin, client, grant, deps.now(), deps.signal);
+  } catch (error) {
+    envRejected(error, variable);
+  }
+  if (answer.kind === 'unusable') throw answer.error;
+  const { tokens } = answer;
+  deps.secrets.add(tokens.accessToken);
+  deps.secrets.add(tokens.refreshToken);
+  if (grant.grant_type === 'refresh_token' && tokens.refreshToken && tokens.refreshToken !== grant.refresh_token) {
+    deps.warn?.(
+      'Podio answered with a new refresh token, so the one in PODIO_REFRESH_TOKEN may no longer work. An app login (`podio-auth login --app`) is sturdier for unattended jobs.',
+    );
+  }
+  return { tokens, source, refreshed: true };
+}

@@ -1,0 +1,55 @@
+import type { Deps } from '../deps.js';
+import { usageError } from '../errors.js';
+import { checkProfileName, DEFAULT_PROFILE, resolveProfileName } from '../store/profile-names.js';
+import type { ProfileRecord } from '../store/profile.js';
+
+/** Listing profiles (metadata only: no network, no keyring) and choosing the default one. */
+
+export interface ProfileSummary {
+  name: string;
+  default: boolean;
+  who: string | null;
+  grant: ProfileRecord['grant'] | null;
+  store: 'file' | 'keyring' | 'redis';
+  expires_at: string | null;
+  logged_in: boolean;
+}
+
+export async function listProfiles(deps: Pick<Deps, 'env' | 'store' | 'signal'>): Promise<{ current: string; location: string; profiles: ProfileSummary[] }> {
+  const snapshot = await deps.store.read(deps.signal);
+  let current: string;
+  try {
+    current = resolveProfileName(undefined, deps.env, snapshot.defaultProfile);
+  } catch {
+    current = DEFAULT_PROFILE;
+  }
+  const profiles = [...snapshot.profiles]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([name, profile]) => ({
+      name,
+      default: name === current,
+      who: profile.user_name ?? (profile.ref ? `${profile.ref.type} ${profile.ref.id}` : null),
+      grant: profile.grant ?? null,
+      store: deps.store.kind === 'redis' ? 'redis' : (profile.store ?? 'file'),
+      expires_at: profile.expires_at ?? null,
+      // A keyring profile's secrets are not read here; its metadata (an expiry) says whether it has tokens.
+      logged_in: Boolean(profile.expires_at || profile.refresh_token),
+    }) satisfies ProfileSummary);
+  return { current, location: deps.store.location, profiles };
+}
+
+/** Makes `name` the profile used when neither --profile nor PODIO_PROFILE says otherwise. */
+export async function useProfile(name: string, deps: Pick<Deps, 'store' | 'signal'>): Promise<void> {
+  const profileName = checkProfileName(name);
+  await deps.store.transact(deps.signal, async (tx) => {
+    const snapshot = await tx.read();
+    if (!snapshot.profiles.has(profileName)) {
+      const names = [...snapshot.profiles.keys()].sort();
+      throw usageError(
+        `There is no profile "${profileName}".${names.length ? ` Profiles: ${names.join(', ')}.` : ''}`,
+        `Log in to it first: \`podio-auth login --profile ${profileName}\`.`,
+      );
+    }
+    await tx.setDefaultProfile(profileName === DEFAULT_PROFILE ? undefined : profileName);
+  });
+}
