@@ -3,9 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    // Integration tests run the CLI as child processes; two cores are enough for two files at once.
+    // Subprocess tests start node processes; two files at once suit two cores.
     maxWorkers: 2,
   },
 });

@@ -1,7 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { errorLines, expectClean, runCli, startSandbox, type Sandbox } from './support/cli.js';
-import { RecordingProxy } from './support/proxy.js';
+import { errorLines, expectClean, runCli, runMain, startSandbox, type Sandbox } from './support/cli.js';
 import { USER, type FakePodio, type FakePodioOptions } from './support/fake-podio.js';
 
 let podio: FakePodio;
@@ -23,7 +22,7 @@ describe('token', () => {
   it('prints the stored token and nothing else while it is valid, without calling Podio', async () => {
     await setup();
     const { access_token } = sandbox.storeLogin(inAnHour());
-    const result = await runCli(['token'], sandbox.env());
+    const result = await runMain(['token'], sandbox.env());
     expect(result).toMatchObject({ code: 0, stdout: `${access_token}\n`, stderr: '' });
     expect(podio.tokenRequests).toHaveLength(0);
   });
@@ -42,21 +41,24 @@ describe('token', () => {
     await setup();
     const expiresAt = inAnHour();
     const { access_token } = sandbox.storeLogin(expiresAt);
-    const result = await runCli(['token', '--json'], sandbox.env());
+    const result = await runMain(['token', '--json'], sandbox.env());
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       access_token,
       token_type: 'bearer',
       expires_at: expiresAt.toISOString(),
+      expires_in: expect.any(Number),
       profile: 'default',
       ref: { type: 'user', id: 4242 },
     });
+    const left = (JSON.parse(result.stdout) as { expires_in: number }).expires_in;
+    expect(Math.abs(left - (expiresAt.getTime() - Date.now()) / 1000)).toBeLessThan(5);
   });
 
   it('refreshes an expired token once, stores the rotated refresh token, and reuses the new token', async () => {
     await setup();
     const old = sandbox.storeLogin(aMinuteAgo());
-    const first = await runCli(['token'], sandbox.env());
+    const first = await runMain(['token'], sandbox.env());
     expect(first.code).toBe(0);
     const profile = storedProfile();
     expect(first.stdout).toBe(`${profile['access_token']}\n`);
@@ -68,7 +70,7 @@ describe('token', () => {
     expect(Date.now() - Date.parse(profile['refresh_obtained_at'] as string)).toBeLessThan(60_000);
     expect(sandbox.mode(sandbox.configFile)).toBe(0o600);
 
-    const second = await runCli(['token'], sandbox.env());
+    const second = await runMain(['token'], sandbox.env());
     expect(second.stdout).toBe(first.stdout);
     expect(podio.grants('refresh_token')).toHaveLength(1);
     expect(podio.grants('refresh_token')[0]?.fields['refresh_token']).toBe(old.refresh_token);
@@ -77,7 +79,7 @@ describe('token', () => {
   it('refreshes a token that expires within five minutes', async () => {
     await setup();
     const old = sandbox.storeLogin(new Date(Date.now() + 120_000));
-    const result = await runCli(['token'], sandbox.env());
+    const result = await runMain(['token'], sandbox.env());
     expect(result.code).toBe(0);
     expect(result.stdout).not.toBe(`${old.access_token}\n`);
     expect(podio.grants('refresh_token')).toHaveLength(1);
@@ -86,7 +88,7 @@ describe('token', () => {
   it('keeps the stored refresh token when Podio does not rotate it', async () => {
     await setup({ rotateRefreshTokens: false });
     const old = sandbox.storeLogin(aMinuteAgo());
-    const result = await runCli(['token'], sandbox.env());
+    const result = await runMain(['token'], sandbox.env());
     expect(result.code).toBe(0);
     expect(storedProfile()['refresh_token']).toBe(old.refresh_token);
     expect(storedProfile()['refresh_obtained_at']).toBeUndefined();
@@ -123,7 +125,7 @@ describe('token', () => {
       const old = sandbox.storeLogin(aMinuteAgo());
       const before = readFileSync(sandbox.configFile, 'utf8');
       podio.fault('/oauth/token/v2', fault);
-      const failed = await runCli(['token'], sandbox.env());
+      const failed = await runMain(['token'], sandbox.env());
       expect(failed.code).toBe(1);
       expect(failed.stdout).toBe('');
       expect(errorLines(failed)).toHaveLength(1);
@@ -131,37 +133,17 @@ describe('token', () => {
       expect(failed.stderr).not.toContain(old.refresh_token);
       expect(readFileSync(sandbox.configFile, 'utf8')).toBe(before);
 
-      const next = await runCli(['token'], sandbox.env());
+      const next = await runMain(['token'], sandbox.env());
       expect(next.code).toBe(0);
       expect(podio.isValidAccessToken(next.stdout.trim())).toBe(true);
     });
   }
 
-  it('sends its requests through HTTP_PROXY / HTTPS_PROXY, unless NO_PROXY says otherwise', async () => {
-    await setup();
-    const proxy = await new RecordingProxy().start();
-    try {
-      sandbox.storeLogin(aMinuteAgo());
-      const proxied = await runCli(['token'], sandbox.env({ HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url }));
-      expect(proxied.code).toBe(0);
-      const host = new URL(podio.url).host;
-      expect(proxy.seen.some((line) => line.includes(host))).toBe(true);
-
-      sandbox.storeLogin(aMinuteAgo());
-      const before = proxy.seen.length;
-      const direct = await runCli(['token'], sandbox.env({ HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' }));
-      expect(direct.code).toBe(0);
-      expect(proxy.seen.length).toBe(before);
-    } finally {
-      await proxy.stop();
-    }
-  });
-
   it('exits 4 when Podio rejects the refresh token', async () => {
     await setup();
     sandbox.storeLogin(aMinuteAgo());
     sandbox.editProfile('default', { refresh_token: 'revoked' });
-    const result = await runCli(['token'], sandbox.env());
+    const result = await runMain(['token'], sandbox.env());
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/rejected the refresh token/);
@@ -172,20 +154,22 @@ describe('token', () => {
 
   it('exits 4 when not logged in, with an empty stdout', async () => {
     await setup();
-    const result = await runCli(['token'], sandbox.env());
+    const result = await runMain(['token'], sandbox.env());
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/Not logged in \(profile "default"\)/);
+    expect(result.stderr).toMatch(/Not logged in: there are no profiles in /);
     expect(existsSync(sandbox.configDir)).toBe(false);
   });
 
   it('keeps profiles apart', async () => {
     await setup();
     const { access_token } = sandbox.storeLogin(inAnHour(), 'work');
-    expect((await runCli(['token', '--profile', 'work'], sandbox.env())).stdout).toBe(`${access_token}\n`);
-    expect((await runCli(['token'], sandbox.env({ PODIO_PROFILE: 'work' }))).stdout).toBe(`${access_token}\n`);
-    expect((await runCli(['token'], sandbox.env())).code).toBe(4);
-    expect((await runCli(['token', '--profile', '../etc'], sandbox.env())).code).toBe(2);
+    expect((await runMain(['token', '--profile', 'work'], sandbox.env())).stdout).toBe(`${access_token}\n`);
+    expect((await runMain(['token'], sandbox.env({ PODIO_PROFILE: 'work' }))).stdout).toBe(`${access_token}\n`);
+    const typo = await runMain(['token'], sandbox.env());
+    expect(typo.code).toBe(4);
+    expect(typo.stderr).toMatch(/There is no profile "default"\. Profiles: work\./);
+    expect((await runMain(['token', '--profile', '../etc'], sandbox.env())).code).toBe(2);
   });
 });
 
@@ -195,7 +179,7 @@ describe('a config file that cannot be parsed', () => {
       await setup();
       const garbage = '{"profiles": {"default": {"access_token": "abc", ';
       sandbox.writeConfig(garbage);
-      const result = await runCli(args, sandbox.env());
+      const result = await runMain(args, sandbox.env());
       expect(result.code).toBe(1);
       expect(result.stderr).toContain(sandbox.configFile);
       expect(result.stderr).toMatch(/not valid JSON/);
@@ -212,51 +196,97 @@ describe('status', () => {
     await setup();
     const expiresAt = inAnHour();
     sandbox.storeLogin(expiresAt);
-    const text = await runCli(['status'], sandbox.env());
+    const text = await runMain(['status'], sandbox.env());
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`${USER.name} <${USER.mail}> (user ${USER.user_id})`);
     expect(text.stdout).toContain(expiresAt.toISOString());
-    const json = await runCli(['status', '--json'], sandbox.env());
+    const json = await runMain(['status', '--json'], sandbox.env());
     expect(JSON.parse(json.stdout)).toMatchObject({
       profile: 'default',
       user: { id: USER.user_id, name: USER.name, mail: USER.mail },
       expires_at: expiresAt.toISOString(),
-      config_file: sandbox.configFile,
+      stored_in: sandbox.configFile,
     });
   });
 
-  it('exits 4 when not logged in or when Podio rejects the token', async () => {
+  it('exits 4 when not logged in', async () => {
     await setup();
-    expect((await runCli(['status'], sandbox.env())).code).toBe(4);
+    expect((await runMain(['status'], sandbox.env())).code).toBe(4);
+  });
+
+  it('refreshes once and succeeds when Podio says expired_token for a token this clock thinks valid', async () => {
+    await setup();
+    const { access_token } = sandbox.storeLogin(inAnHour());
+    podio.fault('/oauth/scope', 'expired-token');
+    const result = await runMain(['status'], sandbox.env());
+    expect(result.code).toBe(0);
+    expect(podio.grants('refresh_token')).toHaveLength(1);
+    expect(storedProfile()['access_token']).not.toBe(access_token);
+  });
+
+  it('refreshes once and succeeds when Podio does not know the token (invalid_token)', async () => {
+    await setup();
     sandbox.storeLogin(inAnHour());
-    sandbox.editProfile('default', { access_token: 'not-a-token' });
-    const rejected = await runCli(['status'], sandbox.env());
+    sandbox.editProfile('default', { access_token: 'revoked-by-podio' });
+    const result = await runMain(['status'], sandbox.env());
+    expect(result.code).toBe(0);
+    expect(podio.grants('refresh_token')).toHaveLength(1);
+    expect(podio.userStatusCalls).toHaveLength(1);
+    expect(storedProfile()['access_token']).not.toBe('revoked-by-podio');
+  });
+
+  it('exits 4 when Podio rejects the token even after a refresh', async () => {
+    await setup();
+    sandbox.storeLogin(inAnHour());
+    podio.fault('/oauth/scope', 'expired-token', 2);
+    const rejected = await runMain(['status'], sandbox.env());
     expect(rejected.code).toBe(4);
     expect(rejected.stderr).toMatch(/rejected the access token/);
+    expect(podio.grants('refresh_token')).toHaveLength(1);
   });
 
   it('exits 1 when Podio is rate limiting', async () => {
     await setup();
     sandbox.storeLogin(inAnHour());
     podio.fault('/user/status', 'rate-limit');
-    const result = await runCli(['status'], sandbox.env());
+    const result = await runMain(['status'], sandbox.env());
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/rate limit/);
   });
 });
 
 describe('logout', () => {
-  it('removes the profile and its secrets, keeps the others', async () => {
+  it('forgets the tokens and secrets of one profile, keeps what the next login needs, and the other profiles', async () => {
     await setup();
-    sandbox.storeLogin(inAnHour(), 'default');
+    const mine = sandbox.storeLogin(inAnHour(), 'default');
     const work = sandbox.storeLogin(inAnHour(), 'work');
-    const result = await runCli(['logout'], sandbox.env());
+    const result = await runMain(['logout'], sandbox.env());
     expect(result.code).toBe(0);
     const config = sandbox.readConfig();
-    expect(Object.keys(config.profiles)).toEqual(['work']);
-    expect((await runCli(['token', '--profile', 'work'], sandbox.env())).stdout).toBe(`${work.access_token}\n`);
-    const again = await runCli(['logout'], sandbox.env());
-    expect(again.code).toBe(0);
-    expect(again.stderr).toMatch(/was not logged in/);
+    expect(config.profiles['default']).toEqual({
+      client_id: podio.options.clientId,
+      auth_url: podio.url,
+      api_url: podio.url,
+    });
+    const text = readFileSync(sandbox.configFile, 'utf8');
+    expect(text).not.toContain(mine.access_token);
+    expect(text).not.toContain(mine.refresh_token);
+    // The client secret is still there once: the other profile's.
+    expect(text.split(podio.options.clientSecret).length - 1).toBe(1);
+    expect((await runMain(['token', '--profile', 'work'], sandbox.env())).stdout).toBe(`${work.access_token}\n`);
+    expect((await runMain(['token'], sandbox.env())).code).toBe(4);
+  });
+
+  it('--forget removes the profile entirely; --all --forget every profile', async () => {
+    await setup();
+    sandbox.storeLogin(inAnHour(), 'default');
+    sandbox.storeLogin(inAnHour(), 'work');
+    expect((await runMain(['logout', '--forget'], sandbox.env())).code).toBe(0);
+    expect(Object.keys(sandbox.readConfig().profiles)).toEqual(['work']);
+    const missing = await runMain(['logout', '--profile', 'nobody'], sandbox.env());
+    expect(missing).toMatchObject({ code: 0 });
+    expect(missing.stderr).toMatch(/There is no profile "nobody"/);
+    expect((await runMain(['logout', '--all', '--forget'], sandbox.env())).code).toBe(0);
+    expect(sandbox.readConfig().profiles).toEqual({});
   });
 });

@@ -11,7 +11,17 @@ import { escapeHtml } from '../login/pages.js';
  * Where Podio's behaviour is unconfirmed, it picks one answer; the options switch to the other.
  */
 
-export type Fault = 'rate-limit' | 'server-error' | 'html' | 'truncated' | 'hang' | 'reset' | 'not-found' | 'redirect';
+export type Fault =
+  | 'rate-limit'
+  | 'server-error'
+  | 'html'
+  | 'truncated'
+  | 'hang'
+  | 'reset'
+  | 'not-found'
+  | 'redirect'
+  /** Podio ended the token before its expiry: 401 `expired_token`. */
+  | 'expired-token';
 
 export interface EmulatorOptions {
   clientId?: string;
@@ -131,7 +141,7 @@ export class PodioEmulator {
   }
 
   /** The next `times` requests to `path` fail this way. */
-  fault(path: '/oauth/token/v2' | '/oauth/token' | '/user/status', fault: Fault, times = 1): void {
+  fault(path: '/oauth/token/v2' | '/oauth/token' | '/user/status' | '/oauth/scope', fault: Fault, times = 1): void {
     this.faults.set(path, [...(this.faults.get(path) ?? []), ...Array<Fault>(times).fill(fault)]);
   }
 
@@ -230,6 +240,10 @@ export class PodioEmulator {
         return;
       case 'hang':
         // Never answer; stop() destroys the socket.
+        return;
+      case 'expired-token':
+        res.setHeader('WWW-Authenticate', 'Bearer realm="podio", error="expired_token"');
+        json(res, podioError(401, 'unauthorized', 'expired_token', req));
         return;
     }
   }

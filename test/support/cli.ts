@@ -3,7 +3,10 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writ
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PassThrough, Readable } from 'node:stream';
 import { expect, onTestFinished } from 'vitest';
+import { closeDeps, createDeps, type Deps } from '../../src/deps.js';
+import { main } from '../../src/main.js';
 import type { PodioEmulator } from '../../src/emulator/podio-emulator.js';
 import { startFakePodio, type FakePodio, type FakePodioOptions } from './fake-podio.js';
 
@@ -67,6 +70,57 @@ export function startCli(args: string[], env: Record<string, string | undefined>
 
 export function runCli(args: string[], env: Record<string, string | undefined>, stdin = ''): Promise<CliResult> {
   return startCli(args, env, stdin).done;
+}
+
+export interface InProcessOptions {
+  /** Pretend stdout / stderr / stdin are terminals. */
+  stdoutIsTTY?: boolean;
+  stderrIsTTY?: boolean;
+  /** Replace parts of the real side effects (a fake clock, a resolver). */
+  deps?: Partial<Deps>;
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `main(argv, deps)` in this process, with the real side effects except the streams, which are captured:
+ * what most command tests need, without the cost of a process per case. Subprocess tests (`runCli`) stay for the
+ * launcher, the fast path, signals and concurrency.
+ */
+export async function runMain(
+  args: string[],
+  env: Record<string, string | undefined>,
+  stdin = '',
+  options: InProcessOptions = {},
+): Promise<CliResult> {
+  const capture = (isTTY: boolean) => {
+    const stream = new PassThrough() as PassThrough & { isTTY?: boolean };
+    if (isTTY) stream.isTTY = true;
+    let text = '';
+    stream.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+    return { stream, text: () => text };
+  };
+  const stdout = capture(Boolean(options.stdoutIsTTY));
+  const stderr = capture(Boolean(options.stderrIsTTY));
+  const input = Readable.from(stdin === '' ? [] : [stdin]);
+  const deps: Deps = {
+    ...createDeps({
+      env,
+      stdin: input,
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      signal: options.signal ?? new AbortController().signal,
+    }),
+    ...options.deps,
+  };
+  let code: number;
+  try {
+    code = await main(args, deps);
+  } finally {
+    await closeDeps(deps);
+  }
+  // Let the captured streams deliver what was written.
+  await new Promise((resolve) => setImmediate(resolve));
+  return { code, signal: null, stdout: stdout.text(), stderr: stderr.text() };
 }
 
 /** A throwaway config dir and home, and the environment pointing the CLI at a fake Podio. */
