@@ -95,6 +95,5 @@ export async function runCli(argv: string[]): Promise<void> {
     process.stderr.write(`✗ Could not write to standard output (${stdoutError.code ?? stdoutError.message}).\n`);
     code = exitCodeOf('output_failed');
   }
-  if (soft.signal.aborted && code === 0) code = signalExitCode(soft.signal.reason as NodeJS.Signals);
   process.exitCode = code;
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { errorLines, expectClean, runCli, startSandbox, type Sandbox } from './support/cli.js';
+import { errorLines, expectClean, runCli, runMain, startSandbox, type Sandbox } from './support/cli.js';
 import { APP, TWO_FACTOR_USER, USER, type FakePodio } from './support/fake-podio.js';
 
 let podio: FakePodio;
@@ -13,7 +13,7 @@ async function setup(): Promise<void> {
 describe('login --app', () => {
   it('logs in as the app with PODIO_APP_TOKEN; token works after', async () => {
     await setup();
-    const login = await runCli(['login', '--app', APP.app_id], sandbox.env({ PODIO_APP_TOKEN: APP.app_token }));
+    const login = await runMain(['login', '--app', APP.app_id], sandbox.env({ PODIO_APP_TOKEN: APP.app_token }));
     expect(login.code).toBe(0);
     expect(login.stderr).toContain('Logged in to Podio as app 777');
     expect(login.stderr).not.toContain(APP.app_token);
@@ -21,7 +21,7 @@ describe('login --app', () => {
     expect(podio.authorizeRequests).toHaveLength(0);
     const profile = sandbox.readConfig().profiles['default']!;
     expect(profile).toMatchObject({ grant: 'app', app_id: '777', app_token: APP.app_token, ref: { type: 'app', id: 777 } });
-    const token = await runCli(['token'], sandbox.env());
+    const token = await runMain(['token'], sandbox.env());
     expect(token.stdout).toBe(`${profile['access_token']}\n`);
   });
 
@@ -34,7 +34,7 @@ describe('login --app', () => {
 
   it('exits 4 on a wrong app token and stores nothing', async () => {
     await setup();
-    const login = await runCli(['login', '--app', APP.app_id], sandbox.env({ PODIO_APP_TOKEN: 'wrong-app-token' }));
+    const login = await runMain(['login', '--app', APP.app_id], sandbox.env({ PODIO_APP_TOKEN: 'wrong-app-token' }));
     expect(login.code).toBe(4);
     expect(errorLines(login)).toHaveLength(1);
     expect(login.stderr).not.toContain('wrong-app-token');
@@ -43,9 +43,9 @@ describe('login --app', () => {
 
   it('redoes the app grant, unattended, when the refresh token is rejected', async () => {
     await setup();
-    await runCli(['login', '--app', APP.app_id], sandbox.env({ PODIO_APP_TOKEN: APP.app_token }));
+    await runMain(['login', '--app', APP.app_id], sandbox.env({ PODIO_APP_TOKEN: APP.app_token }));
     sandbox.editProfile('default', { refresh_token: 'revoked', expires_at: new Date(Date.now() - 1000).toISOString() });
-    const token = await runCli(['token'], sandbox.env({ PODIO_APP_TOKEN: undefined }));
+    const token = await runMain(['token'], sandbox.env({ PODIO_APP_TOKEN: undefined }));
     expect(token.code).toBe(0);
     expect(podio.isValidAccessToken(token.stdout.trim())).toBe(true);
     expect(podio.grants('app')).toHaveLength(2);
@@ -53,20 +53,20 @@ describe('login --app', () => {
 
   it('takes a numeric app id only (exit 2)', async () => {
     await setup();
-    expect((await runCli(['login', '--app', 'abc'], sandbox.env({ PODIO_APP_TOKEN: APP.app_token }))).code).toBe(2);
+    expect((await runMain(['login', '--app', 'abc'], sandbox.env({ PODIO_APP_TOKEN: APP.app_token }))).code).toBe(2);
   });
 });
 
 describe('login --password', () => {
   it('logs in with PODIO_USERNAME and PODIO_PASSWORD, and never stores the password', async () => {
     await setup();
-    const login = await runCli(['login', '--password'], sandbox.env({ PODIO_USERNAME: USER.mail, PODIO_PASSWORD: USER.password }));
+    const login = await runMain(['login', '--password'], sandbox.env({ PODIO_USERNAME: USER.mail, PODIO_PASSWORD: USER.password }));
     expect(login.code).toBe(0);
     expect(login.stderr).toContain(`Logged in to Podio as ${USER.name}`);
     expect(login.stderr).not.toContain(USER.password);
     expect(readFileSync(sandbox.configFile, 'utf8')).not.toContain(USER.password);
     expect(sandbox.readConfig().profiles['default']).toMatchObject({ grant: 'password', username: USER.mail, user_name: `${USER.name} <${USER.mail}>` });
-    expect((await runCli(['token'], sandbox.env())).code).toBe(0);
+    expect((await runMain(['token'], sandbox.env())).code).toBe(0);
   });
 
   it('reads the password from standard input with --username', async () => {
@@ -77,7 +77,7 @@ describe('login --password', () => {
 
   it('exits 4 on a wrong password', async () => {
     await setup();
-    const login = await runCli(['login', '--password'], sandbox.env({ PODIO_USERNAME: USER.mail, PODIO_PASSWORD: 'not-it' }));
+    const login = await runMain(['login', '--password'], sandbox.env({ PODIO_USERNAME: USER.mail, PODIO_PASSWORD: 'not-it' }));
     expect(login.code).toBe(4);
     expect(login.stderr).toMatch(/rejected the user name or password/);
     expect(login.stderr).not.toContain('not-it');
@@ -86,7 +86,7 @@ describe('login --password', () => {
 
   it('explains that a two-factor account needs the browser login', async () => {
     await setup();
-    const login = await runCli(['login', '--password'], sandbox.env({ PODIO_USERNAME: TWO_FACTOR_USER.mail, PODIO_PASSWORD: TWO_FACTOR_USER.password }));
+    const login = await runMain(['login', '--password'], sandbox.env({ PODIO_USERNAME: TWO_FACTOR_USER.mail, PODIO_PASSWORD: TWO_FACTOR_USER.password }));
     expect(login.code).toBe(4);
     expect(errorLines(login)).toEqual(['✗ This Podio account uses two-factor authentication, so the password login cannot be used.']);
     expect(login.stderr).toContain('podio-auth login');

@@ -1,7 +1,7 @@
 import { chmodSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkNode, checkProfiles, type Check } from '../src/commands/doctor.js';
-import { runCli, startSandbox } from './support/cli.js';
+import { checkNode, checkProfiles, type Check } from '../src/usecases/doctor.js';
+import { runCli, runMain, startSandbox } from './support/cli.js';
 import { closedPort, occupyPort } from './support/http.js';
 
 const inAnHour = () => new Date(Date.now() + 3_600_000);
@@ -14,12 +14,12 @@ describe('doctor', () => {
   it('passes on a healthy setup', async () => {
     const { sandbox } = await startSandbox();
     sandbox.storeLogin(inAnHour());
-    const result = await runCli(['doctor'], sandbox.env());
+    const result = await runMain(['doctor'], sandbox.env());
     expect(result.stdout).not.toMatch(/^✗/m);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/✓ Config file .*config\.json \(0600\)/);
     expect(result.stdout).toMatch(/✓ API http:\/\/127\.0\.0\.1:\d+: HTTP \d+ in \d+ ms/);
-    const json = parse((await runCli(['doctor', '--json'], sandbox.env())).stdout);
+    const json = parse((await runMain(['doctor', '--json'], sandbox.env())).stdout);
     expect(json.ok).toBe(true);
     expect(json.checks.map((item) => item.name)).toEqual(
       expect.arrayContaining(['node', 'config-dir', 'config-file', 'profile:default', 'bind-ipv4', 'localhost', 'browser', 'environment', 'proxy', 'authorize-origin', 'api-origin']),
@@ -30,11 +30,11 @@ describe('doctor', () => {
     const { sandbox } = await startSandbox();
     sandbox.storeLogin(inAnHour());
     chmodSync(sandbox.configFile, 0o644);
-    const result = await runCli(['doctor'], sandbox.env());
+    const result = await runMain(['doctor'], sandbox.env());
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`✗ Config file ${sandbox.configFile} has mode 0644`);
     expect(result.stdout).toContain(`    Run \`chmod 600 ${sandbox.configFile}\`, or \`podio-auth doctor --fix\`.`);
-    const fixed = await runCli(['doctor', '--fix'], sandbox.env());
+    const fixed = await runMain(['doctor', '--fix'], sandbox.env());
     expect(fixed.code).toBe(0);
     expect(sandbox.mode(sandbox.configFile)).toBe(0o600);
   });
@@ -42,7 +42,7 @@ describe('doctor', () => {
   it('fails with a hint on an unreachable API origin', async () => {
     const { sandbox } = await startSandbox();
     const port = await closedPort();
-    const result = await runCli(['doctor'], sandbox.env({ PODIO_API_URL: `http://127.0.0.1:${port}` }));
+    const result = await runMain(['doctor'], sandbox.env({ PODIO_API_URL: `http://127.0.0.1:${port}` }));
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`✗ API http://127.0.0.1:${port}: Could not reach 127.0.0.1:${port}: the connection was refused.`);
     expect(result.stdout).toMatch(/^ {4}Check your network and proxy/m);
@@ -51,7 +51,7 @@ describe('doctor', () => {
   it('names the process holding a --port', async () => {
     const { sandbox } = await startSandbox();
     const port = await occupyPort();
-    const result = await runCli(['doctor', '--port', String(port)], sandbox.env());
+    const result = await runMain(['doctor', '--port', String(port)], sandbox.env());
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(new RegExp(`✗ Port ${port} is in use by node \\(pid ${process.pid}\\)`));
   });
@@ -63,7 +63,7 @@ describe('doctor', () => {
     const now = new Date('2026-06-30T00:00:00Z');
     const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
     const profile = (days: number) => ({ client_id: 'c', client_secret: 's', refresh_token: 'r', expires_at: daysAgo(-0.1), refresh_obtained_at: daysAgo(days) });
-    const statuses = checkProfiles({ profiles: { fresh: profile(3), old: profile(25), dead: profile(29) } }, now).map((item) => [item.name, item.status]);
+    const statuses = checkProfiles(new Map(Object.entries({ fresh: profile(3), old: profile(25), dead: profile(29) })), now).map((item) => [item.name, item.status]);
     expect(statuses).toEqual([
       ['profile:fresh', 'ok'],
       ['profile:old', 'warn'],

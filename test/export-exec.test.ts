@@ -1,10 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { Deps } from '../src/deps.js';
-import { main } from '../src/main.js';
-import { runCli, startCli, startSandbox } from './support/cli.js';
+import { runCli, runMain, startCli, startSandbox } from './support/cli.js';
 import { APP } from './support/fake-podio.js';
 
 const inAnHour = () => new Date(Date.now() + 3_600_000);
@@ -16,8 +13,8 @@ function parseDotenv(text: string): Record<string, string> {
 describe('export', () => {
   it('prints what env-only mode needs; exactly that, in an empty config dir, gives a valid token and writes nothing', async () => {
     const { podio, sandbox } = await startSandbox({ rotateRefreshTokens: true });
-    expect((await runCli(['login'], sandbox.env())).code).toBe(0);
-    const exported = await runCli(['export', '--format', 'dotenv'], sandbox.env());
+    expect((await runMain(['login'], sandbox.env())).code).toBe(0);
+    const exported = await runMain(['export', '--format', 'dotenv'], sandbox.env());
     expect(exported.code).toBe(0);
     expect(exported.stderr).toMatch(/rotate refresh tokens/);
     const variables = parseDotenv(exported.stdout);
@@ -29,7 +26,7 @@ describe('export', () => {
       PODIO_API_URL: podio.url,
     });
     const emptyDir = `${sandbox.root}/ci-config`;
-    const ci = await runCli(['token'], { ...variables, PODIO_AUTH_CONFIG_DIR: emptyDir });
+    const ci = await runMain(['token'], { ...variables, PODIO_AUTH_CONFIG_DIR: emptyDir });
     expect(ci.code).toBe(0);
     expect(podio.isValidAccessToken(ci.stdout.trim())).toBe(true);
     expect(existsSync(emptyDir)).toBe(false);
@@ -38,14 +35,14 @@ describe('export', () => {
 
   it('exports the app pair for an app login, and the shell and JSON formats carry the same', async () => {
     const { sandbox } = await startSandbox();
-    await runCli(['login', '--app', APP.app_id], sandbox.env({ PODIO_APP_TOKEN: APP.app_token }));
-    const json = JSON.parse((await runCli(['export', '--format', 'json'], sandbox.env())).stdout);
+    await runMain(['login', '--app', APP.app_id], sandbox.env({ PODIO_APP_TOKEN: APP.app_token }));
+    const json = JSON.parse((await runMain(['export', '--format', 'json'], sandbox.env())).stdout);
     expect(json).toMatchObject({ PODIO_APP_ID: APP.app_id, PODIO_APP_TOKEN: APP.app_token });
     expect(json.PODIO_REFRESH_TOKEN).toBeUndefined();
-    const shell = (await runCli(['export', '--format', 'shell'], sandbox.env())).stdout;
+    const shell = (await runMain(['export', '--format', 'shell'], sandbox.env())).stdout;
     const echoed = execFileSync('sh', ['-c', `${shell}\necho "$PODIO_APP_TOKEN|$PODIO_CLIENT_SECRET"`], { encoding: 'utf8' });
     expect(echoed).toBe(`${APP.app_token}|${json.PODIO_CLIENT_SECRET}\n`);
-    const github = (await runCli(['export', '--format', 'github'], sandbox.env())).stdout;
+    const github = (await runMain(['export', '--format', 'github'], sandbox.env())).stdout;
     expect(parseDotenv(github)).toEqual(json);
   });
 
@@ -53,22 +50,8 @@ describe('export', () => {
     const { sandbox } = await startSandbox();
     sandbox.storeLogin(inAnHour());
     const run = async (argv: string[]) => {
-      const stdout = Object.assign(new PassThrough(), { isTTY: true });
-      const deps: Deps = {
-        env: sandbox.env(),
-        stdin: new PassThrough(),
-        stdout,
-        stderr: new PassThrough(),
-        signal: new AbortController().signal,
-        now: () => new Date(),
-        http: async () => {
-          throw new Error('no network');
-        },
-        openBrowser: async () => {},
-        onSignal: () => () => {},
-      };
-      const code = await main(argv, deps);
-      return { code, out: (stdout.read() ?? '').toString() as string };
+      const result = await runMain(argv, sandbox.env(), '', { stdoutIsTTY: true });
+      return { code: result.code, out: result.stdout };
     };
     expect(await run(['export'])).toEqual({ code: 2, out: '' });
     const revealed = await run(['export', '--reveal']);
@@ -78,7 +61,7 @@ describe('export', () => {
 
   it('needs a login (exit 4)', async () => {
     const { sandbox } = await startSandbox();
-    const result = await runCli(['export'], sandbox.env());
+    const result = await runMain(['export'], sandbox.env());
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
   });

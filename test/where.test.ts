@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { planBrowser } from '../src/commands/login.js';
-import { detectEnvironment } from '../src/login/environment.js';
-import { runCli, startCli, startSandbox } from './support/cli.js';
+import { planBrowser } from '../src/usecases/login.js';
+import { detectEnvironment } from '../src/platform/environment.js';
+import { runCli, runMain, startCli, startSandbox } from './support/cli.js';
 
 describe('knowing where it runs', () => {
   it('detects SSH, WSL, CI and displays', () => {
@@ -20,15 +20,15 @@ describe('knowing where it runs', () => {
 
   it('plans the browser: --no-browser prints, BROWSER is honoured except over SSH, CI without one fails', () => {
     const stdin = { isTTY: false } as never;
-    expect(planBrowser({ browser: false }, { env: { BROWSER: 'x' }, stdin })).toEqual({ open: false });
-    expect(planBrowser({ browser: true }, { env: { BROWSER: 'x' }, stdin })).toEqual({ open: true });
-    expect(planBrowser({ browser: true }, { env: { BROWSER: 'x', SSH_CONNECTION: '1.2.3.4 5 6.7.8.9 22', USER: 'ann' }, stdin })).toMatchObject({
+    expect(planBrowser(false, { env: { BROWSER: 'x' }, stdin })).toEqual({ open: false });
+    expect(planBrowser(true, { env: { BROWSER: 'x' }, stdin })).toEqual({ open: true });
+    expect(planBrowser(true, { env: { BROWSER: 'x', SSH_CONNECTION: '1.2.3.4 5 6.7.8.9 22', USER: 'ann' }, stdin })).toMatchObject({
       open: false,
       sshHint: { user: 'ann', host: '6.7.8.9' },
     });
-    expect(() => planBrowser({ browser: true }, { env: { CI: 'true' }, stdin })).toThrow(expect.objectContaining({ exitCode: 2 }));
-    expect(planBrowser({ browser: true }, { env: { CI: 'true', BROWSER: 'x' }, stdin })).toEqual({ open: true });
-    expect(planBrowser({ browser: false }, { env: { CI: 'true' }, stdin })).toEqual({ open: false });
+    expect(() => planBrowser(true, { env: { CI: 'true' }, stdin })).toThrow(expect.objectContaining({ exitCode: 2 }));
+    expect(planBrowser(true, { env: { CI: 'true', BROWSER: 'x' }, stdin })).toEqual({ open: true });
+    expect(planBrowser(false, { env: { CI: 'true' }, stdin })).toEqual({ open: false });
   });
 });
 
@@ -77,7 +77,7 @@ describe('login without a browser here', () => {
   it('with CI=true, no terminal and no BROWSER: exits 2 within a second, pointing to env-only and app logins', async () => {
     const { sandbox } = await startSandbox();
     const started = Date.now();
-    const result = await runCli(['login'], sandbox.env({ CI: 'true', BROWSER: undefined }));
+    const result = await runMain(['login'], sandbox.env({ CI: 'true', BROWSER: undefined }));
     expect(result.code).toBe(2);
     expect(Date.now() - started).toBeLessThan(1000);
     expect(result.stderr).toMatch(/CI job/);
@@ -86,7 +86,7 @@ describe('login without a browser here', () => {
 
   it('without a display and without BROWSER: prints the URL instead of launching a text browser', async () => {
     const { podio, sandbox } = await startSandbox();
-    const result = await runCli(['login', '--timeout', '1'], sandbox.env({ BROWSER: undefined, DISPLAY: undefined, WAYLAND_DISPLAY: undefined }));
+    const result = await runMain(['login', '--timeout', '1'], sandbox.env({ BROWSER: undefined, DISPLAY: undefined, WAYLAND_DISPLAY: undefined }));
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/not opening one here: no DISPLAY or WAYLAND_DISPLAY/);
     expect(podio.authorizeRequests).toHaveLength(0);

@@ -1,11 +1,6 @@
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseRedirectHost } from '../../src/commands/login.js';
-import { DEFAULT_HTTP_TIMEOUT_SECONDS, httpTimeoutMs } from '../../src/http.js';
-import { parseOrigin } from '../../src/podio.js';
-import { withFileLock } from '../../src/store/lock.js';
+import { apiOriginFor, parseOrigin } from '../../src/podio/origins.js';
+import { parseRedirectHost } from '../../src/usecases/login.js';
 
 describe('inputs', () => {
   it('takes origins over https, and plain http only to loopback', () => {
@@ -13,9 +8,15 @@ describe('inputs', () => {
     expect(parseOrigin('PODIO_API_URL', 'http://127.0.0.1:8765/x')).toBe('http://127.0.0.1:8765');
     expect(parseOrigin('PODIO_API_URL', 'http://localhost:1')).toBe('http://localhost:1');
     expect(parseOrigin('PODIO_API_URL', 'http://[::1]:1')).toBe('http://[::1]:1');
-    for (const bad of ['http://api.podio.com', 'ftp://x', 'not a url', 'https://user:pw@api.podio.com']) {
-      expect(() => parseOrigin('PODIO_API_URL', bad), bad).toThrow(expect.objectContaining({ exitCode: 2 }));
+    for (const bad of ['http://api.podio.com', 'ftp://x', 'not a url', 'https://user:pw@api.podio.com', 5]) {
+      expect(() => parseOrigin('PODIO_API_URL', bad), String(bad)).toThrow(expect.objectContaining({ exitCode: 2 }));
     }
+  });
+
+  it('prefers PODIO_API_URL, then the profile, then Podio', () => {
+    expect(apiOriginFor(undefined, {})).toBe('https://api.podio.com');
+    expect(apiOriginFor({ api_url: 'http://localhost:9' }, {})).toBe('http://localhost:9');
+    expect(apiOriginFor({ api_url: 'http://localhost:9' }, { PODIO_API_URL: 'https://x.example' })).toBe('https://x.example');
   });
 
   it('takes a redirect host that is a name or a loopback address, nothing else', () => {
@@ -25,26 +26,6 @@ describe('inputs', () => {
     expect(parseRedirectHost('[::1]')).toBe('[::1]');
     for (const bad of ['0.0.0.0', '192.168.1.2', 'localhost:8080', 'evil.example/path', 'a b', '']) {
       expect(() => parseRedirectHost(bad), bad).toThrow(expect.objectContaining({ exitCode: 2 }));
-    }
-  });
-
-  it('waits for Podio 30 s by default, as PODIO_AUTH_HTTP_TIMEOUT says otherwise', () => {
-    expect(DEFAULT_HTTP_TIMEOUT_SECONDS).toBe(30);
-    expect(httpTimeoutMs({})).toBe(30_000);
-    expect(httpTimeoutMs({ PODIO_AUTH_HTTP_TIMEOUT: '5' })).toBe(5_000);
-    expect(httpTimeoutMs({ PODIO_AUTH_HTTP_TIMEOUT: 'soon' })).toBe(30_000);
-  });
-
-  it('breaks a lock file that stays unreadable (a crash between creating and writing it)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'podio-auth-lock-'));
-    try {
-      const path = join(dir, 'x.lock');
-      writeFileSync(path, '');
-      const started = Date.now();
-      await expect(withFileLock(path, async () => 'got it', { signal: new AbortController().signal, waitMs: 10_000 })).resolves.toBe('got it');
-      expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -1,51 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/deps.js';
 import type { HttpClient } from '../../src/http.js';
 import { main } from '../../src/main.js';
-import { prompt } from '../../src/prompt.js';
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function fakeDeps(http: HttpClient, env: Record<string, string> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'podio-auth-main-'));
-  dirs.push(dir);
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const deps: Deps = {
-    env: { PODIO_AUTH_CONFIG_DIR: dir, ...env },
-    stdin: new PassThrough(),
-    stdout,
-    stderr,
-    signal: new AbortController().signal,
-    now: () => new Date('2026-01-01T00:00:00Z'),
-    http,
-    openBrowser: async () => {},
-    onSignal: () => () => {},
-  };
-  const text = (stream: PassThrough) => (stream.read() ?? '').toString() as string;
-  return { deps, dir, out: () => text(stdout), err: () => text(stderr) };
-}
-
-const unexpectedHttp: HttpClient = async () => {
-  throw new Error('no network in this test');
-};
+import { prompt } from '../../src/ui/prompt.js';
+import { fakeDeps, unexpectedHttp } from '../support/deps.js';
 
 async function storeExpired(deps: Deps) {
-  const { openStore } = await import('../../src/store/store.js');
-  const store = openStore(deps.env['PODIO_AUTH_CONFIG_DIR']!);
-  await store.locked(deps.signal, (data, save) =>
-    save({
-      ...data,
-      profiles: {
-        default: { client_id: 'c', client_secret: 'SECRET-XYZ', access_token: 'old', expires_at: '2025-01-01T00:00:00Z', refresh_token: 'REFRESH-XYZ', api_url: 'https://api.example' },
-      },
+  await deps.store.transact(deps.signal, (tx) =>
+    tx.writeProfile('default', {
+      client_id: 'c',
+      client_secret: 'SECRET-XYZ',
+      access_token: 'old',
+      expires_at: '2025-01-01T00:00:00Z',
+      refresh_token: 'REFRESH-XYZ',
+      api_url: 'https://api.example',
     }),
   );
 }

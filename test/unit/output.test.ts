@@ -1,17 +1,22 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createMessages, redact, sanitizeForTerminal, useColour } from '../../src/output.js';
 import { escapeHtml, PAGE_HEADERS, pages, renderPage } from '../../src/login/pages.js';
-import { browserCommand, splitCommand } from '../../src/browser.js';
+import { browserCommand, splitCommand } from '../../src/platform/browser-opener.js';
+import { SecretRegistry } from '../../src/secrets.js';
+import { formatDuration } from '../../src/ui/format.js';
+import { createMessages, useColour } from '../../src/ui/messages.js';
+import { sanitizeForTerminal } from '../../src/ui/terminal-text.js';
 
 describe('colour', () => {
-  it('is on only on a TTY, off under NO_COLOR, forced by FORCE_COLOR', () => {
+  it('is on only on a TTY, off under NO_COLOR (which wins) and TERM=dumb, forced by FORCE_COLOR', () => {
     expect(useColour({}, true)).toBe(true);
     expect(useColour({}, false)).toBe(false);
     expect(useColour({ NO_COLOR: '1' }, true)).toBe(false);
     expect(useColour({ TERM: 'dumb' }, true)).toBe(false);
     expect(useColour({ FORCE_COLOR: '1' }, false)).toBe(true);
     expect(useColour({ FORCE_COLOR: '0' }, true)).toBe(false);
+    expect(useColour({ NO_COLOR: '1', FORCE_COLOR: '1' }, true)).toBe(false);
+    expect(useColour({ TERM: 'dumb', FORCE_COLOR: '1' }, false)).toBe(true);
   });
 
   it('writes ANSI codes only when colour is on', async () => {
@@ -31,8 +36,18 @@ describe('text from outside', () => {
     expect(sanitizeForTerminal('x'.repeat(300))).toHaveLength(201);
   });
 
-  it('has secrets redacted', () => {
-    expect(redact('token abcdef and abcdef', ['abcdef', undefined, 'ab'])).toBe('token [redacted] and [redacted]');
+  it('has every secret seen redacted: environment, proxy passwords, stored profiles', () => {
+    const secrets = new SecretRegistry();
+    secrets.addEnv({ PODIO_CLIENT_SECRET: 'abcdefgh', HTTPS_PROXY: 'http://u:proxy-pass@proxy:3128' });
+    secrets.addProfile({ refresh_token: 'stored-refresh-1', access_token: 'ab' });
+    expect(secrets.redact('abcdefgh, proxy-pass, stored-refresh-1, ab')).toBe('[redacted], [redacted], [redacted], ab');
+  });
+
+  it('durations read with days, hours and minutes', () => {
+    expect(formatDuration(45_000)).toBe('45 s');
+    expect(formatDuration(12 * 60_000)).toBe('12 min');
+    expect(formatDuration(7 * 3_600_000 + 59 * 60_000)).toBe('7 h 59 min');
+    expect(formatDuration(60578 * 3_600_000 + 22 * 60_000)).toBe('2524 d 2 h');
   });
 
   it('is escaped in pages', () => {

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, ExitCode } from '../../src/errors.js';
+import { PodioAuthError } from '../../src/errors.js';
 import type { HttpRequest, HttpResponse } from '../../src/http.js';
-import { authorizeUrl, parseTokenResponse, parseUserStatus, requestToken } from '../../src/podio.js';
+import { isTokenExpiredAnswer, podioFailure } from '../../src/podio/answers.js';
+import { authorizeUrl } from '../../src/podio/authorize-url.js';
+import { parseExpiresIn, parseTokenAnswer, requestToken, type TokenAnswer } from '../../src/podio/token-client.js';
+import { parseGrantedScope, parseUserStatus } from '../../src/podio/user-api.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
@@ -11,14 +14,19 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
 });
 const podioError = (error: string, description = 'x') => ({ error, error_description: description, error_detail: null });
 
-function failure(fn: () => unknown): CliError {
+function failure(fn: () => unknown): PodioAuthError {
   try {
     fn();
   } catch (error) {
-    if (error instanceof CliError) return error;
+    if (error instanceof PodioAuthError) return error;
     throw error;
   }
   throw new Error('did not throw');
+}
+
+function unusable(answer: TokenAnswer): Extract<TokenAnswer, { kind: 'unusable' }> {
+  if (answer.kind !== 'unusable') throw new Error('expected an unusable answer');
+  return answer;
 }
 
 describe('authorizeUrl', () => {
@@ -36,120 +44,157 @@ describe('authorizeUrl', () => {
   });
 });
 
-describe('parseTokenResponse', () => {
+describe('parseTokenAnswer', () => {
   const ok = {
     access_token: 'A'.repeat(128),
     token_type: 'bearer',
     expires_in: 28800,
-    refresh_token: 'R',
+    refresh_token: 'R'.repeat(40),
     scope: 'global:all',
     ref: { type: 'user', id: 12345 },
   };
 
   it('turns expires_in into an absolute expiry', () => {
-    expect(parseTokenResponse(json(200, ok), 'authorization_code', now)).toEqual({
-      accessToken: 'A'.repeat(128),
-      tokenType: 'bearer',
-      expiresAt: '2026-01-01T08:00:00.000Z',
-      refreshToken: 'R',
-      scope: 'global:all',
-      ref: { type: 'user', id: 12345 },
+    expect(parseTokenAnswer(json(200, ok), 'authorization_code', now)).toEqual({
+      kind: 'tokens',
+      tokens: {
+        accessToken: 'A'.repeat(128),
+        tokenType: 'bearer',
+        expiresAt: '2026-01-01T08:00:00.000Z',
+        refreshToken: 'R'.repeat(40),
+        scope: 'global:all',
+        ref: { type: 'user', id: 12345 },
+      },
     });
   });
 
-  it('accepts a numeric string expires_in and a missing refresh token', () => {
-    const tokens = parseTokenResponse(json(200, { access_token: 'a', expires_in: '60' }), 'refresh_token', now);
-    expect(tokens.expiresAt).toBe('2026-01-01T00:01:00.000Z');
-    expect(tokens.refreshToken).toBeUndefined();
-  });
-
-  it('refuses answers without a usable access token or expiry', () => {
-    for (const body of [{ expires_in: 1 }, { access_token: '', expires_in: 1 }, { access_token: 'a' }, { access_token: 'a', expires_in: null }, { access_token: 'a', expires_in: 'soon' }, { access_token: 'a', expires_in: '' }, [1]]) {
-      const error = failure(() => parseTokenResponse(json(200, body), 'authorization_code', now));
-      expect(error.code).toBe('bad_response');
-      expect(error.exitCode).toBe(ExitCode.failure);
+  it('takes expires_in only as a finite positive number of seconds, at most a year', () => {
+    for (const good of [28800, '28800', 1, 0.5, 365 * 86_400]) expect(parseExpiresIn(good), String(good)).toBeDefined();
+    for (const bad of [0, -5, 1e13, 'Infinity', 'NaN', true, [60], null, undefined, '', '1e3', {}, 365 * 86_400 + 1, Number.NaN]) {
+      expect(parseExpiresIn(bad), JSON.stringify(bad)).toBeUndefined();
     }
   });
 
-  it('stores a token that is already expired as expired, not as an error', () => {
-    expect(parseTokenResponse(json(200, { access_token: 'a', expires_in: 0 }), 'refresh_token', now).expiresAt).toBe(now.toISOString());
-    expect(parseTokenResponse(json(200, { access_token: 'a', expires_in: -5 }), 'refresh_token', now).expiresAt).toBe(now.toISOString());
+  it('keeps the new refresh token of an answer whose expires_in is unusable, and never crashes', () => {
+    for (const expires of [1e13, 'Infinity', true, [60], 0, -1]) {
+      const answer = unusable(parseTokenAnswer(json(200, { ...ok, expires_in: expires }), 'refresh_token', now));
+      expect(answer.refreshToken).toBe('R'.repeat(40));
+      expect(answer.error).toMatchObject({ code: 'unusable_token_answer', exitCode: 1 });
+      expect(answer.error.message).toMatch(/refresh token it sent is stored/);
+    }
   });
 
-  it('maps HTML, truncated JSON and empty bodies to one clear line', () => {
-    expect(failure(() => parseTokenResponse({ status: 200, headers: { 'content-type': 'text/html' }, text: '<h1>x</h1>' }, 'refresh_token', now)).message).toBe(
-      "Podio's token endpoint sent text/html instead of JSON (HTTP 200).",
-    );
-    expect(failure(() => parseTokenResponse(json(200, '{"access_token": "a'), 'refresh_token', now)).message).toMatch(/JSON that could not be parsed/);
-    expect(failure(() => parseTokenResponse(json(200, ''), 'refresh_token', now)).message).toMatch(/an empty body/);
+  it('keeps the new refresh token of an answer without a usable access token', () => {
+    for (const access of [undefined, '', 42, { a: 1 }, true, 'has space', 'tab\there', 'x'.repeat(5000)]) {
+      const answer = unusable(parseTokenAnswer(json(200, { ...ok, access_token: access }), 'refresh_token', now));
+      expect(answer.refreshToken, JSON.stringify(access)).toBe('R'.repeat(40));
+    }
   });
 
-  it('maps Podio errors to exit codes', () => {
+  it('refuses a refresh token that is not a token, storing nothing', () => {
+    for (const refresh of [42, { a: 1 }, 'bad\u001b[31mtoken']) {
+      const answer = unusable(parseTokenAnswer(json(200, { ...ok, refresh_token: refresh }), 'refresh_token', now));
+      expect(answer.refreshToken).toBeUndefined();
+      expect(answer.error.hint).toMatch(/Nothing was stored/);
+    }
+  });
+
+  it('maps HTML, truncated JSON, null and empty bodies to an unusable answer without tokens', () => {
+    for (const text of ['<html>', '{"access_token": "abc", "expires_in": 28', 'null', '[]', '']) {
+      const answer = unusable(parseTokenAnswer({ status: 200, headers: { 'content-type': 'text/html' }, text }, 'refresh_token', now));
+      expect(answer.refreshToken).toBeUndefined();
+    }
+  });
+
+  it("maps Podio's errors to codes and keeps what Podio said", () => {
     const cases: [HttpResponse, string, string, number][] = [
-      [json(420, podioError('rate_limit')), 'refresh_token', 'rate_limited', 1],
-      [json(429, {}, { 'retry-after': '30' }), 'refresh_token', 'rate_limited', 1],
-      [json(500, podioError('unavailable')), 'refresh_token', 'server_error', 1],
-      [json(503, '<html>'), 'authorization_code', 'server_error', 1],
       [json(400, podioError('invalid_grant')), 'refresh_token', 'refresh_rejected', 4],
       [json(400, podioError('invalid_grant')), 'authorization_code', 'code_rejected', 4],
-      [json(400, podioError('invalid_client')), 'authorization_code', 'client_rejected', 4],
+      [json(400, podioError('invalid_grant')), 'app', 'app_rejected', 4],
+      [json(400, podioError('invalid_grant')), 'password', 'password_rejected', 4],
       [json(401, podioError('invalid_client')), 'refresh_token', 'client_rejected', 4],
-      [json(401, podioError('unauthorized')), 'refresh_token', 'client_rejected', 4],
-      [json(400, podioError('invalid_request')), 'refresh_token', 'podio_error', 1],
-      [json(302, ''), 'refresh_token', 'bad_response', 1],
-      [json(404, '<html>'), 'refresh_token', 'bad_response', 1],
+      [json(400, podioError('unsupported_grant_type')), 'refresh_token', 'podio_error', 1],
+      [json(420, podioError('rate_limit'), { 'x-rate-limit-limit': '1000', 'x-rate-limit-remaining': '0' }), 'app', 'rate_limited', 1],
+      [json(429, {}), 'app', 'rate_limited', 1],
+      [json(503, '<html>'), 'app', 'server_error', 1],
+      [json(302, ''), 'app', 'bad_response', 1],
     ];
-    for (const [response, grant, code, exit] of cases) {
-      const error = failure(() => parseTokenResponse(response, grant as 'refresh_token', now));
-      expect([error.code, error.exitCode], `${response.status} ${response.text}`).toEqual([code, exit]);
+    for (const [response, grant, code, exitCode] of cases) {
+      const error = failure(() => parseTokenAnswer(response, grant as 'app', now));
+      expect(error, `${response.status} ${grant}`).toMatchObject({ code, exitCode });
+      expect(error.podio?.status).toBe(response.status);
     }
-    expect(failure(() => parseTokenResponse(json(429, {}, { 'retry-after': '30' }), 'refresh_token', now)).hint).toBe('Try again in 30 s.');
+    expect(failure(() => parseTokenAnswer(json(420, podioError('rate_limit'), { 'x-rate-limit-limit': '1000', 'x-rate-limit-remaining': '0' }), 'app', now)).message).toMatch(
+      /limit 1000, remaining 0/,
+    );
   });
 
-  it('shows Podio\'s description without control characters', () => {
-    const error = failure(() => parseTokenResponse(json(400, podioError('invalid_grant', 'bad\u001b[31m code\n')), 'refresh_token', now));
-    expect(error.message).toBe('Podio rejected the refresh token (invalid_grant: bad [31m code).');
+  it('says two-factor accounts cannot use the password grant', () => {
+    expect(failure(() => parseTokenAnswer(json(200, { server_nonce: 'n' }), 'password', now))).toMatchObject({ code: 'two_factor', exitCode: 4 });
+  });
+
+  it("shows Podio's description without control characters", () => {
+    const error = failure(() => parseTokenAnswer(json(400, podioError('invalid_grant', 'bad\u001b[2Jtoken')), 'refresh_token', now));
+    expect(error.message).not.toContain('\u001b');
   });
 });
 
 describe('requestToken', () => {
-  const client = { clientId: 'id', clientSecret: 'secret' };
-  const grant = { grant_type: 'refresh_token' as const, refresh_token: 'r1' };
-  const tokenBody = { access_token: 'a', expires_in: 100 };
+  const client = { clientId: 'c', clientSecret: 's' };
+  const grant = { grant_type: 'refresh_token', refresh_token: 'r' } as const;
+  const tokens = { access_token: 'a', expires_in: 60 };
 
   it('posts JSON to /oauth/token/v2 with the client credentials', async () => {
     const seen: HttpRequest[] = [];
-    await requestToken(async (request) => (seen.push(request), json(200, tokenBody)), 'https://api.example', client, grant, now, new AbortController().signal);
+    const http = async (request: HttpRequest) => (seen.push(request), json(200, tokens));
+    await requestToken(http, 'https://api.example', client, grant, now, new AbortController().signal);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.url).toBe('https://api.example/oauth/token/v2');
-    expect(seen[0]?.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ grant_type: 'refresh_token', refresh_token: 'r1', client_id: 'id', client_secret: 'secret' });
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ grant_type: 'refresh_token', refresh_token: 'r', client_id: 'c', client_secret: 's' });
   });
 
   it('falls back to the form endpoint only when the JSON one is not there', async () => {
+    for (const status of [404, 405, 415]) {
+      const seen: HttpRequest[] = [];
+      const http = async (request: HttpRequest) => (seen.push(request), seen.length === 1 ? json(status, {}) : json(200, tokens));
+      await requestToken(http, 'https://api.example', client, grant, now, new AbortController().signal);
+      expect(seen.map((request) => request.url)).toEqual(['https://api.example/oauth/token/v2', 'https://api.example/oauth/token']);
+      expect(seen[1]?.body).toBe('grant_type=refresh_token&refresh_token=r&client_id=c&client_secret=s');
+    }
     const seen: HttpRequest[] = [];
-    const http = async (request: HttpRequest) => {
-      seen.push(request);
-      return request.url.endsWith('/v2') ? json(404, podioError('not_found')) : json(200, tokenBody);
-    };
-    await requestToken(http, 'https://api.example', client, grant, now, new AbortController().signal);
-    expect(seen.map((request) => request.url)).toEqual(['https://api.example/oauth/token/v2', 'https://api.example/oauth/token']);
-    expect(Object.fromEntries(new URLSearchParams(seen[1]?.body))).toEqual({ grant_type: 'refresh_token', refresh_token: 'r1', client_id: 'id', client_secret: 'secret' });
-
-    const once: HttpRequest[] = [];
-    await expect(
-      requestToken(async (request) => (once.push(request), json(500, {})), 'https://api.example', client, grant, now, new AbortController().signal),
-    ).rejects.toMatchObject({ code: 'server_error' });
-    expect(once).toHaveLength(1);
+    const http = async (request: HttpRequest) => (seen.push(request), json(400, podioError('invalid_grant')));
+    await expect(requestToken(http, 'https://api.example', client, grant, now, new AbortController().signal)).rejects.toMatchObject({ code: 'refresh_rejected' });
+    expect(seen).toHaveLength(1);
   });
 });
 
-describe('parseUserStatus', () => {
+describe('API answers', () => {
   it('names the user from the profile and user parts', () => {
-    expect(parseUserStatus(json(200, { user: { user_id: 1, mail: 'a@b.c' }, profile: { name: 'Ann' } }))).toEqual({ userId: 1, name: 'Ann', mail: 'a@b.c' });
+    const user = parseUserStatus(json(200, { user: { user_id: 7, mail: 'a@b.c' }, profile: { name: 'Ada' } }));
+    expect(user).toEqual({ userId: 7, name: 'Ada', mail: 'a@b.c' });
   });
 
-  it('treats 401 as a rejected token (exit 4)', () => {
-    expect(failure(() => parseUserStatus(json(401, podioError('unauthorized', 'expired_token')))).exitCode).toBe(4);
+  it('treats 401 as a rejected token (exit 4), and knows which 401s mean "refresh"', () => {
+    const expired = json(401, { error: 'unauthorized', error_description: 'expired_token' });
+    expect(failure(() => parseUserStatus(expired))).toMatchObject({ code: 'token_rejected', exitCode: 4 });
+    expect(isTokenExpiredAnswer(podioFailure(expired))).toBe(true);
+    expect(isTokenExpiredAnswer(podioFailure(json(401, { error: 'invalid_token' })))).toBe(true);
+    expect(isTokenExpiredAnswer(podioFailure(json(401, { error: 'unauthorized', error_description: 'no' })))).toBe(false);
+    expect(isTokenExpiredAnswer(podioFailure(json(403, { error_description: 'expired_token' })))).toBe(false);
+  });
+
+  it("an app's token at /user/status is an app, not a login problem (exit 1)", () => {
+    expect(failure(() => parseUserStatus(json(403, podioError('forbidden'))))).toMatchObject({ code: 'app_token_not_user', exitCode: 1 });
+  });
+
+  it("reads /oauth/scope in Podio's list shape", () => {
+    expect(
+      parseGrantedScope([
+        { ref_type: 'global', ref_id: null, permissions: ['all'], ref_data: null },
+        { ref_type: 'space', ref_id: 123, permissions: ['read', 'write'], ref_data: { name: 'x' } },
+        'junk',
+      ]),
+    ).toEqual(['global:all', 'space:123:read,write']);
+    expect(parseGrantedScope({ scope: 'global:all' })).toEqual([]);
   });
 });

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { onTestFinished } from 'vitest';
+import type { Deps } from '../../src/deps.js';
+import type { HttpClient } from '../../src/http.js';
+import { SecretRegistry } from '../../src/secrets.js';
+import { openFileStore } from '../../src/store/file-store.js';
+
+/** A whole `Deps` of fakes for in-process tests: a private config dir, captured streams, a fixed clock. */
+export function fakeDeps(http: HttpClient, env: Record<string, string> = {}, overrides: Partial<Deps> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'podio-auth-deps-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const fullEnv = { PODIO_AUTH_CONFIG_DIR: dir, ...env };
+  const secrets = new SecretRegistry();
+  secrets.addEnv(fullEnv);
+  const signal = new AbortController().signal;
+  const deps: Deps = {
+    env: fullEnv,
+    stdin: new PassThrough(),
+    stdout,
+    stderr,
+    signal,
+    forceSignal: signal,
+    critical: (work) => work(),
+    now: () => new Date('2026-01-01T00:00:00Z'),
+    monotonic: () => performance.now(),
+    sleep: async () => {},
+    http,
+    store: openFileStore({ dir }),
+    openBrowser: async () => {},
+    resolve: async () => ['127.0.0.1'],
+    secrets,
+    onSignal: () => () => {},
+    ...overrides,
+  };
+  const text = (stream: PassThrough) => (stream.read() ?? '').toString() as string;
+  return { deps, dir, out: () => text(stdout), err: () => text(stderr) };
+}
+
+export const unexpectedHttp: HttpClient = async () => {
+  throw new Error('no network in this test');
+};
