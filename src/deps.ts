@@ -43,6 +43,8 @@ export interface Deps {
   resolve: Resolver;
   /** Every secret seen so far, for the last redaction before anything is printed. */
   secrets: SecretRegistry;
+  /** A trace line for `--debug` (on stderr, secrets redacted); nothing otherwise. */
+  debug: (message: string) => void;
   /**
    * While a listener is registered, SIGINT/SIGTERM/SIGHUP go to it instead of aborting `signal` (`exec` forwards
    * them to its command). Returns the function that unregisters it.
@@ -86,6 +88,7 @@ export function createDeps(side: ProcessSide): Deps {
     openBrowser: createBrowserOpener(side.env),
     resolve: async (host) => (await lookup(host, { all: true })).map((entry) => entry.address),
     secrets,
+    debug: () => {},
   };
 }
 

@@ -1,4 +1,4 @@
-import { CliError, ExitCode, interrupted, PodioAuthError } from './errors.js';
+import { CliError, ExitCode, interrupted, PodioAuthError, usageError } from './errors.js';
 import type { Env } from './env.js';
 
 /**
@@ -34,8 +34,12 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** `PODIO_AUTH_HTTP_TIMEOUT` (seconds) lets slow networks wait longer and tests give up sooner. */
 export function httpTimeoutMs(env: Env): number {
   const raw = env['PODIO_AUTH_HTTP_TIMEOUT'];
-  const seconds = raw === undefined || raw === '' ? NaN : Number(raw);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_HTTP_TIMEOUT_SECONDS * 1000;
+  if (raw === undefined || raw === '') return DEFAULT_HTTP_TIMEOUT_SECONDS * 1000;
+  const seconds = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || seconds < 1 || seconds > 3600) {
+    throw usageError(`PODIO_AUTH_HTTP_TIMEOUT must be a number of seconds from 1 to 3600, not "${raw.slice(0, 40)}".`);
+  }
+  return seconds * 1000;
 }
 
 /**

@@ -80,7 +80,10 @@ export function buildProgram(app: App): Command {
   return program;
 }
 
-export async function main(argv: readonly string[], deps: Deps): Promise<number> {
+export async function main(argv: readonly string[], given: Deps): Promise<number> {
+  const deps: Deps = argv.includes('--debug')
+    ? { ...given, debug: (message) => void given.stderr.write(`debug: ${given.secrets.redact(message)}\n`) }
+    : given;
   let messages: Promise<Messages> | undefined;
   const ui = () => (messages ??= createMessages(deps.stderr, useColour(deps.env, Boolean(deps.stderr.isTTY))));
   let exitCode = 0;

@@ -1,6 +1,6 @@
-import { accessSync, chmodSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Env } from '../env.js';
 import { PodioAuthError } from '../errors.js';
 import { sanitizeForTerminal } from '../ui/terminal-text.js';
@@ -87,11 +87,31 @@ export function serializeConfig(config: ConfigDocument): string {
 }
 
 /**
+ * `mkdir -p`, one level at a time. Node's own recursive mkdir spins forever where the kernel answers ENOENT for a
+ * directory it will never create (under /proc); this one fails with that error instead.
+ */
+function makeDirectories(dir: string, mode: number): void {
+  const missing: string[] = [];
+  for (let current = resolve(dir); ; current = dirname(current)) {
+    if (existsSync(current)) break;
+    missing.unshift(current);
+    if (dirname(current) === current) break;
+  }
+  for (const path of missing) {
+    try {
+      mkdirSync(path, { mode });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+  }
+}
+
+/**
  * The directory holds secrets: 0700. If it already existed with looser modes (a directory the user made for
  * PODIO_AUTH_CONFIG_DIR, say), tighten it rather than write tokens where others can list them.
  */
 export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  makeDirectories(dir, 0o700);
   if (process.platform === 'win32') return;
   const mode = statSync(dir).mode & 0o777;
   if (mode !== 0o700) chmodSync(dir, 0o700);

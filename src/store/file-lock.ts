@@ -244,10 +244,14 @@ export function createFileLocker(path: string, options: FileLockOptions = {}): L
       const deadline = monotonic() + timings.waitMs;
       let seen: { print: string; since: number } | undefined;
       for (;;) {
-        if (signal.aborted) throw interrupted();
+        if (signal.aborted) throw interrupted(undefined, signal.reason);
         if (tryCreate(path, me)) return holdLease(path, me, timings.heartbeatMs, now);
         const print = fingerprint(path);
-        if (print === undefined) continue;
+        if (print === undefined) {
+          // Released between our attempt and the look: try again, but never in a loop that starves signals.
+          await sleep(1, signal).catch(() => undefined);
+          continue;
+        }
         const owner = readOwner(path);
         if (owner && provablyDead(owner, me)) {
           breakLock(path, print);
@@ -269,7 +273,7 @@ export function createFileLocker(path: string, options: FileLockOptions = {}): L
         try {
           await sleep(20 + Math.random() * 40, signal);
         } catch {
-          throw interrupted();
+          throw interrupted(undefined, signal.reason);
         }
       }
     },

@@ -55,7 +55,7 @@ export interface GetTokenInput {
 
 export type TokenDeps = Pick<
   Deps,
-  'env' | 'http' | 'now' | 'signal' | 'forceSignal' | 'critical' | 'store' | 'secrets'
+  'env' | 'http' | 'now' | 'signal' | 'forceSignal' | 'critical' | 'store' | 'secrets' | 'debug'
 > & {
   /** Where a warning goes (a rotated env-only refresh token); none in quiet callers. */
   warn?: ((text: string) => void) | undefined;
@@ -125,7 +125,9 @@ async function tokenFromProfile(input: GetTokenInput, deps: TokenDeps): Promise<
   if (stored && input.rejectedToken === undefined && hasTimeLeft(profile, deps.now(), ttl.seconds, ttl.strict)) {
     return { tokens: stored, source: source(profile), refreshed: false };
   }
+  deps.debug(`profile "${name}" needs a refresh: waiting for the lock of ${deps.store.location}`);
   return deps.store.transact(deps.signal, async (tx) => {
+    deps.debug('took the lock');
     const fresh = await tx.getProfile(name);
     if (!fresh) throw notLoggedIn(name);
     deps.secrets.addProfile(fresh);
@@ -202,10 +204,11 @@ async function exchangeAndStore(
   // Nothing has been sent yet: a Ctrl-C that came while waiting for the lock ends it here.
   if (deps.signal.aborted) throw interrupted(undefined, deps.signal.reason);
   const now = deps.now();
+  deps.debug(`${grant.grant_type} grant: POST ${apiOrigin}/oauth/token/v2`);
   const answer: TokenAnswer = await deps.critical(() => requestToken(deps.http, apiOrigin, client, grant, now, deps.forceSignal));
   const sentRefresh = grant.grant_type === 'refresh_token' ? grant.refresh_token : undefined;
   const store = (next: ProfileRecord, newRefresh: string | undefined) =>
-    storeAnswer(name, next, newRefresh !== undefined && newRefresh !== sentRefresh, tx);
+    storeAnswer(name, profile, next, newRefresh !== undefined && newRefresh !== sentRefresh, tx, deps);
   if (answer.kind === 'unusable') {
     if (answer.refreshToken !== undefined) {
       deps.secrets.add(answer.refreshToken);
@@ -223,16 +226,41 @@ async function exchangeAndStore(
       hint: 'Log in again if the profile should change hands.',
     });
   }
-  const next = withTokens(profile, tokens, now);
-  await store(next, tokens.refreshToken);
+  const stored = await store(withTokens(profile, tokens, now), tokens.refreshToken);
   if (deps.signal.aborted) throw interrupted('Interrupted; the token Podio had already sent was stored first.', deps.signal.reason);
-  return next;
+  return stored;
 }
 
-/** Writes what Podio answered. If that fails after Podio rotated the refresh token, the login is lost: say so. */
-async function storeAnswer(name: string, next: ProfileRecord, rotated: boolean, tx: StoreTransaction): Promise<void> {
+/**
+ * Writes what Podio answered; returns the profile as stored. If this process lost the lock meanwhile (it was
+ * stopped, or too slow, and another took over), it writes only if nobody changed the profile since it read it:
+ * compare and set, under the lock taken again. Otherwise the other process's newer token stands (and is used).
+ * If the write fails after Podio rotated the refresh token, the login is lost: say so.
+ */
+async function storeAnswer(
+  name: string,
+  before: ProfileRecord,
+  next: ProfileRecord,
+  rotated: boolean,
+  tx: StoreTransaction,
+  deps: TokenDeps,
+): Promise<ProfileRecord> {
   try {
-    await tx.writeProfile(name, next);
+    try {
+      await tx.writeProfile(name, next);
+      return next;
+    } catch (error) {
+      if (!isErrorCode(error, 'lock_lost')) throw error;
+      return await deps.store.transact(deps.forceSignal, async (again) => {
+        const current = await again.getProfile(name);
+        if (current !== undefined && current.refresh_token === before.refresh_token && current.access_token === before.access_token) {
+          await again.writeProfile(name, next);
+          return next;
+        }
+        if (current && hasTimeLeft(current, deps.now(), 0)) return current;
+        throw error;
+      });
+    }
   } catch (error) {
     if (!rotated || !(error instanceof PodioAuthError) || error.code === 'lock_lost') throw error;
     throw new PodioAuthError(

@@ -34,6 +34,7 @@ export function fakeDeps(http: HttpClient, env: Record<string, string> = {}, ove
     openBrowser: async () => {},
     resolve: async () => ['127.0.0.1'],
     secrets,
+    debug: () => {},
     onSignal: () => () => {},
     ...overrides,
   };

@@ -26,9 +26,23 @@ export interface BrowserReport {
   sawClientSecret?: boolean;
 }
 
+export type TokenAnswerOverride = (fields: Record<string, string>) => { status: number; body: unknown };
+
 export class FakePodio extends PodioEmulator {
   private readonly reports: BrowserReport[] = [];
   private readonly reportWaiters: ((report: BrowserReport) => void)[] = [];
+  private readonly tokenArrivals: (() => void)[] = [];
+  private readonly tokenOverrides: TokenAnswerOverride[] = [];
+
+  /** Resolves when the next request to a token endpoint arrives, before it is answered. */
+  nextTokenRequestArrives(): Promise<void> {
+    return new Promise((resolve) => this.tokenArrivals.push(resolve));
+  }
+
+  /** The next token request gets this answer instead of the emulator's (which then neither issues nor rotates). */
+  overrideNextTokenAnswer(answer: TokenAnswerOverride): void {
+    this.tokenOverrides.push(answer);
+  }
 
   constructor(options: FakePodioOptions = {}) {
     // The denial carries markup, so that every page showing it is checked for escaping.
@@ -43,6 +57,15 @@ export class FakePodio extends PodioEmulator {
   }
 
   protected override extraRoute(url: URL, req: IncomingMessage, body: string, res: ServerResponse): boolean {
+    if (url.pathname.startsWith('/oauth/token')) {
+      for (const arrived of this.tokenArrivals.splice(0)) arrived();
+      const override = this.tokenOverrides.shift();
+      if (!override) return false;
+      const fields = (req.headers['content-type'] ?? '').includes('json') ? (JSON.parse(body) as Record<string, string>) : Object.fromEntries(new URLSearchParams(body));
+      const { status, body: answer } = override(fields);
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      return true;
+    }
     if (url.pathname !== '/__browser' || req.method !== 'POST') return false;
     const report = JSON.parse(body) as BrowserReport;
     const waiter = this.reportWaiters.shift();

@@ -1,0 +1,370 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { BIN, errorLines, expectClean, runCli, runMain, startCli, startSandbox } from './support/cli.js';
+
+/**
+ * What must hold under real faults: signals mid-refresh, a killed or stopped lock holder, a full disk, odd answers
+ * from Podio, broken streams. Run against the built CLI as separate processes, as users and schedulers run it.
+ */
+
+const inAnHour = () => new Date(Date.now() + 3_600_000);
+const aMinuteAgo = () => new Date(Date.now() - 60_000);
+const isRoot = process.getuid?.() === 0;
+const requireRoot = process.env['CI'] === 'true';
+
+function tempFiles(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((name) => name.includes('.tmp-') || name.endsWith('.lock')) : [];
+}
+
+/** A tmpfs of `size` at `dir` (root only), unmounted when the test ends. */
+function mountTmpfs(dir: string, size: string): void {
+  mkdirSync(dir, { recursive: true });
+  const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size},mode=0700`, 'tmpfs', dir]);
+  if (mounted.status !== 0) throw new Error(`mount failed: ${mounted.stderr.toString()}`);
+  onTestFinished(() => void spawnSync('umount', ['-l', dir]));
+}
+
+describe('a signal during a refresh', () => {
+  it('first Ctrl-C: the answer Podio is sending is stored, then exit 130; the next token needs no login', async () => {
+    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 800 });
+    const old = sandbox.storeLogin(aMinuteAgo());
+    const cli = startCli(['token'], sandbox.env());
+    await podio.nextTokenRequestArrives();
+    cli.child.kill('SIGINT');
+    const result = await cli.done;
+    expect(result.code).toBe(130);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/waiting for its answer so the new token is stored/);
+    expect(result.stderr).toMatch(/stored first/);
+    expect(errorLines(result)).toHaveLength(1);
+    const stored = sandbox.readConfig().profiles['default']!;
+    expect(stored['refresh_token']).not.toBe(old.refresh_token);
+    expect(podio.isLiveRefreshToken(old.refresh_token)).toBe(false);
+    const next = await runMain(['token'], sandbox.env());
+    expect(next.code).toBe(0);
+    expect(next.stdout).toBe(`${String(stored['access_token'])}\n`);
+    expect(tempFiles(sandbox.configDir)).toEqual([]);
+    expectClean(result, sandbox);
+  });
+
+  it('a second Ctrl-C ends it at once and leaves no lock file', async () => {
+    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 20_000 });
+    sandbox.storeLogin(aMinuteAgo());
+    const cli = startCli(['token'], sandbox.env());
+    await podio.nextTokenRequestArrives();
+    cli.child.kill('SIGINT');
+    await cli.waitForStderr(/Ctrl-C again/);
+    const started = Date.now();
+    cli.child.kill('SIGINT');
+    const result = await cli.done;
+    expect(result.code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(tempFiles(sandbox.configDir)).toEqual([]);
+  });
+
+  it('SIGTERM while waiting for the lock ends it at once with 143 and takes nothing', async () => {
+    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 20_000 });
+    sandbox.storeLogin(aMinuteAgo());
+    const holder = startCli(['token'], sandbox.env());
+    await podio.nextTokenRequestArrives();
+    const waiter = startCli(['--debug', 'token'], sandbox.env());
+    await waiter.waitForStderr(/waiting for the lock/);
+    const started = Date.now();
+    waiter.child.kill('SIGTERM');
+    expect((await waiter.done).code).toBe(143);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    holder.child.kill('SIGKILL');
+    await holder.done;
+  });
+});
+
+describe("Podio's answer to a refresh", () => {
+  for (const expires of [1e13, 'Infinity', true, [60], 0, -1]) {
+    it(`with expires_in ${JSON.stringify(expires)}: its new refresh token is stored, exit 1, one line`, async () => {
+      const { podio, sandbox } = await startSandbox();
+      sandbox.storeLogin(aMinuteAgo());
+      const fresh = podio.issueTokens();
+      podio.overrideNextTokenAnswer(() => ({
+        status: 200,
+        body: { access_token: 'a'.repeat(40), expires_in: expires, refresh_token: fresh.refresh_token, token_type: 'bearer' },
+      }));
+      const result = await runMain(['token'], sandbox.env());
+      expect(result.code).toBe(1);
+      expect(errorLines(result)).toEqual([expect.stringMatching(/expires_in .* The new refresh token it sent is stored/)]);
+      expect(result.stdout).toBe('');
+      expect(sandbox.readConfig().profiles['default']!['refresh_token']).toBe(fresh.refresh_token);
+      const next = await runMain(['token'], sandbox.env());
+      expect(next.code).toBe(0);
+    });
+  }
+
+  it('with control characters in the token: refused, nothing printed raw', async () => {
+    const { podio, sandbox } = await startSandbox();
+    const old = sandbox.storeLogin(aMinuteAgo());
+    podio.overrideNextTokenAnswer(() => ({ status: 200, body: { access_token: 'evil\u001b]0;pwned\u0007', expires_in: 3600 } }));
+    const result = await runMain(['token'], sandbox.env());
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).not.toContain('\u001b');
+    expect(sandbox.readConfig().profiles['default']!['refresh_token']).toBe(old.refresh_token);
+  });
+
+  it('for another user than the profile: refused, nothing stored', async () => {
+    const { podio, sandbox } = await startSandbox();
+    const old = sandbox.storeLogin(aMinuteAgo());
+    podio.overrideNextTokenAnswer(() => ({
+      status: 200,
+      body: { access_token: 'b'.repeat(40), expires_in: 3600, refresh_token: 'c'.repeat(40), ref: { type: 'user', id: 99 } },
+    }));
+    const result = await runMain(['token'], sandbox.env());
+    expect(result.code).toBe(1);
+    expect(errorLines(result)).toEqual([expect.stringMatching(/answered for user 99, but profile "default" belongs to user 4242; nothing was stored/)]);
+    expect(sandbox.readConfig().profiles['default']!['refresh_token']).toBe(old.refresh_token);
+  });
+});
+
+describe('SIGKILL at any moment of a refresh', () => {
+  it('leaves config.json parseable with the old or the new login, and no temporary file past the next command', async () => {
+    for (const delayMs of [0, 5, 20, 60]) {
+      const { podio, sandbox } = await startSandbox({ tokenDelayMs: delayMs });
+      const old = sandbox.storeLogin(aMinuteAgo());
+      const cli = startCli(['token'], sandbox.env());
+      await podio.nextTokenRequestArrives();
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      cli.child.kill('SIGKILL');
+      await cli.done;
+      const profile = sandbox.readConfig().profiles['default']!;
+      const live = [old.refresh_token, ...podio.grants('refresh_token').map(() => '')];
+      expect(typeof profile['refresh_token']).toBe('string');
+      expect(live.length).toBeGreaterThan(0);
+      await runCli(['token'], sandbox.env());
+      expect(readdirSync(sandbox.configDir).filter((name) => name.includes('.tmp-'))).toEqual([]);
+    }
+  });
+
+  it('a temporary file left by a crash is removed by the next command, even one that needs no refresh', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    writeFileSync(join(sandbox.configDir, 'config.json.tmp-0123456789ab'), '{"secret": "half-written"}', { mode: 0o600 });
+    const result = await runCli(['token'], sandbox.env());
+    expect(result.code).toBe(0);
+    expect(readdirSync(sandbox.configDir)).toEqual(['config.json']);
+    writeFileSync(join(sandbox.configDir, 'config.json.tmp-ba9876543210'), '{}', { mode: 0o600 });
+    await runMain(['logout'], sandbox.env());
+    expect(readdirSync(sandbox.configDir)).toEqual(['config.json']);
+  });
+});
+
+describe('the lock across processes', () => {
+  it('a holder stopped past the stale limit, then resumed, never overwrites the newer token', async () => {
+    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 1_500, rotateRefreshTokens: false });
+    sandbox.storeLogin(aMinuteAgo());
+    const env = sandbox.env({ PODIO_AUTH_LOCK_STALE_SECONDS: '1' });
+    const stopped = startCli(['token'], env);
+    await podio.nextTokenRequestArrives();
+    stopped.child.kill('SIGSTOP');
+    const other = await runCli(['token'], env);
+    expect(other.code).toBe(0);
+    const newer = String(sandbox.readConfig().profiles['default']!['access_token']);
+    expect(other.stdout).toBe(`${newer}\n`);
+    stopped.child.kill('SIGCONT');
+    const resumed = await stopped.done;
+    expect(resumed.code).toBe(0);
+    // It takes the newer token rather than writing its own over it.
+    expect(resumed.stdout).toBe(`${newer}\n`);
+    expect(sandbox.readConfig().profiles['default']!['access_token']).toBe(newer);
+    expect(podio.isValidAccessToken(newer)).toBe(true);
+  });
+
+  it('a SIGKILLed holder is taken over at once on this machine, also when its pid now belongs to another process', async () => {
+    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 20_000 });
+    sandbox.storeLogin(aMinuteAgo());
+    const killed = startCli(['token'], sandbox.env());
+    await podio.nextTokenRequestArrives();
+    killed.child.kill('SIGKILL');
+    await killed.done;
+    const lock = `${sandbox.configFile}.lock`;
+    expect(existsSync(lock)).toBe(true);
+    // Pretend the dead holder's pid was reused by a live process (this one), as pid 1 in a restarted container.
+    const owner = JSON.parse(readFileSync(lock, 'utf8')) as Record<string, unknown>;
+    writeFileSync(lock, JSON.stringify({ ...owner, pid: process.pid }));
+    podio.options.tokenDelayMs = 0;
+    const started = Date.now();
+    const next = await runCli(['token'], sandbox.env());
+    expect(next.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('a holder elsewhere (another pid namespace or host) that stopped beating is taken over after the stale limit', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(aMinuteAgo());
+    writeFileSync(`${sandbox.configFile}.lock`, JSON.stringify({ id: 'x', pid: 1, host: 'container', boot: 'b', pidns: 'pid:[1]' }));
+    const started = Date.now();
+    const next = await runCli(['token'], sandbox.env({ PODIO_AUTH_LOCK_STALE_SECONDS: '2' }));
+    expect(next.code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(existsSync(`${sandbox.configFile}.lock`)).toBe(false);
+  });
+});
+
+describe.skipIf(!isRoot && !requireRoot)('a full or read-only disk (tmpfs; needs root)', () => {
+  it('SNAP=1 on a full disk: config.json still parses and holds the last good login', async () => {
+    const { podio, sandbox } = await startSandbox();
+    mountTmpfs(sandbox.configDir, '16k');
+    chmodSync(sandbox.configDir, 0o700);
+    const old = sandbox.storeLogin(aMinuteAgo());
+    // Fill the disk, leaving one page: room for the lock, none for a new config file.
+    spawnSync('dd', ['if=/dev/zero', `of=${join(sandbox.configDir, 'filler')}`, 'bs=1k', 'count=8']);
+    podio.options.rotateRefreshTokens = false;
+    const result = await runCli(['token'], sandbox.env({ SNAP: '1' }));
+    expect(result.code).toBe(1);
+    expect(errorLines(result)).toHaveLength(1);
+    expect(result.stderr).toMatch(/ENOSPC/);
+    expect(sandbox.readConfig().profiles['default']!['refresh_token']).toBe(old.refresh_token);
+    expect(readdirSync(sandbox.configDir).filter((name) => name.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('a full disk after Podio rotated the refresh token: says plainly that a new login is needed', async () => {
+    const { podio, sandbox } = await startSandbox();
+    mountTmpfs(sandbox.configDir, '16k');
+    chmodSync(sandbox.configDir, 0o700);
+    sandbox.storeLogin(aMinuteAgo());
+    spawnSync('dd', ['if=/dev/zero', `of=${join(sandbox.configDir, 'filler')}`, 'bs=1k', 'count=8']);
+    expect(podio.options.rotateRefreshTokens).toBe(true);
+    const result = await runCli(['token'], sandbox.env());
+    expect(result.code).toBe(1);
+    expect(errorLines(result)).toEqual([expect.stringMatching(/Podio replaced the refresh token .*ENOSPC.* a new login will be needed/)]);
+  });
+
+  it('a read-only file system: doctor --fix and login say so in one line, before any browser', async () => {
+    const { podio, sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    chmodSync(sandbox.configFile, 0o644);
+    const ro = spawnSync('mount', ['--bind', '-o', 'ro', sandbox.configDir, sandbox.configDir]);
+    expect(ro.status).toBe(0);
+    onTestFinished(() => void spawnSync('umount', ['-l', sandbox.configDir]));
+    spawnSync('mount', ['-o', 'remount,bind,ro', sandbox.configDir]);
+    const fix = await runMain(['doctor', '--fix'], sandbox.env());
+    expect(fix.code).toBe(1);
+    expect(fix.stdout).toMatch(/Could not change the mode of .* \(EROFS\)/);
+    const login = await runMain(['login', '--profile', 'other'], sandbox.env());
+    expect(login.code).toBe(1);
+    expect(errorLines(login)).toEqual([expect.stringMatching(/Could not write .*config\.json \(EROFS\)/)]);
+    expect(podio.authorizeRequests).toHaveLength(0);
+  });
+});
+
+describe('streams', () => {
+  it('token and export to /dev/full: exit 1, one line, no stack trace', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    for (const args of [['token'], ['token', '--json'], ['export'], ['status']]) {
+      // Not spawnSync: the fake Podio runs in this process and must keep answering.
+      const child = spawn(process.execPath, [BIN, ...args], { env: sandbox.env() as NodeJS.ProcessEnv, stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'] });
+      let stderr = '';
+      child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(status, args.join(' ')).toBe(1);
+      expect(stderr.split('\n').filter((line) => line.startsWith('✗')), args.join(' ')).toEqual([expect.stringMatching(/Could not write to standard output \(ENOSPC\)/)]);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('a closed stderr never aborts a login in progress', async () => {
+    const { sandbox } = await startSandbox();
+    const child = spawn(process.execPath, [BIN, 'login'], { env: sandbox.env() as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stderr.destroy();
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(sandbox.readConfig().profiles['default']!['access_token']).toEqual(expect.any(String));
+  });
+
+  it('a pasted line of megabytes without a newline is dropped, and the login goes on', async () => {
+    const { podio, sandbox } = await startSandbox({ decision: 'ask' });
+    const result = await runCli(['login', '--no-browser', '--timeout', '2'], sandbox.env(), 'x'.repeat(4 * 1024 * 1024));
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/A line of more than 64 KiB was ignored/);
+    expect(podio.authorizeRequests).toHaveLength(0);
+  });
+});
+
+describe('inputs that used to crash or mislead', () => {
+  it('bad settings are one line with the right exit code', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    const cases: [Record<string, string>, string[], number, RegExp][] = [
+      [{ PODIO_AUTH_HTTP_TIMEOUT: '99999999' }, ['status'], 2, /PODIO_AUTH_HTTP_TIMEOUT must be a number of seconds from 1 to 3600/],
+      [{ PODIO_AUTH_HTTP_TIMEOUT: '2147484' }, ['status'], 2, /PODIO_AUTH_HTTP_TIMEOUT/],
+      [{ PODIO_AUTH_HTTP_TIMEOUT: 'soon' }, ['status'], 2, /PODIO_AUTH_HTTP_TIMEOUT/],
+      [{ PODIO_API_URL: 'not a url' }, ['status'], 2, /PODIO_API_URL is not a URL/],
+      [{ PODIO_AUTH_CONFIG_DIR: '/proc/podio-auth' }, ['login', '--app', '777'], 1, /Could not write \/proc\/podio-auth\/config\.json/],
+    ];
+    for (const [env, args, code, message] of cases) {
+      const result = await runCli(args, sandbox.env({ PODIO_APP_TOKEN: 'app-token-0123456789abcdef', ...env }));
+      expect(result.code, JSON.stringify(env)).toBe(code);
+      expect(errorLines(result), JSON.stringify(env)).toEqual([expect.stringMatching(message)]);
+      expect(result.stderr).not.toMatch(/Unexpected error|\n\s+at /);
+    }
+    const doctor = await runCli(['doctor'], sandbox.env({ PODIO_API_URL: 'not a url' }));
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/✗ PODIO_API_URL is not a URL/);
+  });
+
+  it('a stored access token that is not a string is an error about the file, never printed', async () => {
+    const { sandbox } = await startSandbox();
+    for (const value of [{ a: 1 }, true, 12345]) {
+      sandbox.storeLogin(inAnHour());
+      sandbox.editProfile('default', { access_token: value });
+      const result = await runCli(['token'], sandbox.env());
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(errorLines(result)).toEqual([expect.stringMatching(/profile "default" whose field "access_token" is not a string/)]);
+    }
+  });
+
+  it('never echoes a value given to an option, nor prints a fragment of a broken config with --debug', async () => {
+    const { sandbox } = await startSandbox();
+    for (const args of [['login', '--client-secret=TOPSECRET-1'], ['login', '--app-token=TOPSECRET-1'], ['login', '--password=TOPSECRET-1'], ['token', '--min-ttl=TOPSECRET-1']]) {
+      const result = await runMain(args, sandbox.env());
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).not.toContain('TOPSECRET');
+      expect(errorLines(result)).toHaveLength(1);
+    }
+    const secretHint = await runMain(['login', '--client-secret', 'x'], sandbox.env());
+    expect(secretHint.stderr).toMatch(/PODIO_CLIENT_SECRET.*--client-secret-stdin/);
+    sandbox.writeConfig('{"profiles": {"default": {"refresh_token": "STORED-SECRET-42", oops}}}');
+    const debug = await runMain(['--debug', 'token'], sandbox.env());
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).not.toContain('STORED-SECRET');
+  });
+
+  it('profiles that do not exist are not reported as changed (constructor, __proto__)', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour(), 'work');
+    for (const name of ['constructor', 'toString']) {
+      const use = await runMain(['profiles', 'use', name], sandbox.env());
+      expect(use.code).toBe(2);
+      expect(use.stderr).toMatch(new RegExp(`There is no profile "${name}"`));
+      const logout = await runMain(['logout', '--profile', name], sandbox.env());
+      expect(logout.stderr).toMatch(/nothing to do/);
+    }
+    expect(Object.keys(sandbox.readConfig().profiles)).toEqual(['work']);
+  });
+
+  it('a config dir that cannot be made private or written is found before the browser opens', async () => {
+    const { podio, sandbox } = await startSandbox();
+    mkdirSync(sandbox.configDir, { recursive: true });
+    writeFileSync(join(sandbox.configDir, 'config.json'), '{"profiles": {}}');
+    chmodSync(sandbox.configDir, 0o500);
+    onTestFinished(() => chmodSync(sandbox.configDir, 0o700));
+    const result = await runCli(['login'], sandbox.env(), '', );
+    if (isRoot) {
+      // Root can write anywhere; the check still runs (and passes).
+      expect(result.code).toBe(0);
+    } else {
+      expect(result.code).toBe(1);
+      expect(podio.authorizeRequests).toHaveLength(0);
+    }
+  });
+});
