@@ -1,5 +1,5 @@
 import { CliError, ExitCode, LOGIN_HINT, usageError } from './errors.js';
-import type { HttpClient, HttpResponse } from './http.js';
+import type { HttpResponse, HttpSend } from './http.js';
 import { sanitizeForTerminal } from './output.js';
 
 /**
@@ -78,7 +78,7 @@ export function authorizeUrl(
  * same grant goes once to the form-encoded endpoint every official library uses.
  */
 export async function requestToken(
-  http: HttpClient,
+  http: HttpSend,
   apiOrigin: string,
   client: ClientCredentials,
   grant: Grant,
@@ -245,7 +245,7 @@ export interface PodioUser {
 
 /** `GET /user/status`: who the token belongs to. Podio wants `OAuth2`, not `Bearer`, in the header. */
 export async function fetchUserStatus(
-  http: HttpClient,
+  http: HttpSend,
   apiOrigin: string,
   accessToken: string,
   signal: AbortSignal,
@@ -284,7 +284,7 @@ export function parseUserStatus(response: HttpResponse): PodioUser {
 }
 
 /** `GET /oauth/scope`: what the token may do. Works for app tokens too, which have no `/user/status`. */
-export async function fetchGrantedScope(http: HttpClient, apiOrigin: string, accessToken: string, signal: AbortSignal): Promise<string | undefined> {
+export async function fetchGrantedScope(http: HttpSend, apiOrigin: string, accessToken: string, signal: AbortSignal): Promise<string | undefined> {
   const response = await http({
     method: 'GET',
     url: new URL('/oauth/scope', apiOrigin).toString(),

@@ -61,9 +61,7 @@ describe('export', () => {
         stderr: new PassThrough(),
         signal: new AbortController().signal,
         now: () => new Date(),
-        http: async () => {
-          throw new Error('no network');
-        },
+        http: Object.assign(async () => Promise.reject(new Error('no network')), { close: async () => {} }),
         openBrowser: async () => {},
         onSignal: () => () => {},
       };

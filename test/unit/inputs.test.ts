@@ -32,7 +32,7 @@ describe('inputs', () => {
     expect(DEFAULT_HTTP_TIMEOUT_SECONDS).toBe(30);
     expect(httpTimeoutMs({})).toBe(30_000);
     expect(httpTimeoutMs({ PODIO_AUTH_HTTP_TIMEOUT: '5' })).toBe(5_000);
-    expect(httpTimeoutMs({ PODIO_AUTH_HTTP_TIMEOUT: 'soon' })).toBe(30_000);
+    expect(() => httpTimeoutMs({ PODIO_AUTH_HTTP_TIMEOUT: 'soon' })).toThrow(expect.objectContaining({ exitCode: 2 }));
   });
 
   it('breaks a lock file that stays unreadable (a crash between creating and writing it)', async () => {

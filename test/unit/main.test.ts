@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/deps.js';
-import type { HttpClient } from '../../src/http.js';
+import type { HttpSend } from '../../src/http.js';
 import { main } from '../../src/main.js';
 import { prompt } from '../../src/prompt.js';
 
@@ -13,7 +13,7 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function fakeDeps(http: HttpClient, env: Record<string, string> = {}) {
+function fakeDeps(send: HttpSend, env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'podio-auth-main-'));
   dirs.push(dir);
   const stdout = new PassThrough();
@@ -25,7 +25,7 @@ function fakeDeps(http: HttpClient, env: Record<string, string> = {}) {
     stderr,
     signal: new AbortController().signal,
     now: () => new Date('2026-01-01T00:00:00Z'),
-    http,
+    http: Object.assign(send, { close: async () => {} }),
     openBrowser: async () => {},
     onSignal: () => () => {},
   };
@@ -33,7 +33,7 @@ function fakeDeps(http: HttpClient, env: Record<string, string> = {}) {
   return { deps, dir, out: () => text(stdout), err: () => text(stderr) };
 }
 
-const unexpectedHttp: HttpClient = async () => {
+const unexpectedHttp: HttpSend = async () => {
   throw new Error('no network in this test');
 };
 
@@ -84,7 +84,7 @@ describe('main maps every outcome to one exit code', () => {
   });
 
   it('never prints a secret, even when the text it reports contains one', async () => {
-    const leaky: HttpClient = async () => {
+    const leaky: HttpSend = async () => {
       throw new Error('boom SECRET-ENV-123');
     };
     const { deps, err } = fakeDeps(leaky, { PODIO_CLIENT_SECRET: 'SECRET-ENV-123' });
@@ -94,7 +94,7 @@ describe('main maps every outcome to one exit code', () => {
   });
 
   it('a refresh answered with invalid_grant exits 4 and prints nothing on stdout', async () => {
-    const http: HttpClient = async () => ({
+    const http: HttpSend = async () => ({
       status: 400,
       headers: { 'content-type': 'application/json' },
       text: JSON.stringify({ error: 'invalid_grant', error_description: 'Invalid refresh_token' }),
