@@ -482,8 +482,24 @@ describe('close()', () => {
   });
 });
 
-describe('the CLI behind a proxy that closes after CONNECT', () => {
-  it('`token` exits 1 within 10 s with one line naming the proxy, and leaves no lock', async () => {
+describe('the CLI behind a proxy', () => {
+  it('`token` refreshes through HTTPS_PROXY, with one CONNECT', async () => {
+    const { podio, sandbox } = await startSandbox();
+    sandbox.storeLogin(new Date(Date.now() - 60_000));
+    sandbox.editProfile('default', { api_url: 'https://api.podio.example', auth_url: 'https://podio.example' });
+    const podioPort = Number(new URL(podio.url).port);
+    const proxy = await started(new RecordingProxy({ 'api.podio.example:443': { port: podioPort, tls: true } }));
+    const ca = join(sandbox.root, 'test-ca.pem');
+    writeFileSync(ca, TEST_TLS.cert);
+    const env = sandbox.env({ PODIO_API_URL: undefined, PODIO_AUTH_URL: undefined, HTTPS_PROXY: proxy.url });
+    const result = await runCli(['token'], { ...env, NODE_EXTRA_CA_CERTS: ca });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(podio.isValidAccessToken(result.stdout.trim())).toBe(true);
+    expect(proxy.seen).toEqual(['CONNECT api.podio.example:443']);
+  });
+
+  it('`token` behind one that closes after CONNECT: exit 1 within 10 s, the proxy named, no lock left', async () => {
     const { sandbox } = await startSandbox();
     sandbox.storeLogin(new Date(Date.now() - 60_000));
     sandbox.editProfile('default', { api_url: 'https://api.podio.example', auth_url: 'https://podio.example' });
