@@ -86,9 +86,9 @@ export interface ProxySetting {
 
 /**
  * The proxy for `target`, or undefined to connect directly. Lower-case variables win over upper-case ones (as in
- * curl); an https origin falls back to HTTP_PROXY when HTTPS_PROXY is unset, as it did before. Loopback origins
- * never use a proxy, whatever NO_PROXY says (as Go's and Python's clients behave): a proxy would otherwise see a
- * local emulator's client secret and refresh token in the clear.
+ * curl); an https origin falls back to HTTP_PROXY when HTTPS_PROXY is unset (undici's rule, which existing set-ups
+ * rely on). Loopback origins never use a proxy, whatever NO_PROXY says (as in Go's net/http): plain http is allowed
+ * only to loopback, so a proxy would otherwise see a local emulator's client secret and refresh token in the clear.
  */
 export function proxyFor(target: URL, env: Env): ProxySetting | undefined {
   if (isLoopbackHost(target.hostname)) return undefined;
@@ -113,8 +113,7 @@ export function isLoopbackHost(hostname: string): boolean {
   if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === '0.0.0.0') return true;
   if (host === '::1' || host === '::') return true;
   // new URL() writes [::ffff:127.0.0.1] as [::ffff:7f00:1].
-  const mapped = /^::ffff:(?:(127)\.\d{1,3}\.\d{1,3}\.\d{1,3}|7f[0-9a-f]{2}:[0-9a-f]{1,4})$/.exec(host);
-  return mapped !== null;
+  return /^::ffff:(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|7f[0-9a-f]{2}:[0-9a-f]{1,4})$/.test(host);
 }
 
 /**
@@ -155,7 +154,8 @@ function bareHost(hostname: string): string {
 function parseProxyUrl(variable: string, value: string): ProxySetting {
   // `proxy:3128` without a scheme is common in the wild (curl and Go read it as http://).
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `http://${value}`;
-  const shown = sanitizeForTerminal(withScheme.replace(/\/\/[^/@]*@/, '//***@'), 80);
+  // Everything up to the last @ may be credentials (a password may hold an unencoded @ or /).
+  const shown = sanitizeForTerminal(withScheme.replace(/\/\/.*@/, '//***@'), 80);
   let url: URL;
   try {
     url = new URL(withScheme);
@@ -188,14 +188,14 @@ export function createHttpClient(env: Env, timeoutMs: number, options: HttpClien
   let closed = false;
   const send = (request: HttpRequest): Promise<HttpResponse> => {
     if (closed) return Promise.reject(new Error('The HTTP client was used after close().'));
-    const exchange = sendOnce(request, env, timeoutMs, options);
-    const settled = exchange.then(
+    const answer = sendOnce(request, env, timeoutMs, options);
+    const settled = answer.then(
       () => undefined,
       () => undefined,
     );
     inFlight.add(settled);
     void settled.then(() => inFlight.delete(settled));
-    return exchange;
+    return answer;
   };
   const close = async (): Promise<void> => {
     closed = true;
