@@ -1,5 +1,5 @@
 import { PodioAuthError } from '../errors.js';
-import type { HttpClient, HttpResponse } from '../http.js';
+import type { HttpResponse, HttpSend } from '../http.js';
 import { isObject, isTokenText } from '../store/profile.js';
 import { commonError, describeBody, describeFailure, parseJson, podioFailure } from './answers.js';
 import { API_KEY_PAGE } from './origins.js';
@@ -84,7 +84,7 @@ export function formTokenRequest(apiOrigin: string, client: ClientCredentials, g
  * so a code is still unused), the same grant goes once to the form endpoint. A redirect is never followed.
  */
 export async function requestToken(
-  http: HttpClient,
+  http: HttpSend,
   apiOrigin: string,
   client: ClientCredentials,
   grant: Grant,

@@ -1,4 +1,4 @@
-import type { HttpClient, HttpResponse } from '../http.js';
+import type { HttpResponse, HttpSend } from '../http.js';
 import { PodioAuthError } from '../errors.js';
 import { isObject } from '../store/profile.js';
 import { sanitizeForTerminal } from '../ui/terminal-text.js';
@@ -17,7 +17,7 @@ export function authorizationHeader(accessToken: string): string {
   return `OAuth2 ${accessToken}`;
 }
 
-async function get(http: HttpClient, apiOrigin: string, path: string, accessToken: string, signal: AbortSignal) {
+async function get(http: HttpSend, apiOrigin: string, path: string, accessToken: string, signal: AbortSignal) {
   return http({
     method: 'GET',
     url: new URL(path, apiOrigin).toString(),
@@ -41,7 +41,7 @@ function checkAnswer(response: HttpResponse, what: string): unknown {
 }
 
 /** `GET /user/status`: who the token belongs to. */
-export async function fetchUserStatus(http: HttpClient, apiOrigin: string, accessToken: string, signal: AbortSignal): Promise<PodioUser> {
+export async function fetchUserStatus(http: HttpSend, apiOrigin: string, accessToken: string, signal: AbortSignal): Promise<PodioUser> {
   return parseUserStatus(await get(http, apiOrigin, '/user/status', accessToken, signal));
 }
 
@@ -64,7 +64,7 @@ export function parseUserStatus(response: HttpResponse): PodioUser {
  * (developers.podio.com get-scope; podio-rb OAuthScope), rendered as Podio's scope strings (`global:all`,
  * `space:123:read`). Works for app tokens too, which have no `/user/status`.
  */
-export async function fetchGrantedScope(http: HttpClient, apiOrigin: string, accessToken: string, signal: AbortSignal): Promise<string[]> {
+export async function fetchGrantedScope(http: HttpSend, apiOrigin: string, accessToken: string, signal: AbortSignal): Promise<string[]> {
   return parseGrantedScope(checkAnswer(await get(http, apiOrigin, '/oauth/scope', accessToken, signal), '/oauth/scope'));
 }
 

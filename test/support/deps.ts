@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { onTestFinished } from 'vitest';
 import type { Deps } from '../../src/deps.js';
-import type { HttpClient } from '../../src/http.js';
+import type { HttpSend } from '../../src/http.js';
 import { SecretRegistry } from '../../src/secrets.js';
 import { openFileStore } from '../../src/store/file-store.js';
 
 /** A whole `Deps` of fakes for in-process tests: a private config dir, captured streams, a fixed clock. */
-export function fakeDeps(http: HttpClient, env: Record<string, string> = {}, overrides: Partial<Deps> = {}) {
+export function fakeDeps(send: HttpSend, env: Record<string, string> = {}, overrides: Partial<Deps> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'podio-auth-deps-'));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const stdout = new PassThrough();
@@ -18,6 +18,7 @@ export function fakeDeps(http: HttpClient, env: Record<string, string> = {}, ove
   const secrets = new SecretRegistry();
   secrets.addEnv(fullEnv);
   const signal = new AbortController().signal;
+  const http = Object.assign(send, { close: async () => {} });
   const deps: Deps = {
     env: fullEnv,
     stdin: new PassThrough(),
@@ -42,6 +43,6 @@ export function fakeDeps(http: HttpClient, env: Record<string, string> = {}, ove
   return { deps, dir, out: () => text(stdout), err: () => text(stderr) };
 }
 
-export const unexpectedHttp: HttpClient = async () => {
+export const unexpectedHttp: HttpSend = async () => {
   throw new Error('no network in this test');
 };

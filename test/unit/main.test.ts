@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Deps } from '../../src/deps.js';
-import type { HttpClient } from '../../src/http.js';
+import type { HttpSend } from '../../src/http.js';
 import { main } from '../../src/main.js';
 import { prompt } from '../../src/ui/prompt.js';
 import { fakeDeps, unexpectedHttp } from '../support/deps.js';
@@ -53,7 +53,7 @@ describe('main maps every outcome to one exit code', () => {
   });
 
   it('never prints a secret, even when the text it reports contains one', async () => {
-    const leaky: HttpClient = async () => {
+    const leaky: HttpSend = async () => {
       throw new Error('boom SECRET-ENV-123');
     };
     const { deps, err } = fakeDeps(leaky, { PODIO_CLIENT_SECRET: 'SECRET-ENV-123' });
@@ -63,7 +63,7 @@ describe('main maps every outcome to one exit code', () => {
   });
 
   it('a refresh answered with invalid_grant exits 4 and prints nothing on stdout', async () => {
-    const http: HttpClient = async () => ({
+    const http: HttpSend = async () => ({
       status: 400,
       headers: { 'content-type': 'application/json' },
       text: JSON.stringify({ error: 'invalid_grant', error_description: 'Invalid refresh_token' }),
