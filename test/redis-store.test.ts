@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const available = findRedisServer() !== undefined;
 // CI installs redis-server (.ci/run): there a missing one fails the run instead of skipping.
 const required = process.env['CI'] === 'true';
+const openssl = ['/usr/bin/openssl', '/bin/openssl'].some((path) => existsSync(path));
 if (!available) {
   const outcome = required ? ' (and fail: CI=true)' : '';
   console.warn(`\n*** redis-server is not installed: the Redis store tests are SKIPPED${outcome}. ***\n`);
@@ -462,11 +463,16 @@ describe.skipIf(!available)('Redis store', () => {
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    function startHolder(prefix: string, lock: { ttlMs: number; extendEveryMs: number }): Holder {
+    function startHolder(
+      prefix: string,
+      lock: { ttlMs: number; extendEveryMs: number },
+      options: { url?: string; env?: Record<string, string> } = {},
+    ): Holder {
       const child = spawn(process.execPath, [holderScript], {
         env: {
+          ...options.env,
           PATH: process.env['PATH'],
-          HOLDER_URL: server.url,
+          HOLDER_URL: options.url ?? server.url,
           HOLDER_PREFIX: prefix,
           HOLDER_LOCK: JSON.stringify(lock),
         },
@@ -517,8 +523,47 @@ describe.skipIf(!available)('Redis store', () => {
       expect((await store.read(never())).profiles.get('shared')?.access_token).toBe('access-holder');
       expect(await store.lockState(never())).toEqual({ held: false });
     });
+
+    it.skipIf(!openssl)('rediss:// speaks TLS: the certificate is checked; once trusted, all works', async () => {
+      const certDir = mkdtempSync(join(tmpdir(), 'podio-auth-redis-tls-'));
+      onTestFinished(() => rmSync(certDir, { recursive: true, force: true }));
+      const certFile = join(certDir, 'cert.pem');
+      const keyFile = join(certDir, 'key.pem');
+      selfSignedCertificate(certFile, keyFile);
+      const tlsServer = await startRedisServer({ tls: { certFile, keyFile } });
+      onTestFinished(() => tlsServer.dispose());
+      const tlsUrl = tlsServer.tlsUrl!;
+
+      // This process does not trust the certificate.
+      const untrusted = await failure(openRedisStore({ url: tlsUrl, timeoutMs: 2_000 }), 'redis_unavailable');
+      expect(untrusted.message).toBe(
+        `The TLS connection to Redis at 127.0.0.1:${new URL(tlsUrl).port} failed (DEPTH_ZERO_SELF_SIGNED_CERT).`,
+      );
+      expect(untrusted.hint).toMatch(/NODE_EXTRA_CA_CERTS/);
+
+      // One that does, connects over TLS and writes; the plain-text port sees what it wrote.
+      const prefix = freshPrefix();
+      const holder = startHolder(prefix, { ttlMs: 10_000, extendEveryMs: 3_000 }, {
+        url: tlsUrl,
+        env: { NODE_EXTRA_CA_CERTS: certFile },
+      });
+      await holder.line('holding');
+      holder.child.stdin?.write('write\n');
+      expect(await holder.line(/^(written|error )/)).toBe('written');
+      expect(await holder.exit()).toBe(0);
+      const written = JSON.parse((await tlsServer.command(['GET', `${prefix}profile:shared`])) as string);
+      expect(written.access_token).toBe('access-holder');
+    });
   });
 });
+
+/** A self-signed certificate for 127.0.0.1, made with the openssl command. */
+function selfSignedCertificate(certFile: string, keyFile: string): void {
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile,
+  ], { stdio: 'ignore' });
+}
 
 /**
  * Takes the lock, says `holding`, waits for `write` on stdin, then writes profile `shared` and says `written` or

@@ -33,12 +33,16 @@ export interface RedisServerOptions {
   users?: { name: string; password: string; rules: string }[];
   /** Keep the data across `restart()` (an append-only file in the throwaway directory). */
   appendOnly?: boolean;
+  /** Also listen with TLS (on `tlsPort`), with this certificate and key (PEM files). */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface RedisServer {
   readonly port: number;
   /** `redis://127.0.0.1:<port>` (no credentials). */
   readonly url: string;
+  /** With `tls`: `rediss://127.0.0.1:<tlsPort>`. */
+  readonly tlsUrl: string | undefined;
   /** `redis://user:password@127.0.0.1:<port>` for the default user (`default`) or a named one. */
   urlFor(user: string, password: string): string;
   /** Sends one command over a fresh connection of its own and returns the reply, for checks outside the store. */
@@ -62,10 +66,14 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const config = join(dir, 'redis.conf');
   let child: ChildProcess | undefined;
   let port = 0;
+  let tlsPort = 0;
 
   const writeConfig = (forPort: number): void => {
+    const tls = options.tls;
     const lines = [
       `port ${forPort}`,
+      ...(tls ? [`tls-port ${tlsPort}`, `tls-cert-file ${tls.certFile}`, `tls-key-file ${tls.keyFile}`] : []),
+      ...(tls ? ['tls-auth-clients no'] : []),
       'bind 127.0.0.1',
       `dir ${dir}`,
       'save ""',
@@ -109,6 +117,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   // `--port 0` means "no TCP" to redis-server: take a port the OS says is free, and try again if someone got it first.
   for (let attempt = 0; attempt < PORT_ATTEMPTS && !child; attempt++) {
     port = await freePort();
+    if (options.tls) tlsPort = await freePort();
     child = await launch(port);
   }
   if (!child) throw new Error(`No free port for redis-server after ${PORT_ATTEMPTS} attempts.`);
@@ -116,6 +125,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    tlsUrl: options.tls ? `rediss://127.0.0.1:${tlsPort}` : undefined,
     urlFor: (user, password) => `redis://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${port}`,
     command: (args, auth) => sendCommand(port, args, auth),
     stop,
