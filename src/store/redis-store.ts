@@ -27,12 +27,15 @@ import {
  * A snapshot is one Lua script (atomic: it sees every write whole or not at all). A write is one fenced Lua script:
  * it checks that the lock still holds this holder's token and only then writes, so a holder whose lease ran out
  * writes nothing. Scripts need EVAL: an ACL user for this store needs `+@read +@write +@scripting ~<prefix>*`.
+ * One Redis server (with replicas, if any, for failover): the lock is the single-instance one, and the snapshot script
+ * reads keys it derives from the set, which Redis Cluster does not allow.
  *
- * The client is node-redis (`redis`), loaded only when a Redis store is opened (about 70 ms). Chosen over ioredis
- * because it is the client the Redis project maintains and recommends for new code (ioredis is in maintenance
- * mode), ships its own types, and takes a timeout and an AbortSignal per command, which this store needs to bound
- * every call. RESP2 and no CLIENT SETINFO, so it also works with servers older than Redis 6 and with Redis-compatible
- * ones. No reconnect loop: a broken connection fails the call in progress, and the next call opens a fresh one.
+ * The client is node-redis (`redis`), loaded only when a Redis store is opened (its import takes about 70 ms). Chosen
+ * over ioredis because it is the client the Redis project recommends for new code (redis.io's Node.js guide), ships its
+ * own types, and depends only on its own `@redis/*` packages. RESP2 and no CLIENT SETINFO, so it also works with
+ * servers older than Redis 6 and with Redis-compatible ones. Every call is bounded here, not by the client: its own
+ * command timeout stops counting once a command is written, so a server that accepts and never answers would hang it.
+ * No reconnect loop: a broken connection fails the call in progress, and the next call opens a fresh one.
  */
 
 export interface RedisStoreOptions {
@@ -349,7 +352,7 @@ class RedisConnection {
     if (!client) return;
     // QUIT waits for replies still due; bounded, then the socket goes whatever happens.
     const quit = client.close().catch(() => undefined);
-    const timer = setTimeout(() => client.destroy(), this.#timeoutMs);
+    const timer = setTimeout(() => this.#destroyQuietly(client), this.#timeoutMs);
     await quit;
     clearTimeout(timer);
     this.#destroyQuietly(client);
@@ -446,7 +449,7 @@ function mapRedisError(
   target: RedisTarget,
   timeoutMs: number,
   signal: AbortSignal | undefined,
-  redis: Pick<RedisModule, 'ErrorReply' | 'TimeoutError' | 'ConnectionTimeoutError'>,
+  redis: RedisModule,
 ): PodioAuthError {
   if (error instanceof PodioAuthError) return error;
   if (signal?.aborted) return interrupted();
@@ -496,6 +499,9 @@ function mapRedisError(
       return unavailable(`The TLS connection to ${where} failed (${errno}).`, hint);
     }
     return unavailable(`Could not reach ${where} (${errno}).`);
+  }
+  if (error instanceof redis.SocketClosedUnexpectedlyError || error instanceof redis.ClientClosedError) {
+    return unavailable(`${where} closed the connection.`);
   }
   const kind = error instanceof Error ? error.constructor.name : 'unknown error';
   return unavailable(`The connection to ${where} failed (${kind}).`);
