@@ -125,8 +125,8 @@ export function createRedisLocker(commands: LeaseCommands, options: RedisLockOpt
         try {
           taken = await commands.setIfAbsent(key, token, ttlMs, signal);
         } catch (error) {
-          // Aborted or timed out after the SET went out: it may still take the lock. Undo that, in order behind it
-          // on the same connection, so that no lock is left behind for a ttl by a waiter that went away.
+          // Aborted or timed out after the SET went out, it may still take the lock: undo that (only our token is
+          // deleted), so that a waiter that went away does not leave the lock held for a whole ttl.
           void commands.evalScript(RELEASE_SCRIPT, [key], [token], undefined).catch(() => undefined);
           throw error;
         }
