@@ -302,6 +302,26 @@ describe.skipIf(!available)('Redis store', () => {
     expect(await waiter.lockState(never())).toEqual({ held: false });
   });
 
+  /** The lock's two commands, each over a fresh connection of the test's own. */
+  const directCommands = (): LeaseCommands => ({
+    setIfAbsent: async (key, value, ttlMs) =>
+      (await server.command(['SET', key, value, 'NX', 'PX', String(ttlMs)])) !== null,
+    evalScript: (script, keys, args) => server.command(['EVAL', script, String(keys.length), ...keys, ...args]),
+  });
+
+  it('a lease: assertHeld while held, lock_lost once another token is in the key; release deletes only its own', async () => {
+    const key = `${freshPrefix()}lock`;
+    const locker = createRedisLocker(directCommands(), { key, location: server.url });
+    const lease = await locker.acquire(never());
+    await lease.assertHeld();
+    expect(lease.lost).toBe(false);
+    await server.command(['SET', key, 'someone-else', 'PX', '10000']);
+    await failure(lease.assertHeld(), 'lock_lost');
+    expect(lease.lost).toBe(true);
+    await lease.release();
+    expect(await server.command(['GET', key])).toBe('someone-else');
+  });
+
   it('a waiter whose SET went out but whose answer never came leaves no lock behind', async () => {
     const key = `${freshPrefix()}lock`;
     const undone: Promise<unknown>[] = [];
