@@ -309,7 +309,7 @@ describe.skipIf(!available)('Redis store', () => {
     evalScript: (script, keys, args) => server.command(['EVAL', script, String(keys.length), ...keys, ...args]),
   });
 
-  it('a lease: assertHeld while held, lock_lost once another token is in the key; release deletes only its own', async () => {
+  it('a lease: assertHeld while held, lock_lost once another token is in; release deletes only its own', async () => {
     const key = `${freshPrefix()}lock`;
     const locker = createRedisLocker(directCommands(), { key, location: server.url });
     const lease = await locker.acquire(never());
