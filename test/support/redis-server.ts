@@ -55,9 +55,15 @@ export interface RedisServer {
   dispose(): Promise<void>;
 }
 
-const READY_ATTEMPTS = 250;
+const READY_WITHIN_MS = 10_000;
 const READY_INTERVAL_MS = 20;
 const PORT_ATTEMPTS = 5;
+
+/** Servers still running: killed if the test process ends without stopping them. */
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const redis of running) redis.kill('SIGKILL');
+});
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
   const binary = findRedisServer();
@@ -92,25 +98,33 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     let log = '';
     redis.stdout?.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
     redis.stderr?.setEncoding('utf8').on('data', (chunk: string) => (log += chunk));
-    for (let attempt = 0; attempt < READY_ATTEMPTS; attempt++) {
-      if (redis.exitCode !== null || redis.signalCode !== null) {
+    // 'close' comes once its output is all read, so the log is complete when we look at why it ended.
+    let ended = false;
+    const closed = new Promise<void>((resolve) => redis.once('close', () => resolve()));
+    void closed.then(() => (ended = true));
+    const deadline = Date.now() + READY_WITHIN_MS;
+    while (Date.now() < deadline) {
+      if (ended) {
         if (/Address already in use/i.test(log)) return undefined;
         throw new Error(`redis-server exited (${redis.exitCode ?? redis.signalCode}):\n${log}`);
       }
-      if (await answersPing(forPort)) return redis;
+      if (await answersPing(forPort)) {
+        running.add(redis);
+        void closed.then(() => running.delete(redis));
+        return redis;
+      }
       await delay(READY_INTERVAL_MS);
     }
     redis.kill('SIGKILL');
-    const waited = READY_ATTEMPTS * READY_INTERVAL_MS;
-    throw new Error(`redis-server did not answer PING on port ${forPort} within ${waited} ms:\n${log}`);
+    throw new Error(`redis-server did not answer PING on port ${forPort} within ${READY_WITHIN_MS} ms:\n${log}`);
   };
 
   const stop = async (): Promise<void> => {
-    const running = child;
+    const current = child;
     child = undefined;
-    if (!running || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => running.once('exit', () => resolve()));
-    running.kill('SIGTERM');
+    if (!current || current.exitCode !== null || current.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
+    current.kill('SIGTERM');
     await exited;
   };
 
