@@ -500,7 +500,8 @@ function mapRedisError(
     }
     return unavailable(`Could not reach ${where} (${errno}).`);
   }
-  if (error instanceof redis.SocketClosedUnexpectedlyError || error instanceof redis.ClientClosedError) {
+  const closed = [redis.SocketClosedUnexpectedlyError, redis.ClientClosedError, redis.ClientOfflineError];
+  if (closed.some((kind) => error instanceof kind)) {
     return unavailable(`${where} closed the connection.`);
   }
   const kind = error instanceof Error ? error.constructor.name : 'unknown error';
