@@ -1,0 +1,238 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { interrupted, PodioAuthError } from '../errors.js';
+import type { Lease, Locker } from './port.js';
+
+/**
+ * The fleet-wide lock: the standard single-instance Redis lock. One key holds a random token, set with
+ * `SET key token NX PX ttl`; only the holder of that token may extend it (compare-and-pexpire) or delete it
+ * (compare-and-delete), each one Lua script so the compare and the act are one step on the server.
+ *
+ * The lease is short (10 s) and extended every 3 s while the holder works, so a holder busy with a slow HTTP request
+ * keeps it, and one that died (SIGKILL, a lost machine) frees it within 10 s. A holder that was stopped (SIGSTOP, a
+ * frozen VM) may wake up after another took over: that is why every write is fenced (see `fencedScript`), and why a
+ * holder that sees its extension refused, or that went a whole ttl without one, knows it lost the lock.
+ *
+ * Waiters poll with an exponential backoff and jitter, from 20 ms up to 400 ms: the lock is held for one token
+ * request, so a waiter finds it free soon, and a fleet of waiters spreads out instead of hammering Redis.
+ */
+
+/** The two Redis calls the lock needs; the store supplies them over its connection. */
+export interface LeaseCommands {
+  /** `SET key value NX PX ttlMs`: true when this call set the key. */
+  setIfAbsent(key: string, value: string, ttlMs: number, signal: AbortSignal | undefined): Promise<boolean>;
+  /** `EVAL script` with these keys and arguments. */
+  evalScript(script: string, keys: string[], args: string[], signal: AbortSignal | undefined): Promise<unknown>;
+}
+
+/** Time, injectable so a test can stop the extension timer or the clock. */
+export interface LeaseTimers {
+  now(): number;
+  /** Resolves after `ms`; rejects when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
+  /** Calls `fn` every `ms` until the returned function is called. Must not keep the process alive by itself. */
+  repeat(ms: number, fn: () => void): () => void;
+}
+
+export const realLeaseTimers: LeaseTimers = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => delay(ms, undefined, { signal }),
+  repeat: (ms, fn) => {
+    const timer = setInterval(fn, ms);
+    timer.unref();
+    return () => clearInterval(timer);
+  },
+};
+
+export interface RedisLockOptions {
+  /** The lock's key, e.g. `podio-auth:lock`. */
+  key: string;
+  /** Where the lock lives, for messages: the Redis URL without its password. */
+  location: string;
+  /** How long the lease lasts without an extension; a dead holder frees the lock after this. */
+  ttlMs?: number;
+  /** How often the holder extends its lease; well under `ttlMs`, so one late or failed extension is survivable. */
+  extendEveryMs?: number;
+  /** How long a waiter waits for the lock before giving up with `lock_timeout`. */
+  waitMs?: number;
+  timers?: LeaseTimers;
+  /** In [0, 1): the jitter of the waiters' backoff. */
+  random?: () => number;
+}
+
+export const DEFAULT_LEASE_TTL_MS = 10_000;
+export const DEFAULT_LEASE_EXTEND_EVERY_MS = 3_000;
+export const DEFAULT_LOCK_WAIT_MS = 60_000;
+const BACKOFF_FIRST_MS = 20;
+const BACKOFF_MAX_MS = 400;
+
+/** Deletes the lock only if it still holds our token. KEYS[1] = lock, ARGV[1] = token. */
+const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+/** Extends the lease only if the lock still holds our token. ARGV[2] = ttl in ms. */
+const EXTEND_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`;
+const CHECK_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+return 0`;
+
+/**
+ * A write guarded by the lock, as one script: it runs `body` only when the lock (KEYS[1]) still holds the token
+ * (ARGV[1]), and returns 1 if it did, 0 if not. Being one script, nothing can come between the check and the write.
+ * `body` uses KEYS[2..] and ARGV[2..].
+ */
+export function fencedScript(body: string): string {
+  return `if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end\n${body}\nreturn 1`;
+}
+
+export interface RedisLease extends Lease {
+  /** The random value in the lock key while this lease holds it (not a secret: it only names the holder). */
+  readonly token: string;
+  /** The lock's key, KEYS[1] of a fenced script. */
+  readonly key: string;
+  /** True once this holder knows it no longer holds the lock. */
+  readonly lost: boolean;
+  /** Throws `lock_lost` if the lease is known to be gone (without asking Redis). */
+  throwIfLost(): void;
+  /** Records that a fenced write found another token (or none) in the lock, and returns the error to throw. */
+  markLost(): PodioAuthError;
+}
+
+export interface RedisLocker extends Locker {
+  acquire(signal: AbortSignal): Promise<RedisLease>;
+}
+
+export function newLockToken(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function createRedisLocker(commands: LeaseCommands, options: RedisLockOptions): RedisLocker {
+  const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
+  const extendEveryMs = options.extendEveryMs ?? DEFAULT_LEASE_EXTEND_EVERY_MS;
+  const waitMs = options.waitMs ?? DEFAULT_LOCK_WAIT_MS;
+  const timers = options.timers ?? realLeaseTimers;
+  const random = options.random ?? Math.random;
+  const { key, location } = options;
+  if (!(extendEveryMs > 0 && extendEveryMs < ttlMs)) throw new RangeError('extendEveryMs must be between 0 and ttlMs');
+
+  return {
+    async acquire(signal) {
+      const token = newLockToken();
+      const deadline = timers.now() + waitMs;
+      for (let attempt = 0; ; attempt++) {
+        if (signal.aborted) throw interrupted();
+        const sentAt = timers.now();
+        let taken: boolean;
+        try {
+          taken = await commands.setIfAbsent(key, token, ttlMs, signal);
+        } catch (error) {
+          // Aborted or timed out after the SET went out, it may still take the lock: undo that (only our token is
+          // deleted), so that a waiter that went away does not leave the lock held for a whole ttl.
+          void commands.evalScript(RELEASE_SCRIPT, [key], [token], undefined).catch(() => undefined);
+          throw error;
+        }
+        if (taken) {
+          return holdLease({ commands, timers, key, location, token, ttlMs, extendEveryMs, acquiredAt: sentAt });
+        }
+        const left = deadline - timers.now();
+        if (left <= 0) {
+          throw new PodioAuthError(
+            'lock_timeout',
+            `Another podio-auth has held the lock ${key} on ${location} for over ${formatSeconds(waitMs)}.`,
+            { hint: `Its lease lasts ${formatSeconds(ttlMs)} unless its holder extends it; try again shortly.` },
+          );
+        }
+        // Equal jitter: half the backoff fixed, half random, so waiters that started together drift apart.
+        const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** attempt);
+        try {
+          await timers.sleep(Math.min(left, backoff / 2 + (random() * backoff) / 2), signal);
+        } catch {
+          throw interrupted();
+        }
+      }
+    },
+  };
+}
+
+interface HeldLease {
+  commands: LeaseCommands;
+  timers: LeaseTimers;
+  key: string;
+  location: string;
+  token: string;
+  ttlMs: number;
+  extendEveryMs: number;
+  /** When the SET that took the lock was sent: the lease surely ends by this plus ttl. */
+  acquiredAt: number;
+}
+
+function holdLease(held: HeldLease): RedisLease {
+  const { commands, timers, key, token, ttlMs } = held;
+  // Measured from when each successful extension was *sent*: Redis started its ttl later, so this errs early.
+  let validUntil = held.acquiredAt + ttlMs;
+  let lost = false;
+  let released = false;
+  let extending = false;
+
+  const lostError = (): PodioAuthError =>
+    new PodioAuthError(
+      'lock_lost',
+      `Lost the lock ${key} on ${held.location}: this process was held up past its lease, so another may have taken ` +
+        'over. Nothing was written.',
+    );
+  const expiredLocally = (): boolean => timers.now() >= validUntil;
+  const markLost = (): PodioAuthError => {
+    lost = true;
+    stopExtending();
+    return lostError();
+  };
+
+  const extend = async (): Promise<void> => {
+    if (extending || lost || released) return;
+    extending = true;
+    const sentAt = timers.now();
+    try {
+      const reply = await commands.evalScript(EXTEND_SCRIPT, [key], [token, String(ttlMs)], undefined);
+      if (Number(reply) === 1) validUntil = sentAt + ttlMs;
+      else markLost();
+    } catch {
+      // Redis did not answer this time; the next tick tries again. Past the ttl the lease is gone for sure.
+      if (expiredLocally()) markLost();
+    } finally {
+      extending = false;
+    }
+  };
+  const stopExtending = timers.repeat(held.extendEveryMs, () => void extend());
+  const throwIfLost = (): void => {
+    if (lost) throw lostError();
+    if (expiredLocally()) throw markLost();
+  };
+
+  return {
+    token,
+    key,
+    get lost() {
+      return lost || expiredLocally();
+    },
+    throwIfLost,
+    markLost,
+    async assertHeld() {
+      throwIfLost();
+      const reply = await commands.evalScript(CHECK_SCRIPT, [key], [token], undefined);
+      if (Number(reply) !== 1) throw markLost();
+    },
+    async release() {
+      if (released) return;
+      released = true;
+      stopExtending();
+      try {
+        await commands.evalScript(RELEASE_SCRIPT, [key], [token], undefined);
+      } catch {
+        // Best effort: a lease not deleted expires by itself within its ttl, and the work it guarded stands.
+      }
+    },
+  };
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
