@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PodioAuthError } from '../src/errors.js';
-import { createKeyringVault, KEYRING_SERVICE, type KeyringVault, type KeyringVaultOptions } from '../src/store/keyring-vault.js';
+import {
+  createKeyringVault,
+  KEYRING_SERVICE,
+  type KeyringVault,
+  type KeyringVaultOptions,
+} from '../src/store/keyring-vault.js';
 import { ROOT } from './support/cli.js';
 import {
   missingSecretServicePrograms,
@@ -194,8 +199,9 @@ describe.skipIf(skip)('keyring vault failures', () => {
     for (const call of [keyring.get('default', signal), keyring.set('default', '{}', signal), keyring.list(signal)]) {
       const { error, ms } = await failure(call);
       expect(error.code).toBe('keyring_unavailable');
-      expect(error.message.startsWith(`Keyring unavailable: the D-Bus session bus at ${env.DBUS_SESSION_BUS_ADDRESS} `)).toBe(true);
-      expect(error.message).toMatch(/ cannot be reached \(.*No such file or directory.*\)\.$/);
+      const unreachable = `Keyring unavailable: the D-Bus session bus at ${env.DBUS_SESSION_BUS_ADDRESS} `;
+      expect(error.message.startsWith(unreachable)).toBe(true);
+      expect(error.message).toMatch(/ cannot be reached \(No such file or directory\)\.$/);
       expect(error.hint).toMatch(/DBUS_SESSION_BUS_ADDRESS.*`podio-auth login --store file`/);
       expectOneLine(error);
       expect(ms).toBeLessThan(5_000);
@@ -209,8 +215,10 @@ describe.skipIf(skip)('keyring vault failures', () => {
       for (const call of [keyring.get('default', signal), keyring.list(signal)]) {
         const { error } = await failure(call);
         expect(error.code).toBe('keyring_unavailable');
-        expect(error.message).toBe('Keyring unavailable: no Secret Service (org.freedesktop.secrets) on the D-Bus session bus.');
-        expect(error.hint).toMatch(/gnome-keyring-daemon --unlock --components=secrets.*`podio-auth login --store file`/);
+        expect(error.message).toBe(
+          'Keyring unavailable: no Secret Service (org.freedesktop.secrets) on the D-Bus session bus.',
+        );
+        expect(error.hint).toMatch(/gnome-keyring-daemon --unlock --components=secrets.*--store file`/);
         expectOneLine(error);
       }
     } finally {
@@ -222,10 +230,13 @@ describe.skipIf(skip)('keyring vault failures', () => {
     const session = await startSessionBus({ denySecretService: true });
     try {
       const keyring = vault({ env: session.env });
-      for (const call of [keyring.get('default', signal), keyring.set('default', '{"refresh_token":"rt-denied"}', signal)]) {
+      const calls = [keyring.get('default', signal), keyring.set('default', '{"refresh_token":"rt-denied"}', signal)];
+      for (const call of calls) {
         const { error } = await failure(call);
         expect(error.code).toBe('keyring_unavailable');
-        expect(error.message).toBe('Keyring access denied: the D-Bus session bus refused the call to the Secret Service.');
+        expect(error.message).toBe(
+          'Keyring access denied: the D-Bus session bus refused the call to the Secret Service.',
+        );
         expect(error.hint).toMatch(/Allow podio-auth to use the keyring.*`podio-auth login --store file`/);
         expect(`${error.message} ${error.hint}`).not.toContain('rt-denied');
         expectOneLine(error);
@@ -252,8 +263,9 @@ describe.skipIf(skip)('keyring vault failures', () => {
       for (const call of calls) {
         const { error, ms } = await failure(call);
         expect(error.code).toBe('keyring_unavailable');
-        expect(error.message).toMatch(/^Keyring locked: it could not be unlocked without a prompt \(.*(prompt|locked).*\)\.$/);
-        expect(error.hint).toMatch(/Unlock it .*gnome-keyring-daemon --replace --unlock.*`podio-auth login --store file`/);
+        const locked = /^Keyring locked: it could not be unlocked without a prompt \(.*(prompt|locked).*\)\.$/;
+        expect(error.message).toMatch(locked);
+        expect(error.hint).toMatch(/^Unlock it .*gnome-keyring-daemon --replace --unlock.*--store file`\.$/);
         expect(`${error.message} ${error.hint}`).not.toMatch(/rt-while-locked|rt-before-lock/);
         expectOneLine(error);
         expect(ms).toBeLessThan(5_000);

@@ -269,7 +269,9 @@ class KeyringHelper {
       running.waiter?.settle(failure);
     };
     child.on('error', (error) => ended(`could not be started (${error.message})`, error));
-    child.on('exit', (code, signal) => ended(signal === null ? `ended with exit code ${code}` : `was ended by ${signal}`));
+    child.on('exit', (code, signal) => {
+      ended(signal === null ? `ended with exit code ${code}` : `was ended by ${signal}`);
+    });
     return running;
   }
 
@@ -303,7 +305,11 @@ class KeyringHelper {
     const noBus = /autolaunch|no secret service provider or dbus session found/i.test(message);
     const unreachable = /Failed to connect|Address does not contain a colon|Unknown address type|Connection refused/i;
     if ((noBus || unreachable.test(message)) && address === undefined) return keyringFailure('no_bus', detail, context);
-    if (noBus || unreachable.test(message)) return keyringFailure('bus_unreachable', detail, context);
+    if (noBus || unreachable.test(message)) {
+      // "Failed to connect to socket <path>: Connection refused": the address is in the message already.
+      const reason = detail.slice(detail.lastIndexOf(': ') + 1).replace(/\s*\(os error \d+\)$/, '').trim();
+      return keyringFailure('bus_unreachable', reason, context);
+    }
     if (/locked|prompt/i.test(message)) return keyringFailure('locked', detail, context);
     return keyringFailure('failed', detail, context);
   }
@@ -326,17 +332,19 @@ function keyringFailure(
   context: { timeoutMs: number; address: string | undefined },
 ): PodioAuthError {
   const detailed = detail === '' ? '' : ` (${detail})`;
+  const startBus = `start a bus with \`dbus-run-session\` and a keyring in it (${HEADLESS_KEYRING})`;
   const [message, hint] = ((): [string, string | undefined] => {
     switch (cause) {
       case 'no_bus':
         return [
           'Keyring unavailable: no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set).',
-          `Run it in a desktop session, or start a bus with \`dbus-run-session\` and a keyring in it (${HEADLESS_KEYRING}); or ${STORE_FILE_HINT}.`,
+          `Run it in a desktop session, or ${startBus}; or ${STORE_FILE_HINT}.`,
         ];
       case 'bus_unreachable':
         return [
-          `Keyring unavailable: the D-Bus session bus at ${context.address ?? '(default address)'} cannot be reached${detailed}.`,
-          `Check DBUS_SESSION_BUS_ADDRESS, or start a bus with \`dbus-run-session\` and a keyring in it (${HEADLESS_KEYRING}); or ${STORE_FILE_HINT}.`,
+          `Keyring unavailable: the D-Bus session bus at ${context.address ?? '(default address)'} cannot be ` +
+            `reached${detailed}.`,
+          `Check DBUS_SESSION_BUS_ADDRESS, or ${startBus}; or ${STORE_FILE_HINT}.`,
         ];
       case 'no_secret_service':
         return [
@@ -346,7 +354,8 @@ function keyringFailure(
       case 'locked':
         return [
           `Keyring locked: it could not be unlocked without a prompt${detailed}.`,
-          `Unlock it (headless: restart it unlocked, \`gnome-keyring-daemon --replace --unlock --components=secrets\`, password on standard input); or ${STORE_FILE_HINT}.`,
+          'Unlock it (headless: restart it unlocked, `gnome-keyring-daemon --replace --unlock --components=secrets`, ' +
+            `password on standard input); or ${STORE_FILE_HINT}.`,
         ];
       case 'denied':
         return [
@@ -357,7 +366,8 @@ function keyringFailure(
         ];
       case 'timeout':
         return [
-          `Keyring unavailable: no answer within ${formatSeconds(context.timeoutMs)} (the keyring or the D-Bus session bus is not responding).`,
+          `Keyring unavailable: no answer within ${formatSeconds(context.timeoutMs)} ` +
+            '(the keyring or the D-Bus session bus is not responding).',
           `Check that the keyring (gnome-keyring, KWallet, …) is running and answering; or ${STORE_FILE_HINT}.`,
         ];
       case 'not_loadable':
@@ -373,7 +383,8 @@ function keyringFailure(
 }
 
 function helperFailed(reason: string, cause?: unknown): PodioAuthError {
-  return new PodioAuthError('keyring_unavailable', `Keyring unavailable: the keyring helper process ${reason}.`, { cause });
+  const message = `Keyring unavailable: the keyring helper process ${reason}.`;
+  return new PodioAuthError('keyring_unavailable', message, { cause });
 }
 
 /** The library's message without its layers of prefixes, on one line and short. */
@@ -409,7 +420,9 @@ function parseReply(line: string): Reply | undefined {
  */
 function helperEnv(env: Env): NodeJS.ProcessEnv {
   const result: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined && key !== 'NODE_OPTIONS') result[key] = value;
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && key !== 'NODE_OPTIONS') result[key] = value;
+  }
   const address = busAddress(env);
   if (address !== undefined) result['DBUS_SESSION_BUS_ADDRESS'] = address;
   return result;

@@ -122,7 +122,8 @@ export async function startSessionBus(options: SessionBusOptions = {}): Promise<
 
 /** An environment whose bus address points at a socket path where nothing listens. */
 export function noBusEnv(dir: string): TestEnv {
-  return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, 'no-bus')}` };
+  const address = `unix:path=${join(dir, 'no-bus')}`;
+  return { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, DBUS_SESSION_BUS_ADDRESS: address };
 }
 
 export interface HungBus {
@@ -197,9 +198,8 @@ async function waitForName(env: TestEnv, name: string, owner: ChildProcess, time
     if (owner.exitCode !== null || owner.signalCode !== null) {
       throw new Error(`${String(owner.spawnfile)} ended (${owner.exitCode ?? owner.signalCode}) before owning ${name}`);
     }
-    const result = await dbusSend(env, 'org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.NameHasOwner', [
-      `string:${name}`,
-    ]);
+    const method = 'org.freedesktop.DBus.NameHasOwner';
+    const result = await dbusSend(env, 'org.freedesktop.DBus', '/org/freedesktop/DBus', method, [`string:${name}`]);
     if (result.code === 0 && /boolean true/.test(result.stdout)) return;
     await delay(Math.min(20 * 2 ** attempt, 200));
   }
@@ -231,14 +231,21 @@ async function loginIsLocked(env: TestEnv): Promise<boolean> {
 }
 
 async function lockLogin(env: TestEnv): Promise<void> {
-  const result = await dbusSend(env, 'org.freedesktop.secrets', '/org/freedesktop/secrets', 'org.freedesktop.Secret.Service.Lock', [
+  const lock = 'org.freedesktop.Secret.Service.Lock';
+  const result = await dbusSend(env, 'org.freedesktop.secrets', '/org/freedesktop/secrets', lock, [
     `array:objpath:${LOGIN_COLLECTION}`,
   ]);
   if (result.code !== 0) throw new Error(`Locking the login keyring failed: ${result.stderr}`);
   if (!(await loginIsLocked(env))) throw new Error('The login keyring is still unlocked after Lock');
 }
 
-function dbusSend(env: TestEnv, destination: string, path: string, method: string, args: string[]): Promise<ProgramResult> {
+function dbusSend(
+  env: TestEnv,
+  destination: string,
+  path: string,
+  method: string,
+  args: string[],
+): Promise<ProgramResult> {
   return runProgram(
     'dbus-send',
     ['--session', '--print-reply', '--reply-timeout=2000', `--dest=${destination}`, path, method, ...args],
@@ -257,7 +264,8 @@ async function searchItems(env: TestEnv, service: string): Promise<KeyringItem[]
   const accounts = values(result.stderr, 'attribute.username');
   const services = values(result.stderr, 'attribute.service');
   if (accounts.length !== secrets.length || services.length !== secrets.length) {
-    throw new Error(`secret-tool search: ${secrets.length} secrets, ${accounts.length} accounts, ${services.length} services`);
+    const counts = `${secrets.length} secrets, ${accounts.length} accounts, ${services.length} services`;
+    throw new Error(`secret-tool search found items it cannot tell apart: ${counts}`);
   }
   return secrets.map((secret, index) => ({ account: accounts[index] ?? '', service: services[index] ?? '', secret }));
 }
@@ -265,7 +273,12 @@ async function searchItems(env: TestEnv, service: string): Promise<KeyringItem[]
 /** Runs a program to its end, killed after 10 s so a wedged bus cannot hang the test run. */
 function runProgram(program: string, args: string[], env: TestEnv, input?: string): Promise<ProgramResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { env, stdio: ['pipe', 'pipe', 'pipe'], timeout: 10_000, killSignal: 'SIGKILL' });
+    const child = spawn(program, args, {
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: 10_000,
+      killSignal: 'SIGKILL',
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -280,7 +293,9 @@ function firstLine(child: ChildProcess, name: string, timeoutMs: number): Promis
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    const timer = setTimeout(() => fail(new Error(`${name} printed nothing within ${timeoutMs} ms: ${stderr}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      fail(new Error(`${name} printed nothing within ${timeoutMs} ms: ${stderr}`));
+    }, timeoutMs);
     const fail = (error: Error): void => {
       clearTimeout(timer);
       reject(error);
