@@ -109,7 +109,7 @@ export async function startSessionBus(options: SessionBusOptions = {}): Promise<
       });
       children.push(keyring);
       // The login keyring is created, or unlocked, with the password read from stdin up to its end.
-      keyring.stdin?.end(KEYRING_PASSWORD);
+      keyring.stdin?.on('error', () => undefined).end(KEYRING_PASSWORD);
       await waitForName(env, 'org.freedesktop.secrets', keyring, 10_000);
       await waitForLoginCollection(env, 5_000);
     }
@@ -275,17 +275,18 @@ function runProgram(program: string, args: string[], env: TestEnv, input?: strin
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, {
       env,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       timeout: 10_000,
       killSignal: 'SIGKILL',
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
+    // A program that ends before reading its input closes the pipe: its exit status tells what happened.
+    child.stdin?.on('error', () => undefined).end(input);
   });
 }
 
