@@ -5,7 +5,7 @@ import type { Env } from './env.js';
 import { createHttpClient, httpTimeoutMs, type HttpClient } from './http.js';
 import { createBrowserOpener, type BrowserOpener } from './platform/browser-opener.js';
 import { SecretRegistry } from './secrets.js';
-import { openStore } from './store/open-store.js';
+import { lazyRedisStore, openStore } from './store/open-store.js';
 import type { ProfileStore } from './store/port.js';
 
 /** A readable that may be a terminal (process.stdin is a tty.ReadStream there). */
@@ -38,7 +38,10 @@ export interface Deps {
   monotonic: () => number;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   http: HttpClient;
+  /** Where profiles live: PODIO_AUTH_STORE's Redis, else the config file (whose pointers may lead to Redis). */
   store: ProfileStore;
+  /** A Redis store at `url` (for `login --store redis://…`), connected on first use. */
+  openRedis: (url: string) => ProfileStore;
   openBrowser: BrowserOpener;
   resolve: Resolver;
   /** Every secret seen so far, for the last redaction before anything is printed. */
@@ -85,6 +88,7 @@ export function createDeps(side: ProcessSide): Deps {
     sleep,
     http: createHttpClient(side.env, timeoutMs),
     store: openStore(side.env, { now, monotonic, timeoutMs }),
+    openRedis: (url) => lazyRedisStore(url, side.env, { now, monotonic, timeoutMs }),
     openBrowser: createBrowserOpener(side.env),
     resolve: async (host) => (await lookup(host, { all: true })).map((entry) => entry.address),
     secrets,

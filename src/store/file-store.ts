@@ -16,7 +16,9 @@ export interface FileStoreOptions {
   dir: string;
   lock?: FileLockOptions;
   /** The keyring, opened on first use. */
-  openVault?: () => Promise<SecretVault>;
+  openVault?: () => Promise<SecretVault & { close?: () => void }>;
+  /** The store a pointer profile (`store: redis`, `redis_url`) names. */
+  openPointer?: (redisUrl: string) => ProfileStore;
 }
 
 export interface FileStore extends ProfileStore {
@@ -50,7 +52,8 @@ export function openFileStore(options: FileStoreOptions): FileStore {
   const { dir } = options;
   const file = configFileIn(dir);
   const locker = createFileLocker(`${file}.lock`, options.lock);
-  let vault: Promise<SecretVault> | undefined;
+  let vault: Promise<SecretVault & { close?: () => void }> | undefined;
+  const pointers = new Map<string, ProfileStore>();
   const keyring = () => {
     if (!options.openVault) throw new PodioAuthError('keyring_unavailable', 'This build has no keyring support.');
     vault ??= options.openVault();
@@ -112,7 +115,7 @@ export function openFileStore(options: FileStoreOptions): FileStore {
     }
   };
 
-  return {
+  const store: FileStore = {
     kind: 'file',
     dir,
     file,
@@ -155,6 +158,20 @@ export function openFileStore(options: FileStoreOptions): FileStore {
         await lease.release();
       }
     },
-    close: async () => {},
+    storeFor: async (name) => {
+      const record = snapshotOf(dir).profiles.get(name);
+      if (record?.store !== 'redis' || !record.redis_url || !options.openPointer) return store;
+      let target = pointers.get(record.redis_url);
+      if (!target) {
+        target = options.openPointer(record.redis_url);
+        pointers.set(record.redis_url, target);
+      }
+      return target;
+    },
+    close: async () => {
+      await Promise.allSettled([...pointers.values()].map((store) => store.close()));
+      if (vault) (await vault.catch(() => undefined))?.close?.();
+    },
   };
+  return store;
 }

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { interrupted, PodioAuthError } from '../errors.js';
-import type { Env } from '../output.js';
+import type { Env } from '../env.js';
 import type { SecretVault } from './port.js';
 
 /**

@@ -47,7 +47,12 @@ export interface ProfileStore {
   checkWritable(signal: AbortSignal, secrets: 'file' | 'keyring'): Promise<void>;
   /** Runs `fn` under the store's lock; the lock is released when `fn` settles, whatever happens. */
   transact<T>(signal: AbortSignal, fn: (tx: StoreTransaction) => Promise<T>): Promise<T>;
-  /** Releases connections (Redis); idempotent. */
+  /**
+   * The store that holds `name`: this one, or the one a pointer here names (a profile logged in to Redis with
+   * `login --store redis://…` leaves such a pointer in config.json). Use cases ask this before anything else.
+   */
+  storeFor(name: string, signal: AbortSignal): Promise<ProfileStore>;
+  /** Releases connections (Redis) and helpers (the keyring); idempotent. */
   close(): Promise<void>;
 }
 

@@ -185,7 +185,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisP
     if (Number(reply) !== 1) throw lease.markLost();
   };
 
-  return {
+  const store: RedisProfileStore = {
     kind: 'redis',
     location: target.location,
     prefix,
@@ -246,8 +246,10 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisP
       if (ttl === -2) return { held: false };
       return { held: true, ttlMs: ttl === -1 ? Number.POSITIVE_INFINITY : ttl };
     },
+    storeFor: async () => store,
     close: () => connection.close(),
   };
+  return store;
 }
 
 function checkName(name: string): void {

@@ -98,18 +98,22 @@ export function missingProfile(name: string, snapshot: StoreSnapshot, store: Pro
   });
 }
 
-/** Reads the profile a command is about: its name by the usual precedence, and the record whole. */
+/**
+ * Reads the profile a command is about: its name by the usual precedence, the store that holds it (a pointer in
+ * config.json may lead to Redis), and the record whole.
+ */
 export async function readProfile(
   flag: string | undefined,
   deps: Pick<TokenDeps, 'env' | 'store' | 'signal' | 'secrets'>,
-): Promise<{ name: string; profile: ProfileRecord; snapshot: StoreSnapshot }> {
+): Promise<{ name: string; profile: ProfileRecord; store: ProfileStore }> {
   const snapshot = await deps.store.read(deps.signal);
   const name = resolveProfileName(flag, deps.env, snapshot.defaultProfile);
   if (!snapshot.profiles.has(name)) throw missingProfile(name, snapshot, deps.store);
-  const profile = await deps.store.getProfile(name, deps.signal);
-  if (!profile) throw missingProfile(name, snapshot, deps.store);
+  const store = await deps.store.storeFor(name, deps.signal);
+  const profile = await store.getProfile(name, deps.signal);
+  if (!profile) throw missingProfile(name, store === deps.store ? snapshot : await store.read(deps.signal), store);
   deps.secrets.addProfile(profile);
-  return { name, profile, snapshot };
+  return { name, profile, store };
 }
 
 function canRedoGrant(profile: ProfileRecord): boolean {
@@ -118,15 +122,16 @@ function canRedoGrant(profile: ProfileRecord): boolean {
 
 async function tokenFromProfile(input: GetTokenInput, deps: TokenDeps): Promise<FreshToken> {
   const ttl = { seconds: input.minTtlSeconds ?? DEFAULT_MIN_TTL_SECONDS, strict: input.minTtlSeconds !== undefined };
-  const { name, profile } = await readProfile(input.profile, deps);
+  const { name, profile, store } = await readProfile(input.profile, deps);
   const stored = tokensOf(profile);
   if (!stored && !profile.refresh_token && !canRedoGrant(profile)) throw notLoggedIn(name);
-  const source = (record: ProfileRecord): TokenSource => ({ kind: 'profile', name, profile: record, location: deps.store.location });
+  const source = (record: ProfileRecord): TokenSource => ({ kind: 'profile', name, profile: record, location: store.location });
   if (stored && input.rejectedToken === undefined && hasTimeLeft(profile, deps.now(), ttl.seconds, ttl.strict)) {
     return { tokens: stored, source: source(profile), refreshed: false };
   }
-  deps.debug(`profile "${name}" needs a refresh: waiting for the lock of ${deps.store.location}`);
-  return deps.store.transact(deps.signal, async (tx) => {
+  deps.debug(`profile "${name}" needs a refresh: waiting for the lock of ${store.location}`);
+  const onStore = { ...deps, store };
+  return store.transact(deps.signal, async (tx) => {
     deps.debug('took the lock');
     const fresh = await tx.getProfile(name);
     if (!fresh) throw notLoggedIn(name);
@@ -142,7 +147,7 @@ async function tokenFromProfile(input: GetTokenInput, deps: TokenDeps): Promise<
       const stillGood = input.rejectedToken === undefined && hasTimeLeft(fresh, now, ttl.seconds, ttl.strict);
       if (takeIt || stillGood) return { tokens: current, source: source(fresh), refreshed: false };
     }
-    const next = await refreshProfile(name, fresh, tx, deps);
+    const next = await refreshProfile(name, fresh, tx, onStore);
     if (ttl.strict && !hasTimeLeft(next, deps.now(), ttl.seconds, true)) {
       const lifetime = Math.round((Date.parse(next.expires_at ?? '') - deps.now().getTime()) / 1000);
       throw new PodioAuthError('ttl_too_long', `Podio's tokens live ${lifetime} s, less than the ${ttl.seconds} s asked for with --min-ttl.`);

@@ -8,7 +8,8 @@ import { API_KEY_PAGE, apiOriginFor, authOriginFor, isLoopbackHost } from '../po
 import type { ClientCredentials, Grant, TokenAnswer, TokenSet } from '../podio/token-client.js';
 import { requestToken } from '../podio/token-client.js';
 import { describeUser, fetchUserStatus } from '../podio/user-api.js';
-import type { StoreChoice } from '../store/open-store.js';
+import { redisLocationOf, type StoreChoice } from '../store/open-store.js';
+import type { ProfileStore } from '../store/port.js';
 import { resolveProfileName } from '../store/profile-names.js';
 import type { ProfileRecord } from '../store/profile.js';
 import type { Messages } from '../ui/messages.js';
@@ -57,7 +58,20 @@ export interface LoginResult {
 
 export type LoginDeps = Pick<
   Deps,
-  'env' | 'stdin' | 'stderr' | 'signal' | 'forceSignal' | 'critical' | 'now' | 'monotonic' | 'http' | 'store' | 'openBrowser' | 'resolve' | 'secrets'
+  | 'env'
+  | 'stdin'
+  | 'stderr'
+  | 'signal'
+  | 'forceSignal'
+  | 'critical'
+  | 'now'
+  | 'monotonic'
+  | 'http'
+  | 'store'
+  | 'openRedis'
+  | 'openBrowser'
+  | 'resolve'
+  | 'secrets'
 > & { ui: () => Promise<Messages> };
 
 /**
@@ -198,11 +212,32 @@ function checkInput(input: LoginInput): void {
   }
 }
 
-/** The store kind a login writes: `--store`, else where the profile is now, else PODIO_AUTH_STORE's file/keyring. */
-function storeFor(input: LoginInput, stored: ProfileRecord | undefined, env: Deps['env']): 'file' | 'keyring' {
-  const choice = input.store ?? (stored?.store ? { kind: stored.store } : undefined) ?? { kind: envValue(env, 'PODIO_AUTH_STORE') === 'keyring' ? 'keyring' : 'file' };
-  if (choice.kind === 'redis') throw usageError('Logging in to a Redis store is not available in this build.');
-  return choice.kind;
+/**
+ * Where a login goes: `--store`, else where the profile is now, else PODIO_AUTH_STORE. A Redis login made while
+ * the profiles live in config.json leaves a pointer there (the server, never its password).
+ */
+async function targetFor(
+  input: LoginInput,
+  name: string,
+  deps: LoginDeps,
+): Promise<{ store: ProfileStore; secrets: 'file' | 'keyring'; pointer: ProfileRecord | undefined }> {
+  const current = await deps.store.storeFor(name, deps.signal);
+  const choice = input.store;
+  if (choice?.kind === 'redis') {
+    if (deps.store.kind === 'redis') return { store: deps.store, secrets: 'file', pointer: undefined };
+    return { store: deps.openRedis(choice.url), secrets: 'file', pointer: { store: 'redis', redis_url: redisLocationOf(choice.url) } };
+  }
+  if (choice === undefined && current !== deps.store) {
+    const pointer = (await deps.store.read(deps.signal)).profiles.get(name);
+    return { store: current, secrets: 'file', pointer };
+  }
+  if (deps.store.kind === 'redis') {
+    if (choice?.kind === 'keyring') throw usageError('PODIO_AUTH_STORE names a Redis server: its profiles live there, not in the keyring.');
+    return { store: deps.store, secrets: 'file', pointer: undefined };
+  }
+  const stored = (await deps.store.read(deps.signal)).profiles.get(name);
+  const kind = choice?.kind ?? (stored?.store === 'keyring' ? 'keyring' : envValue(deps.env, 'PODIO_AUTH_STORE') === 'keyring' ? 'keyring' : 'file');
+  return { store: deps.store, secrets: kind === 'keyring' ? 'keyring' : 'file', pointer: undefined };
 }
 
 export async function login(input: LoginInput, deps: LoginDeps): Promise<LoginResult> {
@@ -211,11 +246,12 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<LoginRe
   // Read first: a config that cannot be used stops the login before anyone opens a browser.
   const snapshot = await deps.store.read(deps.signal);
   const name = resolveProfileName(input.profile, deps.env, snapshot.defaultProfile);
-  const stored = snapshot.profiles.has(name) ? await deps.store.getProfile(name, deps.signal) : undefined;
+  const target = await targetFor(input, name, deps);
+  const stored = snapshot.profiles.has(name) || target.store !== deps.store ? await target.store.getProfile(name, deps.signal) : undefined;
   deps.secrets.addProfile(stored);
   const authUrl = authOriginFor(stored, deps.env);
   const apiUrl = apiOriginFor(stored, deps.env);
-  const storeKind = storeFor(input, stored, deps.env);
+  const storeKind = target.secrets;
   let plan: BrowserPlan | undefined;
   let redirectHost: string | undefined;
   if (method.kind === 'browser') {
@@ -223,26 +259,32 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<LoginRe
     plan = planBrowser(method.openBrowser, deps);
   }
   // A store that cannot be written is found now, not after the browser step has spent the code.
-  await deps.store.checkWritable(deps.signal, storeKind);
+  await target.store.checkWritable(deps.signal, storeKind);
+  if (target.pointer) await deps.store.checkWritable(deps.signal, 'file');
   if (redirectHost !== undefined) await checkRedirectHostResolves(redirectHost, deps);
   const client = await resolveClient(input, stored, deps);
 
   // A fresh login replaces the profile whole: nothing of an earlier login (another app's token, say) survives.
   const base: ProfileRecord = { client_id: client.clientId, client_secret: client.clientSecret, auth_url: authUrl, api_url: apiUrl };
   if (storeKind === 'keyring') base.store = 'keyring';
+  const write = async (profile: string, record: ProfileRecord) => {
+    await target.store.transact(deps.forceSignal, (tx) => tx.writeProfile(profile, record));
+    const { pointer } = target;
+    if (pointer) await deps.store.transact(deps.forceSignal, (tx) => tx.writeProfile(profile, pointer));
+  };
   const save = async (answer: TokenAnswer, extra: ProfileRecord): Promise<TokenSet> => {
     const now = deps.now();
     const record = { ...base, ...extra };
     if (answer.kind === 'unusable') {
       if (answer.refreshToken !== undefined) {
         deps.secrets.add(answer.refreshToken);
-        await write(name, withRefreshToken(record, answer.refreshToken, now), deps);
+        await write(name, withRefreshToken(record, answer.refreshToken, now));
       }
       throw answer.error;
     }
     deps.secrets.add(answer.tokens.accessToken);
     deps.secrets.add(answer.tokens.refreshToken);
-    await write(name, withTokens(record, answer.tokens, now), deps);
+    await write(name, withTokens(record, answer.tokens, now));
     if (deps.signal.aborted) throw new PodioAuthError('interrupted', 'Interrupted; the login Podio had already granted was stored first.');
     return answer.tokens;
   };
@@ -307,15 +349,12 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<LoginRe
       },
     );
   }
-  const storedIn = storeKind === 'keyring' ? 'the OS keyring' : deps.store.location;
+  const storedIn = storeKind === 'keyring' ? 'the OS keyring' : target.store.location;
   if (tokens === undefined) return { profile: name, who: undefined, whoError: 'no token', storedIn };
   if (tokens.ref?.type === 'app') return { profile: name, who: `app ${tokens.ref.id}`, whoError: undefined, storedIn };
-  return { profile: name, ...(await lookUpWho(name, tokens, apiUrl, deps)), storedIn };
+  return { profile: name, ...(await lookUpWho(name, tokens, apiUrl, { ...deps, store: target.store })), storedIn };
 }
 
-async function write(name: string, record: ProfileRecord, deps: LoginDeps): Promise<void> {
-  await deps.store.transact(deps.forceSignal, (tx) => tx.writeProfile(name, record));
-}
 
 async function askUsername(deps: LoginDeps, stored: string | undefined): Promise<string> {
   if (stored) return stored;

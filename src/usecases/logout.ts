@@ -33,21 +33,36 @@ export function loggedOut(profile: ProfileRecord): ProfileRecord {
 
 export async function logout(input: LogoutInput, deps: Pick<Deps, 'env' | 'store' | 'signal'>): Promise<LogoutResult> {
   const location = deps.store.location;
-  return deps.store.transact(deps.signal, async (tx) => {
-    const snapshot = await tx.read();
-    const names = input.all ? [...snapshot.profiles.keys()] : [resolveProfileName(input.profile, deps.env, snapshot.defaultProfile)];
-    const done: string[] = [];
-    let missing: string | undefined;
-    for (const name of names) {
-      const profile = snapshot.profiles.get(name);
-      if (!profile) {
-        missing = name;
-        continue;
-      }
-      await tx.writeProfile(name, input.forget ? undefined : loggedOut(profile));
-      done.push(name);
-      if (input.forget && snapshot.defaultProfile === name) await tx.setDefaultProfile(undefined);
+  const snapshot = await deps.store.read(deps.signal);
+  const names = input.all ? [...snapshot.profiles.keys()] : [resolveProfileName(input.profile, deps.env, snapshot.defaultProfile)];
+  const done: string[] = [];
+  let missing: string | undefined;
+  for (const name of names) {
+    if (!snapshot.profiles.has(name)) {
+      missing = name;
+      continue;
     }
-    return { done, missing, location };
-  });
+    // A profile kept in Redis is logged out there; its pointer here goes only with --forget.
+    const holder = await deps.store.storeFor(name, deps.signal);
+    if (holder !== deps.store) {
+      await holder.transact(deps.signal, async (tx) => {
+        const profile = await tx.getProfile(name);
+        if (profile) await tx.writeProfile(name, input.forget ? undefined : loggedOut(profile));
+      });
+    }
+    await deps.store.transact(deps.signal, async (tx) => {
+      const fresh = await tx.read();
+      const profile = fresh.profiles.get(name);
+      if (!profile) return;
+      if (holder === deps.store) await tx.writeProfile(name, input.forget ? undefined : loggedOut(profile));
+      else if (input.forget) await tx.writeProfile(name, undefined);
+      if (input.forget && fresh.defaultProfile === name) await tx.setDefaultProfile(undefined);
+    });
+    done.push(name);
+  }
+  if (done.length === 0) {
+    // Nothing to log out; still tidy what a crashed writer may have left (under the lock).
+    await deps.store.transact(deps.signal, async () => undefined);
+  }
+  return { done, missing, location };
 }

@@ -32,6 +32,9 @@ export function fakeDeps(send: HttpSend, env: Record<string, string> = {}, overr
     sleep: async () => {},
     http,
     store: openFileStore({ dir }),
+    openRedis: () => {
+      throw new Error('no Redis in this test');
+    },
     openBrowser: async () => {},
     resolve: async () => ['127.0.0.1'],
     secrets,
