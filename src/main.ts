@@ -166,8 +166,21 @@ function buildProgram(deps: Deps, run: Runner): Command {
     .addOption(new Option('--decision <decision>', 'what the authorize page does').choices(['ask', 'grant', 'deny']).default('ask'))
     .option('--no-echo-state', 'leave state out of the redirect, as Podio might')
     .option('--no-rotate', 'keep refresh tokens valid after a refresh')
-    .option('--expires-in <seconds>', 'lifetime of access tokens (0: already expired)', integer('--expires-in', 0, 86_400 * 30), 28_800)
+    .option('--domain <host>', "the demo API key's domain: redirect URIs must be on this host", 'localhost')
+    .option(
+      '--expires-in <seconds>',
+      'lifetime of access tokens (0: the first token of each login is born expired; refreshed ones live 8 h)',
+      integer('--expires-in', 0, 86_400 * 30),
+      28_800,
+    )
+    .option('--rate-limit <n>', 'API calls allowed per access token per hour', integer('--rate-limit', 1, 1_000_000), 1000)
     .option('--rate-limited', 'answer every token and API request with HTTP 420')
+    .option(
+      '--clock-offset <seconds>',
+      'start the emulated clock this far ahead (POST /__emulator/clock moves it later)',
+      integer('--clock-offset', 0, 86_400 * 3650),
+      0,
+    )
     .action(async (options) => {
       const { runEmulator } = await import('./commands/emulator.js');
       await run((ctx) => runEmulator(options, ctx));

@@ -283,8 +283,16 @@ export function parseUserStatus(response: HttpResponse): PodioUser {
   };
 }
 
-/** `GET /oauth/scope`: what the token may do. Works for app tokens too, which have no `/user/status`. */
-export async function fetchGrantedScope(http: HttpClient, apiOrigin: string, accessToken: string, signal: AbortSignal): Promise<string | undefined> {
+/**
+ * `GET /oauth/scope`: what the token may do, as scope strings (`global:all`, `space:42:read,write`). Works for app
+ * tokens too, which have no `/user/status`. Undefined when the answer is not the shape Podio documents.
+ */
+export async function fetchGrantedScope(
+  http: HttpClient,
+  apiOrigin: string,
+  accessToken: string,
+  signal: AbortSignal,
+): Promise<string[] | undefined> {
   const response = await http({
     method: 'GET',
     url: new URL('/oauth/scope', apiOrigin).toString(),
@@ -299,7 +307,28 @@ export async function fetchGrantedScope(http: HttpClient, apiOrigin: string, acc
   const common = commonError(response, '/oauth/scope');
   if (common) throw common;
   if (response.status !== 200) throw new CliError('bad_response', ExitCode.failure, `Podio's /oauth/scope answered HTTP ${response.status}.`);
-  return isObject(body) && typeof body['scope'] === 'string' ? sanitizeForTerminal(body['scope'], 200) : undefined;
+  return grantedScopes(body);
+}
+
+const SCOPE_WORD = /^[a-z_]{1,20}$/;
+
+/** Podio's `[{ ref_type, ref_id, permissions, ref_data }]` (ref_type null: global) as scope strings. */
+function grantedScopes(body: unknown): string[] | undefined {
+  if (!Array.isArray(body)) return undefined;
+  const scopes: string[] = [];
+  for (const entry of body) {
+    if (!isObject(entry)) return undefined;
+    const { ref_type: type, ref_id: id, permissions } = entry;
+    if (type !== null && type !== undefined && !(typeof type === 'string' && SCOPE_WORD.test(type))) return undefined;
+    if (id !== null && id !== undefined && !(typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)) {
+      return undefined;
+    }
+    const word = (value: unknown) => typeof value === 'string' && SCOPE_WORD.test(value);
+    if (!Array.isArray(permissions) || permissions.length === 0 || !permissions.every(word)) return undefined;
+    const ref = typeof id === 'number' ? [String(id)] : [];
+    scopes.push([typeof type === 'string' ? type : 'global', ...ref, permissions.join(',')].join(':'));
+  }
+  return scopes;
 }
 
 export function describeUser(user: PodioUser): string {
