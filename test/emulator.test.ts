@@ -4,7 +4,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { APP, DEMO_CLIENT, PodioEmulator, type EmulatorOptions } from '../src/emulator/podio-emulator.js';
 import { createHttpClient, type HttpClient } from '../src/http.js';
 import { fetchGrantedScope } from '../src/podio.js';
-import { ROOT, runCli, Sandbox, startCli } from './support/cli.js';
+import { ROOT, runCli, Sandbox, startCli, startSandbox } from './support/cli.js';
 
 const SCRIPTED_USER = join(ROOT, 'scripts', 'scripted-user.mjs');
 
@@ -680,6 +680,16 @@ describe('the emulator answers as Podio does', () => {
     expect(expired.status).toBe(401);
     expect(expired.headers.get('www-authenticate')).toBe('Bearer realm="podio", error="expired_token"');
     expect(await expired.json()).toMatchObject({ error: 'unauthorized', error_description: 'expired_token' });
+  });
+
+  it('2: makes a login whose --redirect-host is not the API key\'s domain fail, as Podio does', async () => {
+    const { podio, sandbox } = await startSandbox();
+    const login = await runCli(['login', '--redirect-host', '127.0.0.1', '--timeout', '2'], sandbox.env());
+    expect(login.code).toBe(3);
+    const last = (await podio.nextBrowserReport()).hops.at(-1);
+    expect(last?.status).toBe(400);
+    expect(last?.body).toContain('the redirect_uri must be on the API key&#39;s domain (localhost)');
+    expect(podio.tokenRequests).toHaveLength(0);
   });
 
   it('serves podio-auth emulator --host localhost as http://localhost:PORT, with its new options', async () => {
