@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_CLIENT, PodioEmulator } from '../dist/emulator/podio-emulator.js';
-import { detectEnvironment } from '../dist/login/environment.js';
+import { detectEnvironment } from '../dist/platform/environment.js';
 
 const bin = fileURLToPath(new URL('../bin/podio-auth.js', import.meta.url));
 const scriptedUser = fileURLToPath(new URL('./scripted-user.mjs', import.meta.url));

@@ -164,7 +164,8 @@ describe('login through the browser', () => {
 
 describe('--redirect-host', () => {
   it('puts the host in the redirect URI and accepts the browser coming back to it', async () => {
-    await setup();
+    // The API key's domain must be the redirect host, on Podio as on the emulator.
+    await setup({ domain: '127.0.0.1' });
     const login = await runCli(['login', '--redirect-host', '127.0.0.1'], sandbox.env());
     expect(login.code).toBe(0);
     expect(new URL(podio.authorizeRequests[0]?.get('redirect_uri') ?? '').hostname).toBe('127.0.0.1');

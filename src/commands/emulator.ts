@@ -11,30 +11,58 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 export function registerEmulator(program: Command, app: App): void {
   program
     .command('emulator')
-    .description('serve a local Podio (authorize page, token endpoints, /user/status) for trying podio-auth and for tests')
+    .description('serve a local Podio (authorize page, token endpoints, API) for trying podio-auth and for tests')
     .option('--host <address>', 'loopback address to listen on', '127.0.0.1')
     .addOption(new Option('--port <n>', 'port').argParser(integer('--port', 1, 65535)).default(0, 'any free port'))
-    .addOption(new Option('--decision <decision>', 'what the authorize page does').choices(['ask', 'grant', 'deny'] as const).default('ask' as const))
+    .addOption(
+      new Option('--decision <decision>', 'what the authorize page does')
+        .choices(['ask', 'grant', 'deny'] as const)
+        .default('ask' as const),
+    )
     .option('--no-echo-state', 'leave state out of the redirect, as Podio might')
     .option('--no-rotate', 'keep refresh tokens valid after a refresh')
+    .option('--domain <host>', "the demo API key's domain: redirect URIs must be on this host", 'localhost')
     .addOption(
-      new Option('--expires-in <seconds>', 'lifetime of access tokens (0: already expired)').argParser(integer('--expires-in', 0, 86_400 * 30)).default(28_800),
+      new Option(
+        '--expires-in <seconds>',
+        'lifetime of access tokens (0: the first token of each login is born expired; refreshed ones live 8 h)',
+      )
+        .argParser(integer('--expires-in', 0, 86_400 * 30))
+        .default(28_800),
+    )
+    .addOption(
+      new Option('--rate-limit <n>', 'API calls allowed per access token per hour')
+        .argParser(integer('--rate-limit', 1, 1_000_000))
+        .default(1000),
     )
     .option('--rate-limited', 'answer every token and API request with HTTP 420')
+    .addOption(
+      new Option('--clock-offset <seconds>', 'start the emulated clock this far ahead (POST /__emulator/clock moves it later)')
+        .argParser(integer('--clock-offset', 0, 86_400 * 3650))
+        .default(0),
+    )
     .action((options) =>
       app.run(async () => {
         if (!LOOPBACK.has(options.host)) {
           throw usageError(`--host must be a loopback address (127.0.0.1, ::1 or localhost), not "${options.host.slice(0, 60)}".`);
         }
+        if (!/^[a-z0-9.:[\]-]{1,253}$/i.test(options.domain)) {
+          throw usageError(`--domain must be a host name such as localhost or localtest.me, not "${options.domain.slice(0, 60)}".`);
+        }
         const { APP, DEMO_CLIENT, PodioEmulator, TWO_FACTOR_USER, USER } = await import('../emulator/podio-emulator.js');
+        // With localhost it also names itself localhost: podio-js drops the first label of the API host for the
+        // authorize page, which leaves nothing of an IP address.
         const emulator = await new PodioEmulator({
-          host: options.host === 'localhost' ? '127.0.0.1' : options.host,
+          host: options.host,
           port: options.port,
           decision: options.decision,
           echoState: options.echoState,
           rotateRefreshTokens: options.rotate,
           expiresIn: options.expiresIn,
+          domain: options.domain,
+          rateLimit: options.rateLimit,
           rateLimited: Boolean(options.rateLimited),
+          clockOffsetMs: options.clockOffset * 1000,
         })
           .start()
           .catch((error: NodeJS.ErrnoException) => {
@@ -55,8 +83,10 @@ export function registerEmulator(program: Command, app: App): void {
             '',
           ].join('\n'),
         );
-        ui.info(ui.paint('dim', `Run the lines above in another shell, then \`podio-auth login\`. Demo user: ${USER.mail} / ${USER.password}`));
-        ui.info(ui.paint('dim', `(two-factor: ${TWO_FACTOR_USER.mail}); app ${APP.app_id} with token ${APP.app_token}. Ctrl-C stops it.`));
+        ui.info(ui.paint('dim', 'Run the lines above in another shell, then `podio-auth login`.'));
+        ui.info(ui.paint('dim', `Demo user: ${USER.mail} / ${USER.password} (two-factor: ${TWO_FACTOR_USER.mail}).`));
+        ui.info(ui.paint('dim', `App ${APP.app_id} with token ${APP.app_token}.`));
+        ui.info(ui.paint('dim', `Redirect URIs must be on ${options.domain}. Ctrl-C stops it.`));
         await new Promise<void>((resolve) => {
           if (signal.aborted) resolve();
           else signal.addEventListener('abort', () => resolve(), { once: true });

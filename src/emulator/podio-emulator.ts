@@ -2,13 +2,38 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { escapeHtml } from '../login/pages.js';
+import { formatScope, GLOBAL_ALL, parseRequestedScope, scopeList, type GrantedScope } from './scopes.js';
 
 /**
- * A local Podio for trying podio-auth without an account, for podio-auth's own tests, and for users' tests:
- * the authorize page (Grant / Deny), the JSON v2 and form token endpoints with all four grants, single-use codes
- * that expire, refresh-token rotation (switchable), `/user/status` and `/oauth/scope` with `OAuth2` tokens,
- * Podio's error bodies, and faults to switch on (rate limits, server errors, broken answers, hangs, resets).
- * Where Podio's behaviour is unconfirmed, it picks one answer; the options switch to the other.
+ * A local Podio for trying podio-auth without an account, for podio-auth's own tests, and for users' tests of their
+ * own Podio code (Podio's Node client podio-js 1.6.1 runs against it unchanged).
+ *
+ * What it serves, shaped as Podio's answers are:
+ * - `GET /oauth/authorize` (the Grant / Deny page) and its form's `POST`: repeated parameters keep the last value;
+ *   the `redirect_uri` must be on the demo API key's domain (`domain`, default `localhost`; only the host counts,
+ *   port and path are free), else an error page and no code; `response_type=code` (the default) redirects with
+ *   `?code=…`, `response_type=token` (the client-side flow) with
+ *   `#access_token=…&token_type=bearer&expires_in=…&refresh_token=…&scope=…`; the `scope` asked for is granted.
+ * - `POST /oauth/token/v2` (JSON) and `POST /oauth/token` (form, or JSON when sent as JSON) with all four grants;
+ *   fields may also come in the query string, as podio-rb sends them; JSON numbers are taken as their text; a body
+ *   that is not a JSON object gets Podio's 400. Codes are single-use and expire; refresh tokens rotate (switchable)
+ *   and expire after 28 days.
+ * - API calls, authenticated by `Authorization: OAuth2 TOKEN` or `?oauth_token=TOKEN`: `GET /user/status`,
+ *   `GET /oauth/scope` (Podio's list of `{ ref_type, ref_id, permissions, ref_data }`) and
+ *   `POST /oauth/grant/invalidate` (podio-rb's: ends the grant's access and refresh tokens). Each answer carries
+ *   `X-Rate-Limit-Limit` and `X-Rate-Limit-Remaining`, counted per access token per hour (`rateLimit`, default
+ *   1000); past the limit, HTTP 420. A token that is unknown or revoked gets 401 `invalid_token`, an expired one
+ *   401 `expired_token`, both with `WWW-Authenticate`.
+ * - Faults to switch on (rate limits, server errors, broken answers, hangs, resets), and a whole-emulator
+ *   `rateLimited` switch that answers every token and API request with 420.
+ *
+ * The emulated clock: codes, access tokens, refresh tokens and rate-limit hours all run on it. It starts
+ * `clockOffsetMs` ahead of the real clock (`--clock-offset <s>`), and `POST /__emulator/clock` moves it:
+ * `{ "advance_seconds": 28800 }` jumps ahead by that much, `{ "offset_seconds": 0 }` sets the offset; both answer
+ * `{ "offset_seconds": …, "now": "<ISO time>" }` (as does `GET /__emulator/clock`). Tests in the same process
+ * call `advanceClock()` instead.
+ *
+ * Where Podio's behaviour is unconfirmed, it picks one answer and says so; the options switch to the other.
  */
 
 export type Fault =
@@ -32,7 +57,11 @@ export interface EmulatorOptions {
   echoState?: boolean;
   /** Whether a refresh returns a new refresh token and kills the old one. */
   rotateRefreshTokens?: boolean;
-  /** Lifetime of access tokens, in seconds (Podio: 8 hours). 0 issues tokens that are already expired. */
+  /**
+   * Lifetime of access tokens, in seconds (Podio: 8 hours). 0 makes the first access token of each grant born
+   * expired, so a client's refresh-and-retry path runs at once; tokens from a refresh then live 8 hours, as Podio
+   * never issues an expired token.
+   */
   expiresIn?: number;
   /** Lifetime of authorization codes, in seconds. */
   codeTtlSeconds?: number;
@@ -44,6 +73,13 @@ export interface EmulatorOptions {
   rateLimited?: boolean;
   /** The `error_description` of a denial. */
   denyDescription?: string;
+  /** The domain registered for the demo API key: every `redirect_uri` must be on this host. */
+  domain?: string;
+  /** API calls allowed per access token per hour of emulated time (Podio: 1000 per user and key). */
+  rateLimit?: number;
+  /** How far ahead of the real clock the emulated clock starts, in milliseconds. */
+  clockOffsetMs?: number;
+  /** Where to listen; `localhost` listens on 127.0.0.1 (and ::1 when it can) and names itself `localhost`. */
   host?: string;
   port?: number;
 }
@@ -55,17 +91,62 @@ export interface TokenRequestRecord {
 }
 
 export const DEMO_CLIENT = { clientId: 'demo-client', clientSecret: 'demo-secret-0123456789' };
-export const USER = { user_id: 4242, mail: 'ada@example.com', name: 'Ada <Lovelace>', password: 'correct horse battery' };
+export const USER = {
+  user_id: 4242,
+  mail: 'ada@example.com',
+  name: 'Ada <Lovelace>',
+  password: 'correct horse battery',
+};
 /** A user whose account has two-factor authentication: the password grant answers with a nonce. */
 export const TWO_FACTOR_USER = { mail: 'grace@example.com', password: 'hopper' };
 export const APP = { app_id: '777', app_token: 'app-token-0123456789abcdef' };
+
+/** Podio's lifetimes (developers.podio.com/authentication). */
+export const ACCESS_TOKEN_SECONDS = 8 * 3600;
+export const REFRESH_TOKEN_SECONDS = 28 * 24 * 3600;
+const RATE_WINDOW_MS = 3600 * 1000;
+/** Query parameters whose values an error body does not echo. */
+const SECRET_PARAMETERS = new Set(['client_secret', 'password', 'app_token', 'refresh_token', 'code', 'oauth_token']);
+
+const USER_REF = { type: 'user', id: USER.user_id };
+
+/** Paths a fault can be set on: Podio's, or any other a subclass serves. */
+export type FaultPath = '/oauth/token/v2' | '/oauth/token' | '/user/status' | '/oauth/scope' | (string & {});
+
+export interface IssuedTokens {
+  access_token: string;
+  refresh_token: string;
+  expires_in: number;
+}
+
+interface AuthorizationCode {
+  redirectUri: string;
+  scopes: GrantedScope[];
+  used: boolean;
+  expires: number;
+}
 
 interface PodioAnswer {
   status: number;
   body: unknown;
 }
 
+interface Ref {
+  type: string;
+  id: number;
+}
+
+/** One authorization: what its tokens may do, and whether it was ended. */
+interface Grant {
+  ref: Ref;
+  scopes: GrantedScope[];
+  revoked: boolean;
+}
+
 function podioError(status: number, error: string, description: string, request: IncomingMessage): PodioAnswer {
+  const url = new URL(request.url ?? '/', `http://${request.headers.host ?? 'localhost'}`);
+  const query = new URLSearchParams(url.search);
+  for (const name of new Set(query.keys())) if (SECRET_PARAMETERS.has(name)) query.set(name, '[redacted]');
   return {
     status,
     body: {
@@ -74,13 +155,15 @@ function podioError(status: number, error: string, description: string, request:
       error_detail: null,
       error_parameters: {},
       error_propagate: false,
-      request: { url: `http://${request.headers.host}${request.url}`, query_string: '', method: request.method },
+      request: { url: `${url.origin}${url.pathname}`, query_string: query.toString(), method: request.method },
     },
   };
 }
 
 export class PodioEmulator {
-  readonly options: Required<Omit<EmulatorOptions, 'endpoints' | 'host' | 'port'>> & { endpoints: { json: boolean; form: boolean } };
+  readonly options: Required<Omit<EmulatorOptions, 'endpoints' | 'host' | 'port'>> & {
+    endpoints: { json: boolean; form: boolean };
+  };
   url = '';
   readonly tokenRequests: TokenRequestRecord[] = [];
   readonly authorizeRequests: URLSearchParams[] = [];
@@ -89,13 +172,15 @@ export class PodioEmulator {
   readonly faulted: { path: string; fault: Fault }[] = [];
   /** Requests that followed a 'redirect' fault. */
   redirectedHits = 0;
-  private readonly codes = new Map<string, { clientId: string; redirectUri: string; used: boolean; expires: number }>();
-  private readonly refreshTokens = new Map<string, { clientId: string; alive: boolean }>();
-  private readonly accessTokens = new Map<string, { expires: number; ref: { type: string; id: number } }>();
+  private readonly codes = new Map<string, AuthorizationCode>();
+  private readonly refreshTokens = new Map<string, { grant: Grant; alive: boolean; expires: number }>();
+  private readonly accessTokens = new Map<string, { grant: Grant; expires: number }>();
+  private readonly apiCalls = new Map<string, { windowStart: number; calls: number }>();
   private readonly faults = new Map<string, Fault[]>();
   private readonly sockets = new Set<Socket>();
   private readonly listenOn: { host: string; port: number };
-  private server: Server | undefined;
+  private readonly servers: Server[] = [];
+  private clockOffset: number;
 
   constructor(options: EmulatorOptions = {}) {
     this.options = {
@@ -104,61 +189,85 @@ export class PodioEmulator {
       decision: options.decision ?? 'ask',
       echoState: options.echoState ?? true,
       rotateRefreshTokens: options.rotateRefreshTokens ?? true,
-      expiresIn: options.expiresIn ?? 28_800,
+      expiresIn: options.expiresIn ?? ACCESS_TOKEN_SECONDS,
       codeTtlSeconds: options.codeTtlSeconds ?? 600,
       tokenDelayMs: options.tokenDelayMs ?? 0,
       rateLimited: options.rateLimited ?? false,
       denyDescription: options.denyDescription ?? 'The user denied your request.',
       endpoints: { json: options.endpoints?.json ?? true, form: options.endpoints?.form ?? true },
+      domain: normalizeHost(options.domain ?? 'localhost'),
+      rateLimit: options.rateLimit ?? 1000,
+      clockOffsetMs: options.clockOffsetMs ?? 0,
     };
+    this.clockOffset = this.options.clockOffsetMs;
     this.listenOn = { host: options.host ?? '127.0.0.1', port: options.port ?? 0 };
   }
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(String(error));
-      });
-    });
-    this.server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    await new Promise<void>((resolve, reject) => {
-      this.server?.once('error', reject);
-      this.server?.listen(this.listenOn.port, this.listenOn.host, () => resolve());
-    });
-    const { port } = this.server.address() as AddressInfo;
-    const host = this.listenOn.host.includes(':') ? `[${this.listenOn.host}]` : this.listenOn.host;
-    this.url = `http://${host}:${port}`;
+    const { host } = this.listenOn;
+    const primary = await this.listen(host === 'localhost' ? '127.0.0.1' : host, this.listenOn.port);
+    const { port } = primary.address() as AddressInfo;
+    // Clients may resolve localhost to ::1 first; a machine without IPv6 simply has no second listener.
+    if (host === 'localhost') await this.listen('::1', port).catch(() => undefined);
+    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     return this;
   }
 
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => (this.server?.listening ? this.server.close(() => resolve()) : resolve()));
+    await Promise.all(
+      this.servers.map(
+        (server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+      ),
+    );
+  }
+
+  /** The emulated time, in milliseconds since the epoch. */
+  now(): number {
+    return Date.now() + this.clockOffset;
+  }
+
+  /** Moves the emulated clock ahead (or back, if negative) by `seconds`. */
+  advanceClock(seconds: number): void {
+    this.clockOffset += seconds * 1000;
+  }
+
+  /** Sets the emulated clock to the real one plus `seconds`. */
+  setClockOffset(seconds: number): void {
+    this.clockOffset = seconds * 1000;
   }
 
   /** The next `times` requests to `path` fail this way. */
-  fault(path: '/oauth/token/v2' | '/oauth/token' | '/user/status' | '/oauth/scope', fault: Fault, times = 1): void {
+  fault(path: FaultPath, fault: Fault, times = 1): void {
     this.faults.set(path, [...(this.faults.get(path) ?? []), ...Array<Fault>(times).fill(fault)]);
   }
 
-  /** Issues tokens as the token endpoint would, for tests that start from a stored login. */
-  issueTokens(ref = { type: 'user', id: USER.user_id }): { access_token: string; refresh_token: string; expires_in: number } {
-    const refresh = randomBytes(32).toString('hex');
-    this.refreshTokens.set(refresh, { clientId: this.options.clientId, alive: true });
-    return { access_token: this.issueAccessToken(ref), refresh_token: refresh, expires_in: this.options.expiresIn };
+  /**
+   * Issues tokens as a first grant would (a login), for tests that start from a stored login. `scope` is a scope
+   * parameter as the authorize page takes it (default `global:all`).
+   */
+  issueTokens(ref: Ref = USER_REF, scope?: string): IssuedTokens {
+    const grant = this.newGrant(ref, parseRequestedScope(scope) ?? GLOBAL_ALL);
+    const lifetime = this.options.expiresIn;
+    const accessToken = this.newAccessToken(grant, lifetime);
+    return { access_token: accessToken, refresh_token: this.newRefreshToken(grant), expires_in: lifetime };
   }
 
   isValidAccessToken(token: string): boolean {
     const entry = this.accessTokens.get(token);
-    return entry !== undefined && entry.expires > Date.now();
+    return entry !== undefined && !entry.grant.revoked && entry.expires > this.now();
   }
 
   isLiveRefreshToken(token: string): boolean {
-    return this.refreshTokens.get(token)?.alive === true;
+    const entry = this.refreshTokens.get(token);
+    return entry !== undefined && entry.alive && !entry.grant.revoked && entry.expires > this.now();
+  }
+
+  /** Ends the grant an access or refresh token belongs to: its tokens are refused from then on. */
+  revokeGrant(token: string): boolean {
+    const grant = (this.accessTokens.get(token) ?? this.refreshTokens.get(token))?.grant;
+    if (grant) grant.revoked = true;
+    return grant !== undefined;
   }
 
   grants(type: string): TokenRequestRecord[] {
@@ -170,10 +279,81 @@ export class PodioEmulator {
     return false;
   }
 
-  private issueAccessToken(ref: { type: string; id: number }): string {
+  /**
+   * Checks an API call's access token (`Authorization: OAuth2 …` or `?oauth_token=`) and counts it against the
+   * token's hourly limit, setting the rate-limit headers. Returns the token's grant, or undefined after answering
+   * 401 or 420. For subclasses that serve more of Podio's API.
+   */
+  protected authenticate(req: IncomingMessage, res: ServerResponse): { ref: Ref; scopes: GrantedScope[] } | undefined {
+    const token = this.accessTokenOf(req);
+    const entry = this.accessTokens.get(token);
+    if (!entry || entry.grant.revoked || entry.expires <= this.now()) {
+      // Podio's clients refresh on `error: invalid_token` or `error_description: expired_token` (podio-js
+      // transport.js, podio-php Podio.php); an expired token's answer is the one seen from Podio.
+      const reason = entry && !entry.grant.revoked ? 'expired_token' : 'invalid_token';
+      res.setHeader('WWW-Authenticate', `Bearer realm="podio", error="${reason}"`);
+      json(res, podioError(401, reason === 'expired_token' ? 'unauthorized' : 'invalid_token', reason, req));
+      return undefined;
+    }
+    const now = this.now();
+    let usage = this.apiCalls.get(token);
+    if (!usage || now - usage.windowStart >= RATE_WINDOW_MS) {
+      usage = { windowStart: now, calls: 0 };
+      this.apiCalls.set(token, usage);
+    }
+    usage.calls++;
+    const limit = this.options.rateLimit;
+    res.setHeader('X-Rate-Limit-Limit', String(limit));
+    res.setHeader('X-Rate-Limit-Remaining', String(Math.max(0, limit - usage.calls)));
+    if (usage.calls > limit) {
+      const wait = Math.ceil((usage.windowStart + RATE_WINDOW_MS - now) / 1000);
+      json(res, rateLimitAnswer(wait, req));
+      return undefined;
+    }
+    return entry.grant;
+  }
+
+  /** The token of an API call: `Authorization: OAuth2 …`, else `?oauth_token=` (podio-js builds such URLs). */
+  private accessTokenOf(req: IncomingMessage): string {
+    const header = req.headers.authorization ?? '';
+    if (header.startsWith('OAuth2 ')) return header.slice('OAuth2 '.length);
+    return new URL(req.url ?? '/', this.url).searchParams.getAll('oauth_token').at(-1) ?? '';
+  }
+
+  private listen(host: string, port: number): Promise<Server> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(String(error));
+      });
+    });
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        this.servers.push(server);
+        resolve(server);
+      });
+    });
+  }
+
+  private newGrant(ref: Ref, scopes: GrantedScope[]): Grant {
+    return { ref, scopes, revoked: false };
+  }
+
+  private newAccessToken(grant: Grant, lifetimeSeconds: number): string {
     const access = randomBytes(64).toString('hex');
-    this.accessTokens.set(access, { expires: Date.now() + this.options.expiresIn * 1000, ref });
+    this.accessTokens.set(access, { grant, expires: this.now() + lifetimeSeconds * 1000 });
     return access;
+  }
+
+  private newRefreshToken(grant: Grant): string {
+    const token = randomBytes(32).toString('hex');
+    this.refreshTokens.set(token, { grant, alive: true, expires: this.now() + REFRESH_TOKEN_SECONDS * 1000 });
+    return token;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -185,6 +365,7 @@ export class PodioEmulator {
       json(res, { status: 200, body: { access_token: 'from-a-redirect', expires_in: 3600 } });
       return;
     }
+    if (url.pathname === '/__emulator/clock') return this.clockControl(req, body, res);
     const fault = this.faults.get(url.pathname)?.shift();
     if (fault) {
       this.faulted.push({ path: url.pathname, fault });
@@ -192,7 +373,9 @@ export class PodioEmulator {
       return;
     }
     if (url.pathname === '/oauth/authorize' && req.method === 'GET') return this.authorizePage(url, res);
-    if (url.pathname === '/oauth/authorize' && req.method === 'POST') return this.authorizeDecision(new URLSearchParams(body), res);
+    if (url.pathname === '/oauth/authorize' && req.method === 'POST') {
+      return this.authorizeDecision(new URLSearchParams(body), res);
+    }
     if (url.pathname === '/' && req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' }).end('Podio emulator (podio-auth)\n');
       return;
@@ -202,22 +385,23 @@ export class PodioEmulator {
       return;
     }
     if (url.pathname === '/oauth/token/v2' && req.method === 'POST' && this.options.endpoints.json) {
-      return this.token('json', req, body, res);
+      return this.token('json', url, req, body, res);
     }
     if (url.pathname === '/oauth/token' && req.method === 'POST' && this.options.endpoints.form) {
-      return this.token('form', req, body, res);
+      return this.token('form', url, req, body, res);
     }
     if (url.pathname === '/user/status' && req.method === 'GET') return this.userStatus(req, res);
     if (url.pathname === '/oauth/scope' && req.method === 'GET') return this.scope(req, res);
+    if (url.pathname === '/oauth/grant/invalidate' && req.method === 'POST') return this.invalidateGrant(req, res);
     json(res, podioError(404, 'not_found', 'No such endpoint', req));
   }
 
   private applyFault(fault: Fault, req: IncomingMessage, res: ServerResponse): void {
     switch (fault) {
       case 'rate-limit':
-        res.setHeader('X-Rate-Limit-Limit', '1000');
+        res.setHeader('X-Rate-Limit-Limit', String(this.options.rateLimit));
         res.setHeader('X-Rate-Limit-Remaining', '0');
-        json(res, podioError(420, 'rate_limit', 'You have hit the rate limit. Please wait 3600 seconds before trying again', req));
+        json(res, rateLimitAnswer(3600, req));
         return;
       case 'server-error':
         json(res, podioError(500, 'unavailable', 'Internal server error', req));
@@ -248,31 +432,78 @@ export class PodioEmulator {
     }
   }
 
+  /** `GET` reports the emulated clock; `POST { advance_seconds }` or `{ offset_seconds }` moves it. */
+  private clockControl(req: IncomingMessage, body: string, res: ServerResponse): void {
+    if (req.method === 'POST') {
+      const fields = parseJsonObject(body);
+      const advance = fields?.['advance_seconds'];
+      const offset = fields?.['offset_seconds'];
+      const valid = (value: unknown) => value === undefined || (typeof value === 'number' && Number.isFinite(value));
+      if (!fields || (advance === undefined && offset === undefined) || !valid(advance) || !valid(offset)) {
+        json(res, podioError(400, 'invalid_request', 'Send {"advance_seconds": n} or {"offset_seconds": n}', req));
+        return;
+      }
+      if (typeof offset === 'number') this.setClockOffset(offset);
+      if (typeof advance === 'number') this.advanceClock(advance);
+    } else if (req.method !== 'GET') {
+      json(res, podioError(405, 'method_not_allowed', 'Use GET or POST', req));
+      return;
+    }
+    const clock = { offset_seconds: this.clockOffset / 1000, now: new Date(this.now()).toISOString() };
+    json(res, { status: 200, body: clock });
+  }
+
+  /** Why an authorize request cannot go ahead (Podio shows an error and redirects nowhere), or undefined. */
+  private authorizeProblem(params: Record<string, string>): string | undefined {
+    if (params['client_id'] !== this.options.clientId) return 'invalid_client: unknown client_id';
+    let redirect: URL;
+    try {
+      redirect = new URL(params['redirect_uri'] ?? '');
+    } catch {
+      return 'invalid_request: redirect_uri is missing or not a URL';
+    }
+    if (!['http:', 'https:'].includes(redirect.protocol)) return 'invalid_request: redirect_uri is not http(s)';
+    if (normalizeHost(redirect.hostname) !== this.options.domain) {
+      return `invalid_request: the redirect_uri must be on the API key's domain (${this.options.domain})`;
+    }
+    const responseType = params['response_type'] ?? 'code';
+    if (responseType !== 'code' && responseType !== 'token') return 'unsupported_response_type: use code or token';
+    if (!parseRequestedScope(params['scope'])) return 'invalid_scope: the scope is not Podio\'s (e.g. "global:all")';
+    return undefined;
+  }
+
+  private refuseAuthorize(problem: string, res: ServerResponse): void {
+    res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Error · Podio emulator</title></head>
+<body><h1>Invalid authorization request</h1><p>${escapeHtml(problem)}</p></body></html>
+`);
+  }
+
   private authorizePage(url: URL, res: ServerResponse): void {
     this.authorizeRequests.push(url.searchParams);
-    const clientId = url.searchParams.get('client_id');
-    const redirectUri = url.searchParams.get('redirect_uri');
-    if (clientId !== this.options.clientId || !redirectUri || !/^https?:\/\//.test(redirectUri)) {
-      res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' }).end('<h1>Invalid client_id or redirect_uri</h1>');
-      return;
-    }
+    // Podio keeps the last of repeated parameters.
+    const params = Object.fromEntries(url.searchParams);
+    const problem = this.authorizeProblem(params);
+    if (problem) return this.refuseAuthorize(problem, res);
     if (this.options.decision !== 'ask') {
-      this.redirectWithDecision(url.searchParams, this.options.decision, res);
+      this.redirectWithDecision(params, this.options.decision, res);
       return;
     }
-    const hidden = ['client_id', 'redirect_uri', 'state', 'scope']
-      .filter((name) => url.searchParams.has(name))
-      .map((name) => `<input type="hidden" name="${name}" value="${escapeHtml(url.searchParams.get(name) ?? '')}">`)
+    const hidden = ['client_id', 'redirect_uri', 'response_type', 'state', 'scope']
+      .filter((name) => params[name] !== undefined)
+      .map((name) => `<input type="hidden" name="${name}" value="${escapeHtml(params[name] ?? '')}">`)
       .join('');
-    const scope = url.searchParams.get('scope') ?? 'global:all';
+    const scope = params['scope'] ?? 'global:all';
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Authorize podio-auth · Podio emulator</title>
-<style>body{font:16px/1.5 system-ui,sans-serif;background:#f4f5f7;margin:0;display:flex;min-height:100vh;align-items:center;justify-content:center}
+<style>body{font:16px/1.5 system-ui,sans-serif;background:#f4f5f7;margin:0;display:flex;min-height:100vh;
+align-items:center;justify-content:center}
 main{background:#fff;border-radius:12px;box-shadow:0 2px 12px rgba(0,0,0,.08);padding:2rem 2.5rem;max-width:30rem}
 button{font:inherit;padding:.6rem 1.4rem;border-radius:6px;border:1px solid #ccc;margin-right:.5rem;cursor:pointer}
 button[value=grant]{background:#3e9ad1;color:#fff;border-color:#3e9ad1}</style></head>
 <body><main><h1>Podio emulator</h1>
-<p>The application <strong>${escapeHtml(clientId)}</strong> asks for access to your account (<code>${escapeHtml(scope)}</code>), as ${escapeHtml(USER.name)}.</p>
+<p>The application <strong>${escapeHtml(params['client_id'] ?? '')}</strong> asks for access to your account
+(<code>${escapeHtml(scope)}</code>), as ${escapeHtml(USER.name)}.</p>
 <form method="post" action="/oauth/authorize">${hidden}
 <button type="submit" name="decision" value="grant">Grant access</button>
 <button type="submit" name="decision" value="deny">Deny</button></form>
@@ -281,39 +512,68 @@ button[value=grant]{background:#3e9ad1;color:#fff;border-color:#3e9ad1}</style><
   }
 
   private authorizeDecision(form: URLSearchParams, res: ServerResponse): void {
-    if (form.get('client_id') !== this.options.clientId || !form.get('redirect_uri')) {
-      res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' }).end('<h1>Invalid client_id or redirect_uri</h1>');
-      return;
-    }
-    this.redirectWithDecision(form, form.get('decision') === 'grant' ? 'grant' : 'deny', res);
+    const params = Object.fromEntries(form);
+    const problem = this.authorizeProblem(params);
+    if (problem) return this.refuseAuthorize(problem, res);
+    this.redirectWithDecision(params, params['decision'] === 'grant' ? 'grant' : 'deny', res);
   }
 
-  private redirectWithDecision(params: URLSearchParams, decision: 'grant' | 'deny', res: ServerResponse): void {
-    const clientId = params.get('client_id') as string;
-    const redirectUri = params.get('redirect_uri') as string;
-    const state = params.get('state');
+  private redirectWithDecision(params: Record<string, string>, decision: 'grant' | 'deny', res: ServerResponse): void {
+    const redirectUri = params['redirect_uri'] as string;
+    const state = params['state'];
+    const scopes = parseRequestedScope(params['scope']) ?? GLOBAL_ALL;
     const target = new URL(redirectUri);
-    if (decision === 'grant') {
-      const code = randomBytes(20).toString('hex');
-      this.codes.set(code, { clientId, redirectUri, used: false, expires: Date.now() + this.options.codeTtlSeconds * 1000 });
-      target.searchParams.set('code', code);
+    if (decision === 'grant' && params['response_type'] === 'token') {
+      // The client-side flow: the tokens travel in the fragment, which never reaches a server.
+      const answer = this.tokenAnswer(this.newGrant(USER_REF, scopes), this.options.expiresIn);
+      const fragment = new URLSearchParams({
+        access_token: answer.access_token,
+        token_type: 'bearer',
+        expires_in: String(answer.expires_in),
+        refresh_token: answer.refresh_token,
+        scope: answer.scope,
+      });
+      if (this.options.echoState && state !== undefined) fragment.set('state', state);
+      target.hash = fragment.toString();
     } else {
-      target.searchParams.set('error_reason', 'user_denied');
-      target.searchParams.set('error', 'access_denied');
-      target.searchParams.set('error_description', this.options.denyDescription);
+      if (decision === 'grant') {
+        const code = randomBytes(20).toString('hex');
+        const expires = this.now() + this.options.codeTtlSeconds * 1000;
+        this.codes.set(code, { redirectUri, scopes, used: false, expires });
+        target.searchParams.set('code', code);
+      } else {
+        target.searchParams.set('error_reason', 'user_denied');
+        target.searchParams.set('error', 'access_denied');
+        target.searchParams.set('error_description', this.options.denyDescription);
+      }
+      if (this.options.echoState && state !== undefined) target.searchParams.set('state', state);
     }
-    if (this.options.echoState && state !== null) target.searchParams.set('state', state);
     res.writeHead(302, { location: target.toString() }).end();
   }
 
-  private async token(endpoint: 'json' | 'form', req: IncomingMessage, body: string, res: ServerResponse): Promise<void> {
-    let fields: Record<string, string>;
-    try {
-      fields = endpoint === 'json' ? (JSON.parse(body) as Record<string, string>) : Object.fromEntries(new URLSearchParams(body));
-    } catch {
-      json(res, podioError(400, 'invalid_request', 'Body is not valid JSON', req));
-      return;
+  private async token(
+    endpoint: 'json' | 'form',
+    url: URL,
+    req: IncomingMessage,
+    body: string,
+    res: ServerResponse,
+  ): Promise<void> {
+    const sentAsJson = endpoint === 'json' || /\bjson\b/i.test(req.headers['content-type'] ?? '');
+    let bodyFields: Record<string, string>;
+    if (body.trim() === '') {
+      bodyFields = {};
+    } else if (sentAsJson) {
+      const parsed = parseJsonObject(body);
+      if (!parsed) {
+        json(res, podioError(400, 'invalid_request', 'The body must be a JSON object', req));
+        return;
+      }
+      bodyFields = textFields(parsed);
+    } else {
+      bodyFields = Object.fromEntries(new URLSearchParams(body));
     }
+    // podio-rb sends the grant's fields in the query string; what the body says wins.
+    const fields = { ...Object.fromEntries(url.searchParams), ...bodyFields };
     const grantType = String(fields['grant_type']);
     this.tokenRequests.push({ endpoint, grantType, fields });
     if (this.options.tokenDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.options.tokenDelayMs));
@@ -328,27 +588,33 @@ button[value=grant]{background:#3e9ad1;color:#fff;border-color:#3e9ad1}</style><
     switch (grantType) {
       case 'authorization_code': {
         const code = this.codes.get(String(fields['code']));
-        if (!code || code.used || code.expires <= Date.now() || code.redirectUri !== fields['redirect_uri']) {
+        if (!code || code.used || code.expires <= this.now() || code.redirectUri !== fields['redirect_uri']) {
           return podioError(400, 'invalid_grant', 'Invalid, used or expired authorization code', req);
         }
         code.used = true;
-        return this.tokenAnswer(this.newRefreshToken(), { type: 'user', id: USER.user_id });
+        return { status: 200, body: this.tokenAnswer(this.newGrant(USER_REF, code.scopes), this.options.expiresIn) };
       }
       case 'refresh_token': {
         const refresh = this.refreshTokens.get(String(fields['refresh_token']));
-        if (!refresh?.alive) return podioError(400, 'invalid_grant', 'Invalid refresh_token', req);
-        let refreshToken = String(fields['refresh_token']);
-        if (this.options.rotateRefreshTokens) {
-          refresh.alive = false;
-          refreshToken = this.newRefreshToken();
+        if (!refresh?.alive || refresh.grant.revoked) {
+          return podioError(400, 'invalid_grant', 'Invalid refresh_token', req);
         }
-        return this.tokenAnswer(refreshToken, { type: 'user', id: USER.user_id });
+        if (refresh.expires <= this.now()) return podioError(400, 'invalid_grant', 'Expired refresh_token', req);
+        // Unconfirmed whether Podio rotates; without rotation the token keeps its first 28 days.
+        let refreshToken: string | undefined;
+        if (this.options.rotateRefreshTokens) refresh.alive = false;
+        else refreshToken = String(fields['refresh_token']);
+        const lifetime = this.options.expiresIn === 0 ? ACCESS_TOKEN_SECONDS : this.options.expiresIn;
+        return { status: 200, body: this.tokenAnswer(refresh.grant, lifetime, refreshToken) };
       }
       case 'app':
         if (fields['app_id'] !== APP.app_id || fields['app_token'] !== APP.app_token) {
           return podioError(400, 'invalid_grant', 'Invalid app_id or app_token', req);
         }
-        return this.tokenAnswer(this.newRefreshToken(), { type: 'app', id: Number(APP.app_id) });
+        // An app's token reaches that app only.
+        const app = { type: 'app', id: Number(APP.app_id) };
+        const scopes: GrantedScope[] = [{ refType: 'app', refId: app.id, permissions: ['all'] }];
+        return { status: 200, body: this.tokenAnswer(this.newGrant(app, scopes), this.options.expiresIn) };
       case 'password':
         if (fields['username'] === TWO_FACTOR_USER.mail && fields['password'] === TWO_FACTOR_USER.password) {
           return { status: 200, body: { server_nonce: randomBytes(8).toString('hex') } };
@@ -356,51 +622,29 @@ button[value=grant]{background:#3e9ad1;color:#fff;border-color:#3e9ad1}</style><
         if (fields['username'] !== USER.mail || fields['password'] !== USER.password) {
           return podioError(400, 'invalid_grant', 'Invalid user credentials', req);
         }
-        return this.tokenAnswer(this.newRefreshToken(), { type: 'user', id: USER.user_id });
+        return { status: 200, body: this.tokenAnswer(this.newGrant(USER_REF, GLOBAL_ALL), this.options.expiresIn) };
       default:
         return podioError(400, 'unsupported_grant_type', `Unsupported grant_type ${grantType}`, req);
     }
   }
 
-  private newRefreshToken(): string {
-    const token = randomBytes(32).toString('hex');
-    this.refreshTokens.set(token, { clientId: this.options.clientId, alive: true });
-    return token;
-  }
-
-  private tokenAnswer(refreshToken: string, ref: { type: string; id: number }): PodioAnswer {
+  /** A token answer for `grant`: a new access token and, unless one is kept, a new refresh token. */
+  private tokenAnswer(grant: Grant, lifetimeSeconds: number, keptRefreshToken?: string) {
     return {
-      status: 200,
-      body: {
-        access_token: this.issueAccessToken(ref),
-        token_type: 'bearer',
-        expires_in: this.options.expiresIn,
-        refresh_token: refreshToken,
-        scope: 'global:all',
-        ref,
-      },
+      access_token: this.newAccessToken(grant, lifetimeSeconds),
+      token_type: 'bearer',
+      expires_in: lifetimeSeconds,
+      refresh_token: keptRefreshToken ?? this.newRefreshToken(grant),
+      scope: formatScope(grant.scopes),
+      ref: grant.ref,
     };
-  }
-
-  /** The token behind `Authorization: OAuth2 …`, or an answer explaining why there is none. */
-  private authenticate(req: IncomingMessage, res: ServerResponse): { type: string; id: number } | undefined {
-    const header = req.headers.authorization ?? '';
-    const token = header.startsWith('OAuth2 ') ? header.slice('OAuth2 '.length) : '';
-    const entry = this.accessTokens.get(token);
-    if (!entry || entry.expires <= Date.now()) {
-      const reason = entry ? 'expired_token' : 'invalid_token';
-      res.setHeader('WWW-Authenticate', `Bearer realm="podio", error="${reason}"`);
-      json(res, podioError(401, 'unauthorized', reason, req));
-      return undefined;
-    }
-    return entry.ref;
   }
 
   private userStatus(req: IncomingMessage, res: ServerResponse): void {
     this.userStatusCalls.push(req.headers.authorization ?? '');
-    const ref = this.authenticate(req, res);
-    if (!ref) return;
-    if (ref.type !== 'user') {
+    const grant = this.authenticate(req, res);
+    if (!grant) return;
+    if (grant.ref.type !== 'user') {
       json(res, podioError(403, 'forbidden', 'Only users have a status; this token belongs to an app', req));
       return;
     }
@@ -411,9 +655,46 @@ button[value=grant]{background:#3e9ad1;color:#fff;border-color:#3e9ad1}</style><
   }
 
   private scope(req: IncomingMessage, res: ServerResponse): void {
-    if (!this.authenticate(req, res)) return;
-    json(res, { status: 200, body: { scope: 'global:all' } });
+    const grant = this.authenticate(req, res);
+    if (!grant) return;
+    json(res, { status: 200, body: scopeList(grant.scopes) });
   }
+
+  /** podio-rb's `POST /oauth/grant/invalidate`; its effect on Podio is undocumented: here it ends the grant. */
+  private invalidateGrant(req: IncomingMessage, res: ServerResponse): void {
+    if (!this.authenticate(req, res)) return;
+    this.revokeGrant(this.accessTokenOf(req));
+    res.writeHead(204).end();
+  }
+}
+
+function rateLimitAnswer(waitSeconds: number, req: IncomingMessage): PodioAnswer {
+  const description = `You have hit the rate limit. Please wait ${waitSeconds} seconds before trying again`;
+  return podioError(420, 'rate_limit', description, req);
+}
+
+/** A host as the domain check compares it: lower case, without IPv6 brackets. */
+function normalizeHost(host: string): string {
+  return host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+}
+
+function parseJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    return value as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A JSON body's fields as a form would carry them: numbers and booleans as their text; null and nesting left out. */
+function textFields(body: Record<string, unknown>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [name, value] of Object.entries(body)) {
+    if (['string', 'number', 'boolean'].includes(typeof value)) fields[name] = String(value);
+  }
+  return fields;
 }
 
 function json(res: ServerResponse, { status, body }: PodioAnswer): void {

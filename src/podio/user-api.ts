@@ -64,19 +64,33 @@ export function parseUserStatus(response: HttpResponse): PodioUser {
  * (developers.podio.com get-scope; podio-rb OAuthScope), rendered as Podio's scope strings (`global:all`,
  * `space:123:read`). Works for app tokens too, which have no `/user/status`.
  */
-export async function fetchGrantedScope(http: HttpSend, apiOrigin: string, accessToken: string, signal: AbortSignal): Promise<string[]> {
-  return parseGrantedScope(checkAnswer(await get(http, apiOrigin, '/oauth/scope', accessToken, signal), '/oauth/scope'));
+export async function fetchGrantedScope(
+  http: HttpSend,
+  apiOrigin: string,
+  accessToken: string,
+  signal: AbortSignal,
+): Promise<string[] | undefined> {
+  const response = await get(http, apiOrigin, '/oauth/scope', accessToken, signal);
+  // What the token may do is shown, never relied on: an answer of another shape is "unknown", not an error.
+  if (response.status === 200) return parseGrantedScope(parseJson(response.text));
+  return parseGrantedScope(checkAnswer(response, '/oauth/scope'));
 }
 
-export function parseGrantedScope(body: unknown): string[] {
-  if (!Array.isArray(body)) return [];
+const SCOPE_WORD = /^[a-z_]{1,20}$/;
+
+/** Podio's `[{ ref_type, ref_id, permissions, ref_data }]` (ref_type null: global) as scope strings; undefined if odd. */
+export function parseGrantedScope(body: unknown): string[] | undefined {
+  if (!Array.isArray(body)) return undefined;
   const scopes: string[] = [];
+  const word = (value: unknown) => typeof value === 'string' && SCOPE_WORD.test(value);
   for (const entry of body) {
-    if (!isObject(entry) || typeof entry['ref_type'] !== 'string') continue;
-    const permissions = Array.isArray(entry['permissions']) ? entry['permissions'].filter((p): p is string => typeof p === 'string') : [];
-    const id = entry['ref_id'];
-    const parts = [entry['ref_type'], ...(typeof id === 'number' || (typeof id === 'string' && id !== '') ? [String(id)] : []), permissions.join(',') || 'all'];
-    scopes.push(sanitizeForTerminal(parts.join(':'), 120));
+    if (!isObject(entry)) return undefined;
+    const { ref_type: type, ref_id: id, permissions } = entry;
+    if (type !== null && type !== undefined && !word(type)) return undefined;
+    if (id !== null && id !== undefined && !(typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)) return undefined;
+    if (!Array.isArray(permissions) || permissions.length === 0 || !permissions.every(word)) return undefined;
+    const ref = typeof id === 'number' ? [String(id)] : [];
+    scopes.push([typeof type === 'string' ? type : 'global', ...ref, permissions.join(',')].join(':'));
   }
   return scopes;
 }

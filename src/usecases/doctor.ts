@@ -268,7 +268,7 @@ async function checkLogin(deps: DoctorDeps, profileName: string, apiOrigin: stri
     const { result } = await withToken({ profile: profileName }, deps, ({ tokens }) =>
       fetchGrantedScope(deps.http, apiOrigin, tokens.accessToken, deps.signal),
     );
-    return check('login', 'ok', `Podio accepts the login of profile "${profileName}"${result.length ? ` (scope ${result.join(' ')})` : ''}`);
+    return check('login', 'ok', `Podio accepts the login of profile "${profileName}"${result?.length ? ` (scope ${result.join(' ')})` : ''}`);
   } catch (error) {
     if (!(error instanceof PodioAuthError)) throw error;
     return check('login', 'fail', `The login of profile "${profileName}" does not work: ${error.message}`, error.hint);

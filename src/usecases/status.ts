@@ -50,7 +50,7 @@ export async function getStatus(input: GetTokenInput, deps: TokenDeps): Promise<
     user: { ...result.user, display: describeUser(result.user) },
     expiresAt: tokens.expiresAt || undefined,
     hasRefreshToken: Boolean(tokens.refreshToken),
-    scopes: result.scopes.length > 0 ? result.scopes : tokens.scope ? tokens.scope.split(/\s+/) : [],
+    scopes: result.scopes?.length ? result.scopes : tokens.scope ? tokens.scope.split(/\s+/) : [],
     ref: tokens.ref,
     apiOrigin: result.apiOrigin,
     storedIn,

@@ -190,11 +190,11 @@ describe('API answers', () => {
   it("reads /oauth/scope in Podio's list shape", () => {
     expect(
       parseGrantedScope([
-        { ref_type: 'global', ref_id: null, permissions: ['all'], ref_data: null },
+        { ref_type: null, ref_id: null, permissions: ['all'], ref_data: null },
         { ref_type: 'space', ref_id: 123, permissions: ['read', 'write'], ref_data: { name: 'x' } },
-        'junk',
       ]),
     ).toEqual(['global:all', 'space:123:read,write']);
-    expect(parseGrantedScope({ scope: 'global:all' })).toEqual([]);
+    expect(parseGrantedScope({ scope: 'global:all' })).toBeUndefined();
+    expect(parseGrantedScope(['junk'])).toBeUndefined();
   });
 });
