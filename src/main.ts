@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import type { CompletionCommand, Shell } from './completion.js';
+import { completeAs, completionKindOf, type CompletionOption, type CompletionProgram, type Shell } from './completion.js';
 import { createContext, type CommandContext } from './commands/context.js';
 import type { Deps } from './deps.js';
 import { ExitCode, isAbortError, PodioAuthError } from './errors.js';
@@ -70,7 +70,8 @@ function buildProgram(deps: Deps, run: Runner): Command {
       writeErr: (text) => deps.stderr.write(text),
     });
 
-  const profileOption = () => new Option('--profile <name>', 'profile to use (default: $PODIO_PROFILE, then `profiles use`, then "default")');
+  const profileOption = () =>
+    completeAs(new Option('--profile <name>', 'profile to use (default: $PODIO_PROFILE, then `profiles use`, then "default")'), 'profile');
 
   program
     .command('login')
@@ -141,7 +142,7 @@ function buildProgram(deps: Deps, run: Runner): Command {
     .usage('[options] -- <command> [args...]')
     .addOption(profileOption())
     .option('--min-ttl <seconds>', 'refresh first unless the token lives at least this long', integer('--min-ttl', 0, 7 * 86_400))
-    .argument('<command...>', 'the command and its arguments (after --)')
+    .addArgument(completeAs(new Argument('<command...>', 'the command and its arguments (after --)'), 'command-line'))
     .action(async (command: string[], options) => {
       const { runExec } = await import('./commands/exec.js');
       await run((ctx) => runExec(command, options, ctx));
@@ -182,6 +183,20 @@ function buildProgram(deps: Deps, run: Runner): Command {
       deps.stdout.write(completionScript(shell, describeCommands(program)));
     });
 
+  // For the completion scripts: the stored profile names, one a line. Quiet and exit 0 whatever happens, since
+  // it runs at every Tab.
+  program
+    .command('__complete', { hidden: true })
+    .argument('[what]')
+    .allowExcessArguments()
+    .allowUnknownOption()
+    .action(async (what?: string) => {
+      if (what !== 'profiles') return;
+      const { storedProfileNames } = await import('./completion.js');
+      const names = await storedProfileNames(deps.env);
+      deps.stdout.write(names.map((name) => `${name}\n`).join(''));
+    });
+
   const profiles = program
     .command('profiles')
     .description('list the stored profiles (which is the default, who, expiry); `profiles use <name>` sets the default')
@@ -191,7 +206,8 @@ function buildProgram(deps: Deps, run: Runner): Command {
       await run((ctx) => runProfilesList(options, ctx));
     });
   profiles
-    .command('use <name>')
+    .command('use')
+    .addArgument(completeAs(new Argument('<name>'), 'profile'))
     .description('make <name> the profile used when neither --profile nor PODIO_PROFILE is given')
     .action(async (name: string) => {
       const { runProfilesUse } = await import('./commands/profiles.js');
@@ -201,24 +217,39 @@ function buildProgram(deps: Deps, run: Runner): Command {
   return program;
 }
 
-/** The commands and options, as the completion scripts need them. */
-function describeCommands(program: Command): CompletionCommand[] {
-  const describe = (command: Command, name: string): CompletionCommand => ({
-    name,
-    description: command.description().split('\n')[0] ?? '',
-    options: command.options
-      .filter((option) => option.long && !option.hidden)
-      .map((option) => ({
-        flag: option.long as string,
-        description: option.description,
-        takesValue: option.required || option.optional,
-        choices: option.argChoices,
-      })),
-    argumentChoices: command.registeredArguments[0]?.argChoices ?? [],
+/** The commands and options, as the completion scripts need them: what `--help` shows, and the marks of `completeAs`. */
+function describeCommands(program: Command): CompletionProgram {
+  const help = program.createHelp();
+  const describeOption = (option: Option): CompletionOption => ({
+    names: [option.short, option.long].filter((name): name is string => Boolean(name)),
+    description: option.description,
+    value: option.required || option.optional ? { choices: option.argChoices ?? [], kind: completionKindOf(option) } : undefined,
   });
-  return program.commands
-    .filter((command) => command.name() !== 'help')
-    .flatMap((command) => [describe(command, command.name()), ...command.commands.map((sub) => describe(sub, `${command.name()} ${sub.name()}`))]);
+  const programOptions = help.visibleOptions(program).map(describeOption);
+  // Options of the program are taken after a command too (`token --debug`), except help, which each has its own.
+  const inherited = programOptions.filter((option) => !option.names.includes('--help'));
+  const describe = (command: Command, name: string) => {
+    const argument = command.registeredArguments[0];
+    return {
+      name,
+      description: command.description().split('\n')[0] ?? '',
+      options: [...help.visibleOptions(command).map(describeOption), ...inherited],
+      argument:
+        name === 'help'
+          ? { choices: [], kind: 'command-name' as const }
+          : argument && { choices: argument.argChoices ?? [], kind: completionKindOf(argument) },
+    };
+  };
+  return {
+    name: program.name(),
+    options: programOptions,
+    commands: help
+      .visibleCommands(program)
+      .flatMap((command) => [
+        describe(command, command.name()),
+        ...help.visibleCommands(command).map((sub) => describe(sub, `${command.name()} ${sub.name()}`)),
+      ]),
+  };
 }
 
 export async function main(argv: readonly string[], deps: Deps): Promise<number> {
