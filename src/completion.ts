@@ -84,53 +84,64 @@ export async function storedProfileNames(env: Env): Promise<string[]> {
   }
 }
 
+/** The program itself (named '') or one of its commands: what may follow it. */
+interface Group {
+  name: string;
+  options: CompletionOption[];
+  argument: CompletionValue | undefined;
+}
+
+const groupsOf = (program: CompletionProgram): Group[] => [
+  { name: '', options: program.options, argument: undefined },
+  ...program.commands,
+];
 const parentOf = (command: CompletionCommand) => command.name.split(' ').slice(0, -1).join(' ');
 const leafOf = (command: CompletionCommand) => command.name.split(' ').at(-1) ?? command.name;
 const childrenOf = (program: CompletionProgram, parent: string) =>
   program.commands.filter((command) => parentOf(command) === parent);
-const longest = (option: CompletionOption) => option.names.at(-1) ?? '';
 
 // ---------------------------------------------------------------------------------------------------- bash
 
 const shQuote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
+/** A word for `compgen -W`, which expands its list as the shell would: escape all but plain characters. */
+const compgenWord = (text: string) => text.replace(/[^\w.,/@%+=:-]/g, (char) => `\\${char}`);
 
 /** How a value completes, as the bash script spells it: `profile`, `file`, `command-line`, `words a b`, or ''. */
 function bashValue(program: CompletionProgram, value: CompletionValue | undefined): string {
   if (!value) return '';
-  if (value.kind === 'command-name') return `words ${childrenOf(program, '').map(leafOf).join(' ')}`;
+  if (value.kind === 'command-name') return `words ${childrenOf(program, '').map(leafOf).map(compgenWord).join(' ')}`;
   if (value.kind) return value.kind;
-  return value.choices.length ? `words ${value.choices.join(' ')}` : '';
+  return value.choices.length ? `words ${value.choices.map(compgenWord).join(' ')}` : '';
 }
 
 function bash(program: CompletionProgram): string {
-  const groups: { name: string; options: CompletionOption[]; argument: CompletionValue | undefined }[] = [
-    { name: '', options: program.options, argument: undefined },
-    ...program.commands,
-  ];
-  const commandCases = groups
-    .map((group) => {
-      const options = group.options.flatMap((option) => option.names).join(' ');
-      const subcommands = childrenOf(program, group.name).map(leafOf).join(' ');
-      const argument = bashValue(program, group.argument);
-      return `    ${shQuote(group.name)}) options=${shQuote(options)} subcommands=${shQuote(subcommands)} argument=${shQuote(argument)} ;;`;
-    })
-    .join('\n');
+  const groups = groupsOf(program);
+  const commandCases = groups.map((group) => {
+    const settings = {
+      options: group.options.flatMap((option) => option.names).join(' '),
+      subcommands: childrenOf(program, group.name).map(leafOf).join(' '),
+      argument: bashValue(program, group.argument),
+    };
+    const assignments = Object.entries(settings).map(([name, value]) => `${name}=${shQuote(value)}`);
+    return `    ${shQuote(group.name)})\n      ${assignments.join('\n      ')} ;;`;
+  });
   const valueCases = groups
     .filter((group) => group.options.some((option) => option.value))
     .map((group) => {
-      const options = group.options
-        .filter((option) => option.value)
-        .map((option) => `${option.names.map(shQuote).join('|')}) value=${shQuote(bashValue(program, option.value))} ;;`);
-      return `    ${shQuote(group.name)}) case $2 in\n${options.map((line) => `        ${line}\n`).join('')}        *) return 1 ;;\n      esac ;;`;
-    })
-    .join('\n');
+      const options = group.options.flatMap((option) => {
+        if (!option.value) return [];
+        return [`    ${option.names.map(shQuote).join('|')}) value=${shQuote(bashValue(program, option.value))} ;;`];
+      });
+      const lines = [`${shQuote(group.name)})`, '  case $2 in', ...options, '    *) return 1 ;;', '  esac ;;'];
+      return lines.map((line) => `    ${line}`).join('\n');
+    });
   return `# ${program.name} completion for bash; see the README for how to install it.
 
 # The command $1 ('' before one, 'profiles use' for a subcommand): sets its options, its subcommands, and how its
 # first argument completes.
 _podio_auth_command() {
   case $1 in
-${commandCases}
+${commandCases.join('\n')}
     *) options='' subcommands='' argument='' ;;
   esac
 }
@@ -138,7 +149,7 @@ ${commandCases}
 # Does option $2 of command $1 take a value? If so, sets how the value completes.
 _podio_auth_value() {
   case $1 in
-${valueCases}
+${valueCases.join('\n')}
     *) return 1 ;;
   esac
 }
@@ -149,7 +160,9 @@ _podio_auth_offer() {
   local strip='' candidate
   [[ $2 == *"$word" ]] && strip=\${2%"$word"}
   while IFS= read -r candidate; do
-    [[ -n $candidate ]] && COMPREPLY+=("\${candidate#"$strip"}")
+    [[ -n $candidate ]] || continue
+    printf -v candidate %q "\${candidate#"$strip"}"
+    COMPREPLY+=("$candidate")
   done < <(compgen -W "$1" -- "$2")
 }
 
@@ -207,13 +220,13 @@ _podio_auth() {
   fi
 
   # Find the command, skipping options (and their values) and redirections.
-  local command='' options subcommands argument value expecting='' arguments=0 start=''
+  local command='' options subcommands argument value at_value='' arguments=0 start=''
   _podio_auth_command ''
   i=1
   while (( i < cword )); do
     w=\${words[i]}
     if [[ $w =~ $redirect ]]; then
-      (( i += 2 ))
+      i=$(( i + 2 ))
       continue
     fi
     if [[ $argument == command-line && ( $w == -- || $w != -* ) ]]; then
@@ -226,8 +239,8 @@ _podio_auth() {
       -?*=*) ;;
       -?*)
         if _podio_auth_value "$command" "$w"; then
-          (( i + 1 == cword )) && expecting=value:$value
-          (( i++ ))
+          (( i + 1 == cword )) && at_value=yes
+          i=$(( i + 1 ))
         fi
         ;;
       *)
@@ -235,11 +248,11 @@ _podio_auth() {
           command=\${command:+$command }$w
           _podio_auth_command "$command"
         else
-          (( arguments++ ))
+          arguments=$(( arguments + 1 ))
         fi
         ;;
     esac
-    (( i++ ))
+    i=$(( i + 1 ))
   done
 
   if [[ -n $start ]]; then
@@ -253,8 +266,8 @@ _podio_auth() {
     fi
     return
   fi
-  if [[ -n $expecting ]]; then
-    _podio_auth_complete_value "\${expecting#value:}" "$cur"
+  if [[ -n $at_value ]]; then
+    _podio_auth_complete_value "$value" "$cur"
     return
   fi
   if [[ $cur == -?*=* ]]; then
@@ -279,14 +292,15 @@ complete -F _podio_auth ${program.name}
 
 // ---------------------------------------------------------------------------------------------------- zsh
 
-/** `_arguments` and `_describe` split on unescaped colons; brackets end an option's description. */
+/** `_arguments` and `_describe` split at colons that are not escaped; `]` ends an option's description. */
 const zshEscape = (text: string, special: RegExp) => text.replace(special, (char) => `\\${char}`);
 
 /**
  * `_podio-auth` for the program (the name compinit autoloads, replaced by this definition on first use), and
  * `_podio_auth_command_profiles_use` for `profiles use`.
  */
-const zshFunction = (name: string) => (name ? `_podio_auth_command_${name.replace(/[^A-Za-z0-9]+/g, '_')}` : '_podio-auth');
+const zshFunction = (name: string) =>
+  name ? `_podio_auth_command_${name.replace(/[^A-Za-z0-9]+/g, '_')}` : '_podio-auth';
 
 /**
  * What zsh runs to complete a value. A fixed set becomes a function of its own: `_arguments`'s `(a b)` form
@@ -314,79 +328,76 @@ function zshAction(value: CompletionValue, choiceFunctions: string[]): string {
 
 function zshOptionSpecs(options: CompletionOption[], choiceFunctions: string[]): string[] {
   return options.flatMap((option) => {
+    // `-h` and `--help` are one option: once one is given, neither is offered.
     const exclusions = option.names.length > 1 ? `(${option.names.join(' ')})` : '';
     const description = `[${zshEscape(option.description, /[\\\]:]/g)}]`;
-    const value = option.value
-      ? `:${zshEscape(longest(option).replace(/^-+/, ''), /[\\:]/g)}:${zshAction(option.value, choiceFunctions)}`
-      : '';
+    let value = '';
+    if (option.value) {
+      const message = zshEscape((option.names.at(-1) ?? '').replace(/^-+/, ''), /[\\:]/g);
+      value = `:${message}:${zshAction(option.value, choiceFunctions)}`;
+    }
     // `--format=`: the value may follow in the same word or the next; `-x+` likewise for a short option.
     const joiner = (name: string) => (option.value ? (name.startsWith('--') ? '=' : '+') : '');
     return option.names.map((name) => shQuote(`${exclusions}${name}${joiner(name)}${description}${value}`));
   });
 }
 
-function zsh(program: CompletionProgram): string {
-  const groups: { name: string; options: CompletionOption[]; argument: CompletionValue | undefined }[] = [
-    { name: '', options: program.options, argument: undefined },
-    ...program.commands,
-  ];
-  const choiceFunctions: string[] = [];
-  const functions = groups.map((group) => {
-    const name = zshFunction(group.name);
+/** A group's function: its options and argument through `_arguments`, its subcommands through `_describe`. */
+function zshGroupFunction(program: CompletionProgram, group: Group, choiceFunctions: string[]): string {
+  const name = zshFunction(group.name);
+  const children = childrenOf(program, group.name);
+  const specs = zshOptionSpecs(group.options, choiceFunctions);
+  const lines: string[] = [];
+  if (children.length) {
     const describer = group.name ? `${name}_commands` : '_podio_auth_commands';
-    const children = childrenOf(program, group.name);
-    const specs = zshOptionSpecs(group.options, choiceFunctions);
-    const lines: string[] = [];
-    if (children.length) {
-      const described = children.map((child) => `    ${shQuote(`${zshEscape(leafOf(child), /[\\:]/g)}:${child.description}`)}`);
-      lines.push(
-        `${describer}() {`,
-        '  local -a commands',
-        '  commands=(',
-        ...described,
-        '  )',
-        `  _describe -t commands ${shQuote(`${[program.name, group.name].filter(Boolean).join(' ')} command`)} commands`,
-        '}',
-        '',
-      );
-      specs.push(shQuote(`1: :${describer}`), shQuote('*:: :->command'));
-    } else if (group.argument?.kind === 'command-line') {
-      specs.push(shQuote('(-)1:command:_command_names -e'), shQuote('*::arguments:_normal'));
-    } else if (group.argument) {
-      specs.push(shQuote(`1:argument:${zshAction(group.argument, choiceFunctions)}`));
+    const tag = shQuote(`${[program.name, group.name].filter(Boolean).join(' ')} command`);
+    lines.push(`${describer}() {`, '  local -a commands', '  commands=(');
+    for (const child of children) {
+      lines.push(`    ${shQuote(`${zshEscape(leafOf(child), /[\\:]/g)}:${child.description}`)}`);
     }
-    lines.push(`${name}() {`);
-    if (group.argument?.kind === 'command-line') {
-      // After "--", the words are the command's own: complete them as zsh would on their own.
-      lines.push(
-        '  local end=${words[(i)--]}',
-        '  if (( end < CURRENT )); then',
-        '    words=("${(@)words[end+1,-1]}")',
-        '    (( CURRENT -= end ))',
-        '    _normal',
-        '    return',
-        '  fi',
-      );
-    }
+    lines.push('  )', `  _describe -t commands ${tag} commands`, '}', '');
+    specs.push(shQuote(`1: :${describer}`), shQuote('*:: :->command'));
+  } else if (group.argument?.kind === 'command-line') {
+    specs.push(shQuote('(-)1:command:_command_names -e'), shQuote('*::arguments:_normal'));
+  } else if (group.argument) {
+    specs.push(shQuote(`1:argument:${zshAction(group.argument, choiceFunctions)}`));
+  }
+  lines.push(`${name}() {`);
+  if (group.argument?.kind === 'command-line') {
+    // After "--", the words are the command's own: complete them as zsh would on their own.
     lines.push(
-      '  local curcontext=$curcontext state state_descr line ret=1',
-      '  typeset -A opt_args',
-      `  _arguments -C -S : \\\n    ${specs.join(' \\\n    ')} && ret=0`,
+      '  local end=${words[(i)--]}',
+      '  if (( end < CURRENT )); then',
+      '    words=("${(@)words[end+1,-1]}")',
+      '    (( CURRENT -= end ))',
+      '    _normal',
+      '    return',
+      '  fi',
     );
-    if (children.length) {
-      const cases = children.map((child) => `      (${leafOf(child)}) ${zshFunction(child.name)} && ret=0 ;;`);
-      lines.push(
-        '  if [[ $state == command ]]; then',
-        `    curcontext="\${curcontext%:*:*}:${[program.name, ...group.name.split(' ')].filter(Boolean).join('-')}-$words[1]:"`,
-        '    case $words[1] in',
-        ...cases,
-        '    esac',
-        '  fi',
-      );
-    }
-    lines.push('  return ret', '}');
-    return lines.join('\n');
-  });
+  }
+  lines.push(
+    '  local curcontext=$curcontext state state_descr line ret=1',
+    '  typeset -A opt_args',
+    `  _arguments -C -S : \\\n    ${specs.join(' \\\n    ')} && ret=0`,
+  );
+  if (children.length) {
+    const context = [program.name, ...group.name.split(' ')].filter(Boolean).join('-');
+    lines.push(
+      '  if [[ $state == command ]]; then',
+      `    curcontext="\${curcontext%:*:*}:${context}-$words[1]:"`,
+      '    case $words[1] in',
+      ...children.map((child) => `      (${leafOf(child)}) ${zshFunction(child.name)} && ret=0 ;;`),
+      '    esac',
+      '  fi',
+    );
+  }
+  lines.push('  return ret', '}');
+  return lines.join('\n');
+}
+
+function zsh(program: CompletionProgram): string {
+  const choiceFunctions: string[] = [];
+  const functions = groupsOf(program).map((group) => zshGroupFunction(program, group, choiceFunctions));
   return `#compdef ${program.name}
 # ${program.name} completion for zsh; see the README for how to install it.
 
@@ -412,6 +423,8 @@ fi
 
 /** fish's single quotes keep everything but \\ and '. */
 const fishQuote = (text: string) => `'${text.replace(/[\\']/g, (char) => `\\${char}`)}'`;
+/** `complete -a` splits its argument into words as fish would a command line: quote each, then the whole. */
+const fishWords = (words: readonly string[]) => fishQuote(words.map(fishQuote).join(' '));
 
 function fishValueSwitches(program: CompletionProgram, value: CompletionValue): string {
   switch (value.kind) {
@@ -420,56 +433,64 @@ function fishValueSwitches(program: CompletionProgram, value: CompletionValue): 
     case 'file':
       return '-r -F';
     case 'command-name':
-      return `-x -a ${fishQuote(childrenOf(program, '').map(leafOf).join(' '))}`;
+      return `-x -a ${fishWords(childrenOf(program, '').map(leafOf))}`;
     case 'command-line':
       return `-x -a ${fishQuote('(__podio_auth_command_line)')}`;
     default:
-      return value.choices.length ? `-x -a ${fishQuote(value.choices.join(' '))}` : '-x';
+      return value.choices.length ? `-x -a ${fishWords(value.choices)}` : '-x';
   }
 }
 
+/** `-l profile`, `-s h`, or `-o old` for an option of one dash and several letters. */
+const fishOptionNames = (option: CompletionOption) =>
+  option.names
+    .map((name) => {
+      if (name.startsWith('--')) return `-l ${name.slice(2)}`;
+      return `-${name.length === 2 ? 's' : 'o'} ${name.slice(1)}`;
+    })
+    .join(' ');
+
 function fish(program: CompletionProgram): string {
-  const groups: { name: string; options: CompletionOption[]; argument: CompletionValue | undefined }[] = [
-    { name: '', options: program.options, argument: undefined },
-    ...program.commands,
-  ];
-  const c = `complete -c ${program.name}`;
+  const groups = groupsOf(program);
+  const complete = `complete -c ${program.name}`;
   const at = (name: string) => `-n ${fishQuote(`__podio_auth_at ${fishQuote(name)}`)}`;
   const first = (name: string) => `-n ${fishQuote(`__podio_auth_at ${fishQuote(name)} first`)}`;
   const lines: string[] = [];
   for (const group of groups) {
+    const kind = group.argument?.kind;
     const children = childrenOf(program, group.name);
-    // Files only where the command takes one; the command line of `exec` completes on its own.
-    if (group.argument?.kind !== 'file' && group.argument?.kind !== 'command-line') lines.push(`${c} ${at(group.name)} -f`);
-    for (const child of children) lines.push(`${c} ${first(group.name)} -a ${fishQuote(leafOf(child))} -d ${fishQuote(child.description)}`);
-    if (group.argument?.kind === 'command-name') {
-      for (const command of childrenOf(program, '')) {
-        lines.push(`${c} ${first(group.name)} -a ${fishQuote(leafOf(command))} -d ${fishQuote(command.description)}`);
-      }
-    } else if (group.argument && !children.length) {
-      lines.push(`${c} ${first(group.name)} ${fishValueSwitches(program, group.argument)}`);
+    // No file names unless the command takes one; exec's command line offers them itself where they fit.
+    if (kind !== 'file' && kind !== 'command-line') lines.push(`${complete} ${at(group.name)} -f`);
+    const described = kind === 'command-name' ? childrenOf(program, '') : children;
+    for (const command of described) {
+      const description = fishQuote(command.description);
+      lines.push(`${complete} ${first(group.name)} -a ${fishWords([leafOf(command)])} -d ${description}`);
     }
-    if (group.argument?.kind === 'command-line') {
-      lines.push(`${c} ${at(`${group.name} --`)} -x -a ${fishQuote('(__podio_auth_command_line)')}`);
+    if (group.argument && kind !== 'command-name' && !children.length) {
+      lines.push(`${complete} ${first(group.name)} ${fishValueSwitches(program, group.argument)}`);
+    }
+    if (kind === 'command-line') {
+      lines.push(`${complete} ${at(`${group.name} --`)} -x -a ${fishQuote('(__podio_auth_command_line)')}`);
     }
     for (const option of group.options) {
-      const names = option.names
-        .map((name) => (name.startsWith('--') ? `-l ${name.slice(2)}` : name.length === 2 ? `-s ${name.slice(1)}` : `-o ${name.slice(1)}`))
-        .join(' ');
       const value = option.value ? ` ${fishValueSwitches(program, option.value)}` : '';
-      lines.push(`${c} ${at(group.name)} ${names}${value} -d ${fishQuote(option.description)}`);
+      const description = fishQuote(option.description);
+      lines.push(`${complete} ${at(group.name)} ${fishOptionNames(option)}${value} -d ${description}`);
     }
   }
-  const commandCases = groups.map((group) => {
-    const subcommands = childrenOf(program, group.name).map(leafOf);
-    const kind = group.argument?.kind === 'command-line' ? 'command-line' : '';
-    return `        case ${fishQuote(group.name)}\n            set subcommands ${subcommands.map(fishQuote).join(' ')}\n            set kind ${fishQuote(kind)}`;
-  });
-  const valueCases = groups.flatMap((group) =>
+  const commandCases = groups
+    .filter((group) => childrenOf(program, group.name).length || group.argument?.kind === 'command-line')
+    .map((group) => {
+      const subcommands = childrenOf(program, group.name).map(leafOf).map(fishQuote).join(' ');
+      const setting = subcommands ? `set subcommands ${subcommands}` : 'set kind command-line';
+      return `        case ${fishQuote(group.name)}\n            ${setting}`;
+    });
+  const valueOptions = groups.flatMap((group) =>
     group.options
       .filter((option) => option.value)
       .flatMap((option) => option.names.map((name) => fishQuote(`${group.name}|${name}`))),
   );
+  const valueCases = valueOptions.length ? `        case ${valueOptions.join(' ')}\n            return 0\n` : '';
   return `# ${program.name} completion for fish; see the README for how to install it.
 
 # Where the command line is: sets __podio_auth_command to the command being completed ('' before one, 'profiles
@@ -508,20 +529,19 @@ function __podio_auth_parse
     end
 end
 
+# Sets the subcommands of command $argv[1], and its kind: command-line when it runs a command.
 function __podio_auth_spec --no-scope-shadowing
+    set subcommands
+    set kind ''
     switch $argv[1]
 ${commandCases.join('\n')}
-        case '*'
-            set subcommands
-            set kind ''
     end
 end
 
+# Does option $argv[1], given as "command|option", take a value?
 function __podio_auth_takes_value
     switch $argv[1]
-        case ${valueCases.join(' ')}
-            return 0
-    end
+${valueCases}    end
     return 1
 end
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { completeAs, completionKindOf, type CompletionOption, type CompletionProgram, type Shell } from './completion.js';
+import { completeAs, completionKindOf } from './completion.js';
+import type { CompletionOption, CompletionProgram, Shell } from './completion.js';
 import { createContext, type CommandContext } from './commands/context.js';
 import type { Deps } from './deps.js';
 import { ExitCode, isAbortError, PodioAuthError } from './errors.js';
@@ -71,7 +72,10 @@ function buildProgram(deps: Deps, run: Runner): Command {
     });
 
   const profileOption = () =>
-    completeAs(new Option('--profile <name>', 'profile to use (default: $PODIO_PROFILE, then `profiles use`, then "default")'), 'profile');
+    completeAs(
+      new Option('--profile <name>', 'profile to use (default: $PODIO_PROFILE, then `profiles use`, then "default")'),
+      'profile',
+    );
 
   program
     .command('login')
@@ -217,13 +221,15 @@ function buildProgram(deps: Deps, run: Runner): Command {
   return program;
 }
 
-/** The commands and options, as the completion scripts need them: what `--help` shows, and the marks of `completeAs`. */
+/** The commands and options as the completion scripts need them: what `--help` shows, and the marks of `completeAs`. */
 function describeCommands(program: Command): CompletionProgram {
   const help = program.createHelp();
   const describeOption = (option: Option): CompletionOption => ({
     names: [option.short, option.long].filter((name): name is string => Boolean(name)),
     description: option.description,
-    value: option.required || option.optional ? { choices: option.argChoices ?? [], kind: completionKindOf(option) } : undefined,
+    value: option.required || option.optional
+      ? { choices: option.argChoices ?? [], kind: completionKindOf(option) }
+      : undefined,
   });
   const programOptions = help.visibleOptions(program).map(describeOption);
   // Options of the program are taken after a command too (`token --debug`), except help, which each has its own.
