@@ -5,8 +5,6 @@
  */
 import type { Argument, Option } from 'commander';
 import type { Env } from './output.js';
-import { defaultConfigDir } from './store/config-file.js';
-import { checkProfileName, openStore } from './store/store.js';
 
 /** What the value of an option completes to, beyond a fixed set of choices. */
 export type ValueKind = 'profile' | 'file';
@@ -18,7 +16,7 @@ export type ArgumentKind = ValueKind | 'command-line' | 'command-name';
 
 const kinds = new WeakMap<Option | Argument, ArgumentKind>();
 
-/** Marks what an option's value or an argument completes to; `describe` reads it back. */
+/** Marks what an option's value or an argument completes to; the program's description for the scripts reads it. */
 export function completeAs<T extends Option>(option: T, kind: ValueKind): T;
 export function completeAs<T extends Argument>(argument: T, kind: ArgumentKind): T;
 export function completeAs(target: Option | Argument, kind: ArgumentKind): Option | Argument {
@@ -71,6 +69,8 @@ export type Shell = (typeof SHELLS)[number];
  */
 export async function storedProfileNames(env: Env): Promise<string[]> {
   try {
+    const { defaultConfigDir } = await import('./store/config-file.js');
+    const { checkProfileName, openStore } = await import('./store/store.js');
     const names = Object.keys(openStore(defaultConfigDir(env)).read().profiles);
     return names.filter((name) => {
       try {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { completeAs, completionKindOf } from './completion.js';
+import { completeAs, completionKindOf, SHELLS } from './completion.js';
 import type { CompletionOption, CompletionProgram, Shell } from './completion.js';
 import { createContext, type CommandContext } from './commands/context.js';
 import type { Deps } from './deps.js';
@@ -181,7 +181,7 @@ function buildProgram(deps: Deps, run: Runner): Command {
   program
     .command('completion')
     .description('print a shell completion script (see the README for how to install it)')
-    .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+    .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
     .action(async (shell: Shell) => {
       const { completionScript } = await import('./completion.js');
       deps.stdout.write(completionScript(shell, describeCommands(program)));
