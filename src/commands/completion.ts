@@ -1,28 +1,62 @@
-import { Argument, type Command } from '@commander-js/extra-typings';
-import { completionScript, SHELLS, type CompletionCommand } from '../completion.js';
+import { Argument, type Command, type Option } from '@commander-js/extra-typings';
+import {
+  completionKindOf,
+  completionScript,
+  SHELLS,
+  type CompletionOption,
+  type CompletionProgram,
+} from '../completion.js';
+import { checkProfileName } from '../store/profile-names.js';
 import type { App } from './shared.js';
 
-/** The commands and options, as the completion scripts need them. */
-export function describeCommands(program: Command): CompletionCommand[] {
-  const describe = (command: Command, name: string): CompletionCommand => ({
-    name,
-    description: command.description().split('\n')[0] ?? '',
-    options: command.options
-      .filter((option) => option.long && !option.hidden)
-      .map((option) => ({
-        flag: option.long as string,
-        description: option.description,
-        takesValue: option.required || option.optional,
-        choices: option.argChoices,
-      })),
-    argumentChoices: command.registeredArguments[0]?.argChoices ?? [],
+/** The commands and options as the completion scripts need them: what `--help` shows, and the marks of `completeAs`. */
+export function describeCommands(program: Command): CompletionProgram {
+  const help = program.createHelp();
+  const describeOption = (option: Option): CompletionOption => ({
+    names: [option.short, option.long].filter((name): name is string => Boolean(name)),
+    description: option.description,
+    value: option.required || option.optional ? { choices: option.argChoices ?? [], kind: completionKindOf(option) } : undefined,
   });
-  return (program.commands as unknown as Command[])
-    .filter((command) => command.name() !== 'help')
-    .flatMap((command) => [
-      describe(command, command.name()),
-      ...(command.commands as unknown as Command[]).map((sub) => describe(sub, `${command.name()} ${sub.name()}`)),
-    ]);
+  const programOptions = help.visibleOptions(program as never).map((option) => describeOption(option as unknown as Option));
+  // Options of the program are taken after a command too (`token --debug`), except help, which each has its own.
+  const inherited = programOptions.filter((option) => !option.names.includes('--help'));
+  const describe = (command: Command, name: string) => {
+    const argument = command.registeredArguments[0];
+    return {
+      name,
+      description: command.description().split('\n')[0] ?? '',
+      options: [...help.visibleOptions(command as never).map((option) => describeOption(option as unknown as Option)), ...inherited],
+      argument:
+        name === 'help'
+          ? { choices: [], kind: 'command-name' as const }
+          : argument && { choices: argument.argChoices ?? [], kind: completionKindOf(argument) },
+    };
+  };
+  return {
+    name: program.name(),
+    options: programOptions,
+    commands: help.visibleCommands(program as never).flatMap((raw) => {
+      const command = raw as unknown as Command;
+      return [
+        describe(command, command.name()),
+        ...help.visibleCommands(raw).map((sub) => describe(sub as unknown as Command, `${command.name()} ${sub.name()}`)),
+      ];
+    }),
+  };
+}
+
+/** The stored profile names, for completion: valid names only (nothing a shell would interpret), never a secret. */
+async function profileNames(app: App): Promise<string[]> {
+  const names = [...(await app.deps.store.read(app.deps.signal)).profiles.keys()];
+  return names
+    .filter((name) => {
+      try {
+        return checkProfileName(name) === name;
+      } catch {
+        return false;
+      }
+    })
+    .sort();
 }
 
 export function registerCompletion(program: Command, app: App): void {
@@ -31,4 +65,19 @@ export function registerCompletion(program: Command, app: App): void {
     .description('print a shell completion script (see the README for how to install it)')
     .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
     .action((shell) => app.run(() => app.out(completionScript(shell, describeCommands(program)))));
+
+  // For the completion scripts: the stored profile names, one a line. Quiet and exit 0 whatever happens, since it
+  // runs at every Tab.
+  program
+    .command('__complete', { hidden: true })
+    .argument('[what]')
+    .allowExcessArguments()
+    .allowUnknownOption()
+    .action((what) =>
+      app.run(async () => {
+        if (what !== 'profiles') return;
+        const names = await profileNames(app).catch(() => []);
+        await app.out(names.map((name) => `${name}\n`).join('')).catch(() => undefined);
+      }),
+    );
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import type { Command } from '@commander-js/extra-typings';
+import { Argument, type Command } from '@commander-js/extra-typings';
+import { completeAs } from '../completion.js';
 import { PodioAuthError, usageError } from '../errors.js';
 import { withoutSecrets } from '../secrets.js';
 import { minTtlOption, profileOption, type App } from './shared.js';
@@ -44,6 +45,6 @@ export function registerExec(program: Command, app: App): void {
     .usage('[options] -- <command> [args...]')
     .addOption(profileOption())
     .addOption(minTtlOption())
-    .argument('<command...>', 'the command and its arguments (after --)')
+    .addArgument(completeAs(new Argument('<command...>', 'the command and its arguments (after --)'), 'command-line'))
     .action((command, options) => app.run(() => runExec(app, command, options)));
 }

@@ -1,4 +1,5 @@
-import type { Command } from '@commander-js/extra-typings';
+import { Argument, type Command } from '@commander-js/extra-typings';
+import { completeAs } from '../completion.js';
 import { describeExpiry } from '../ui/format.js';
 import { listProfiles, useProfile } from '../usecases/profiles.js';
 import { jsonOption, type App } from './shared.js';
@@ -36,7 +37,7 @@ export function registerProfiles(program: Command, app: App): void {
     );
   profiles
     .command('use')
-    .argument('<name>', 'the profile')
+    .addArgument(completeAs(new Argument('<name>', 'the profile'), 'profile'))
     .description('make <name> the profile used when neither --profile nor PODIO_PROFILE is given')
     .action((name) =>
       app.run(async () => {

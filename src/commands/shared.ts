@@ -1,4 +1,5 @@
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { completeAs } from '../completion.js';
 import type { Deps } from '../deps.js';
 import type { TokenDeps } from '../usecases/get-token.js';
 import type { Messages } from '../ui/messages.js';
@@ -39,7 +40,10 @@ export function integer(name: string, min: number, max: number) {
 }
 
 export const profileOption = () =>
-  new Option('--profile <name>', 'profile to use (default: $PODIO_PROFILE, then `profiles use`, then "default")');
+  completeAs(
+    new Option('--profile <name>', 'profile to use (default: $PODIO_PROFILE, then `profiles use`, then "default")'),
+    'profile',
+  );
 
 /** Podio's tokens live 8 hours; the bound itself is checked by the use case, before any request. */
 export const minTtlOption = () =>
