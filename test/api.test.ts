@@ -10,7 +10,7 @@ import { addQuery, parseFields, type FieldSources } from '../src/api/fields.js';
 import { parseHeaders } from '../src/api/headers.js';
 import { paginate, planPagination, type PageRequest } from '../src/api/paginate.js';
 import { describeProgress, renderResult } from '../src/api/render.js';
-import { apiRequest, type ApiRequestDeps, type ApiRequestInput, type ApiResult } from '../src/api/request.js';
+import { apiRequest, sleepFor, type ApiRequestDeps, type ApiRequestInput, type ApiResult } from '../src/api/request.js';
 import { createItemRoutes, type TokenRef } from '../src/emulator/items.js';
 import { PodioEmulator, USER } from '../src/emulator/podio-emulator.js';
 import { PodioAuthError } from '../src/errors.js';
@@ -786,6 +786,28 @@ describe('apiRequest against the emulator', () => {
     expect(timedOut.code).toBe('timeout');
     expect(emulator.received).toHaveLength(1);
     expect(sleeps).toEqual([]);
+  });
+
+  it('Ctrl-C during the pause before a retry ends the command as interrupted, without another request', async () => {
+    const controller = new AbortController();
+    let requests = 0;
+    const deps: ApiRequestDeps = {
+      http: () => {
+        requests++;
+        return Promise.resolve({ status: 502, headers: {}, text: '' });
+      },
+      getToken: () => Promise.resolve('t0k3n-for-this-test'),
+      readFile: () => Promise.reject(new Error('not used')),
+      stdin: Readable.from([]),
+      sleep: (ms, signal) => {
+        controller.abort();
+        return sleepFor(ms, signal);
+      },
+      signal: controller.signal,
+    };
+    const error = await rejected(apiRequest({ endpoint: '/item/1', apiOrigin: ORIGIN }, deps));
+    expect(error.code).toBe('interrupted');
+    expect(requests).toBe(1);
   });
 
   it('404: the body is kept for stdout, http_error with Podio\'s description', async () => {

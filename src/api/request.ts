@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { setTimeout as wait } from 'node:timers/promises';
 import { interrupted, isErrorCode, PodioAuthError, usageError, type PodioFailure } from '../errors.js';
 import type { HttpClient, HttpRequest, HttpResponse } from '../http.js';
 import { redact, sanitizeForTerminal } from '../output.js';
@@ -186,6 +187,11 @@ export async function apiRequest(input: ApiRequestInput, deps: ApiRequestDeps): 
   // A token inside an item is scrubbed from the text; the items then come from that text too.
   result.items = result.body === merged ? outcome.items : (JSON.parse(result.body) as unknown[]);
   return result;
+}
+
+/** The real `sleep` for `ApiRequestDeps`: a timer that an abort ends early (rejecting). */
+export function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
+  return wait(ms, undefined, { signal });
 }
 
 interface BuiltRequest {
