@@ -157,7 +157,7 @@ export async function apiRequest(input: ApiRequestInput, deps: ApiRequestDeps): 
     return sendRetrying(page, token);
   };
 
-  const finish = (response: HttpResponse, body: string, items?: unknown[]): ApiResult => {
+  const finish = (response: HttpResponse, body: string): ApiResult => {
     const result: ApiResult = {
       status: response.status,
       headers: Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, scrub(value)])),
@@ -165,7 +165,6 @@ export async function apiRequest(input: ApiRequestInput, deps: ApiRequestDeps): 
       warnings: [],
       requests,
     };
-    if (items) result.items = items;
     const error = failureOf(response, tokenRetry);
     if (error) {
       result.error = new PodioAuthError(error.code, scrub(error.message), { hint: error.hint, podio: error.podio });
