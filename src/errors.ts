@@ -56,6 +56,7 @@ export const ERRORS = {
   unusable_token_answer: { exit: ExitCode.failure, hint: 'The login is kept; try again later.' },
   podio_error: { exit: ExitCode.failure },
   http_error: { exit: ExitCode.failure },
+  pagination_failed: { exit: ExitCode.failure },
   network: { exit: ExitCode.failure, hint: NETWORK_HINT },
   timeout: { exit: ExitCode.failure, hint: NETWORK_HINT },
   proxy_failed: { exit: ExitCode.failure, hint: 'Check the proxy in HTTPS_PROXY / HTTP_PROXY, or add the host to NO_PROXY.' },

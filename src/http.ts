@@ -18,7 +18,7 @@ import { sanitizeForTerminal } from './ui/terminal-text.js';
  */
 
 export interface HttpRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
   headers: Record<string, string>;
   body?: string;
