@@ -1,4 +1,5 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
+import { registerApi } from './commands/api.js';
 import { registerCompletion } from './commands/completion.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerEmulator } from './commands/emulator.js';
@@ -53,6 +54,7 @@ const COMMANDS = [
   registerLogout,
   registerExport,
   registerExec,
+  registerApi,
   registerDoctor,
   registerEmulator,
   registerCompletion,

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as wait } from 'node:timers/promises';
 import { interrupted, isErrorCode, PodioAuthError, usageError, type PodioFailure } from '../errors.js';
-import type { HttpClient, HttpRequest, HttpResponse } from '../http.js';
-import { redact, sanitizeForTerminal } from '../output.js';
+import type { HttpRequest, HttpResponse, HttpSend } from '../http.js';
+import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { resolveEndpoint } from './endpoint.js';
 import { addQuery, hasFields, parseFields } from './fields.js';
 import { parseHeaders } from './headers.js';
@@ -60,7 +60,7 @@ export interface ApiRequestInput {
 }
 
 export interface ApiRequestDeps {
-  http: HttpClient;
+  http: HttpSend;
   /** The access token; `forceRefresh` after Podio rejected the one given before. */
   getToken: (forceRefresh: boolean) => Promise<string>;
   readFile: (path: string) => Promise<string>;
@@ -94,7 +94,11 @@ export interface ApiResult {
 export async function apiRequest(input: ApiRequestInput, deps: ApiRequestDeps): Promise<ApiResult> {
   const request = await buildRequest(input, deps);
   const tokens = new Set<string>();
-  const scrub = (text: string) => redact(text, tokens);
+  const scrub = (text: string) => {
+    let out = text;
+    for (const token of tokens) if (token.length >= 6) out = out.split(token).join('[redacted]');
+    return out;
+  };
   let requests = 0;
   let rateWarning: string | undefined;
   let token: string | undefined;

@@ -1,3 +1,4 @@
+import { createItemRoutes } from './items.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -356,6 +357,9 @@ export class PodioEmulator {
     return token;
   }
 
+  /** Items and apps with Podio's shapes (`GET /item/{id}`, create, filter, `GET /app/space/{id}/`), for `api`. */
+  readonly items = createItemRoutes();
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
     const body = await readBody(req);
@@ -393,6 +397,7 @@ export class PodioEmulator {
     if (url.pathname === '/user/status' && req.method === 'GET') return this.userStatus(req, res);
     if (url.pathname === '/oauth/scope' && req.method === 'GET') return this.scope(req, res);
     if (url.pathname === '/oauth/grant/invalidate' && req.method === 'POST') return this.invalidateGrant(req, res);
+    if (this.items.route(url, req, body, res, (request, response) => this.authenticate(request, response)?.ref)) return;
     json(res, podioError(404, 'not_found', 'No such endpoint', req));
   }
 
