@@ -15,7 +15,12 @@ try {
 
 const token = fastToken(process.argv.slice(2), process.env, new Date());
 if (token === undefined) {
-  import('../dist/cli/cli.js');
+  import('../dist/cli/cli.js').catch((error) => {
+    process.stderr.write(
+      `✗ podio-auth could not start: ${error.message}\nRun \`npm ci\` (or \`npm run build\`) in its folder.\n`,
+    );
+    process.exitCode = 1;
+  });
 } else {
   try {
     require('node:fs').writeSync(1, `${token}\n`);

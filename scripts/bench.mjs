@@ -4,7 +4,7 @@
 // the median of the per-pair ratios (pairs cancel out drift in machine load).
 // Usage: npm run bench [-- --runs 60]
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,26 +19,33 @@ const configFile = join(configDir, 'config.json');
 const token = 'a'.repeat(128);
 writeFileSync(
   configFile,
-  JSON.stringify({
-    profiles: {
-      default: {
-        grant: 'authorization_code',
-        client_id: 'bench',
-        client_secret: 'bench-secret',
-        api_url: 'https://api.podio.com',
-        access_token: token,
-        token_type: 'bearer',
-        expires_at: new Date(Date.now() + 8 * 3600_000).toISOString(),
-        refresh_token: 'r'.repeat(64),
-        obtained_at: new Date().toISOString(),
+  JSON.stringify(
+    {
+      profiles: {
+        default: {
+          grant: 'authorization_code',
+          client_id: 'bench',
+          client_secret: 'bench-secret',
+          api_url: 'https://api.podio.com',
+          access_token: token,
+          token_type: 'bearer',
+          expires_at: new Date(Date.now() + 8 * 3600_000).toISOString(),
+          refresh_token: 'r'.repeat(64),
+          obtained_at: new Date().toISOString(),
+        },
       },
     },
-  }, null, '\t'),
+    null,
+    '\t',
+  ),
   { mode: 0o600 },
 );
 
 const env = { PATH: process.env.PATH, HOME: root, PODIO_AUTH_CONFIG_DIR: configDir };
-const baseline = [process.execPath, ['-e', `JSON.parse(require('fs').readFileSync(${JSON.stringify(configFile)}, 'utf8'))`]];
+const baseline = [
+  process.execPath,
+  ['-e', `JSON.parse(require('fs').readFileSync(${JSON.stringify(configFile)}, 'utf8'))`],
+];
 const candidate = [process.execPath, [bin, 'token']];
 
 function time([file, args]) {

@@ -42,7 +42,9 @@ try {
   if (env.BROWSER || where.canOpenBrowser) {
     say('Logging in: your browser opens the emulator\'s authorize page. Click "Grant access".');
   } else {
-    say(`No browser can open here (${where.reason}): a scripted user will click "Grant access", following the same HTTP redirects.`);
+    say(
+      `No browser can open here (${where.reason}): a scripted user will click "Grant access", following the same HTTP redirects.`,
+    );
     env.BROWSER = `"${process.execPath}" "${scriptedUser}"`;
   }
   const login = await run(['login', '--timeout', '120'], env);

@@ -24,8 +24,15 @@ if (!form) {
   process.exit(1);
 }
 const fields = new URLSearchParams();
-const unescape = (text) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-for (const [, name, value] of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) fields.set(name, unescape(value));
+const decodeEntities = (text) =>
+  text
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+for (const [, name, value] of form[2].matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g))
+  fields.set(name, decodeEntities(value));
 fields.set('decision', decision);
 const done = await visit(new URL(form[1], page.url).toString(), {
   method: 'POST',
@@ -33,4 +40,6 @@ const done = await visit(new URL(form[1], page.url).toString(), {
   body: fields.toString(),
 });
 const title = done.html.match(/<h1>([^<]*)<\/h1>/)?.[1] ?? `HTTP ${done.status}`;
-console.error(`scripted user: clicked "${decision === 'grant' ? 'Grant access' : 'Deny'}"; the browser now shows "${title}"`);
+console.error(
+  `scripted user: clicked "${decision === 'grant' ? 'Grant access' : 'Deny'}"; the browser now shows "${title}"`,
+);

@@ -343,8 +343,10 @@ function zshGroupFunction(program: CompletionProgram, group: Group, choiceFuncti
   if (group.argument?.kind === 'command-line') {
     // After "--", the words are the command's own: complete them as zsh would on their own.
     lines.push(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: zsh code, not a template.
       '  local end=${words[(i)--]}',
       '  if (( end < CURRENT )); then',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: zsh code, not a template.
       '    words=("${(@)words[end+1,-1]}")',
       '    (( CURRENT -= end ))',
       '    _normal',

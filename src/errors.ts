@@ -33,7 +33,10 @@ export const ERRORS = {
   endpoint_refused: { exit: ExitCode.usage },
   // Login not completed.
   login_denied: { exit: ExitCode.loginNotCompleted, hint: 'Run `podio-auth login` again and choose to grant access.' },
-  login_timeout: { exit: ExitCode.loginNotCompleted, hint: 'Run `podio-auth login` again (use --timeout to wait longer).' },
+  login_timeout: {
+    exit: ExitCode.loginNotCompleted,
+    hint: 'Run `podio-auth login` again (use --timeout to wait longer).',
+  },
   // Authentication needed.
   not_logged_in: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
   unknown_profile: { exit: ExitCode.authRequired },
@@ -41,16 +44,31 @@ export const ERRORS = {
   profile_incomplete: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
   refresh_rejected: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
   env_credentials_rejected: { exit: ExitCode.authRequired },
-  client_rejected: { exit: ExitCode.authRequired, hint: 'Check the API key at https://podio.com/settings/api, then run `podio-auth login` again.' },
-  code_rejected: { exit: ExitCode.authRequired, hint: 'Codes are single-use and expire quickly. Run `podio-auth login` again.' },
-  app_rejected: { exit: ExitCode.authRequired, hint: "The app token is on the app's page in Podio: wrench icon, Developer." },
-  password_rejected: { exit: ExitCode.authRequired, hint: 'Check them, or log in through the browser: `podio-auth login`.' },
+  client_rejected: {
+    exit: ExitCode.authRequired,
+    hint: 'Check the API key at https://podio.com/settings/api, then run `podio-auth login` again.',
+  },
+  code_rejected: {
+    exit: ExitCode.authRequired,
+    hint: 'Codes are single-use and expire quickly. Run `podio-auth login` again.',
+  },
+  app_rejected: {
+    exit: ExitCode.authRequired,
+    hint: "The app token is on the app's page in Podio: wrench icon, Developer.",
+  },
+  password_rejected: {
+    exit: ExitCode.authRequired,
+    hint: 'Check them, or log in through the browser: `podio-auth login`.',
+  },
   two_factor: { exit: ExitCode.authRequired, hint: 'Log in through the browser instead: `podio-auth login`.' },
   token_rejected: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
   // Failures.
   app_token_not_user: { exit: ExitCode.failure },
-  authorize_error: { exit: ExitCode.failure, hint: "Check the client id, the scope and the API key's domain, then run `podio-auth login` again." },
-  rate_limited: { exit: ExitCode.failure, hint: "Podio counts calls per user and API key per hour; try again later." },
+  authorize_error: {
+    exit: ExitCode.failure,
+    hint: "Check the client id, the scope and the API key's domain, then run `podio-auth login` again.",
+  },
+  rate_limited: { exit: ExitCode.failure, hint: 'Podio counts calls per user and API key per hour; try again later.' },
   server_error: { exit: ExitCode.failure, hint: "This is on Podio's side. Try again later." },
   bad_response: { exit: ExitCode.failure, hint: 'Nothing was stored. Try again later.' },
   unusable_token_answer: { exit: ExitCode.failure, hint: 'The login is kept; try again later.' },
@@ -59,16 +77,37 @@ export const ERRORS = {
   pagination_failed: { exit: ExitCode.failure },
   network: { exit: ExitCode.failure, hint: NETWORK_HINT },
   timeout: { exit: ExitCode.failure, hint: NETWORK_HINT },
-  proxy_failed: { exit: ExitCode.failure, hint: 'Check the proxy in HTTPS_PROXY / HTTP_PROXY, or add the host to NO_PROXY.' },
-  config_invalid: { exit: ExitCode.failure, hint: 'It was left as it is. Fix it, or move it aside and run `podio-auth login` again.' },
+  proxy_failed: {
+    exit: ExitCode.failure,
+    hint: 'Check the proxy in HTTPS_PROXY / HTTP_PROXY, or add the host to NO_PROXY.',
+  },
+  config_invalid: {
+    exit: ExitCode.failure,
+    hint: 'It was left as it is. Fix it, or move it aside and run `podio-auth login` again.',
+  },
   config_unwritable: { exit: ExitCode.failure, hint: CONFIG_DIR_HINT },
-  rotated_token_lost: { exit: ExitCode.failure, hint: 'Free the disk or fix the permissions, then run `podio-auth login` again.' },
-  lock_timeout: { exit: ExitCode.failure, hint: 'Another podio-auth is refreshing; if none is running, try again in a few seconds.' },
+  rotated_token_lost: {
+    exit: ExitCode.failure,
+    hint: 'Free the disk or fix the permissions, then run `podio-auth login` again.',
+  },
+  lock_timeout: {
+    exit: ExitCode.failure,
+    hint: 'Another podio-auth is refreshing; if none is running, try again in a few seconds.',
+  },
   lock_lost: { exit: ExitCode.failure, hint: 'Another process took over; run the command again.' },
-  port_in_use: { exit: ExitCode.failure, hint: 'Choose another with --port, or leave --port out to use any free port.' },
-  listen_failed: { exit: ExitCode.failure, hint: 'Choose another port with --port, or leave --port out to use any free port.' },
+  port_in_use: {
+    exit: ExitCode.failure,
+    hint: 'Choose another with --port, or leave --port out to use any free port.',
+  },
+  listen_failed: {
+    exit: ExitCode.failure,
+    hint: 'Choose another port with --port, or leave --port out to use any free port.',
+  },
   redirect_host_unusable: { exit: ExitCode.failure },
-  keyring_unavailable: { exit: ExitCode.failure, hint: 'Unlock or start the keyring, or use the file store: `podio-auth login --store file`.' },
+  keyring_unavailable: {
+    exit: ExitCode.failure,
+    hint: 'Unlock or start the keyring, or use the file store: `podio-auth login --store file`.',
+  },
   redis_unavailable: { exit: ExitCode.failure },
   redis_auth: { exit: ExitCode.failure },
   output_failed: { exit: ExitCode.failure },

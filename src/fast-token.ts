@@ -31,7 +31,7 @@ export function fastToken(argv: readonly string[], env: Env, now: Date): string 
     const config = readConfigFile(file);
     const profile = config.profiles.get(resolveProfileName(args.profile, env, config.defaultProfile));
     const tokens = tokensOf(profile);
-    if (!profile || profile.store !== undefined && profile.store !== 'file') return undefined;
+    if (!profile || (profile.store !== undefined && profile.store !== 'file')) return undefined;
     if (!tokens || !hasTimeLeft(profile, now, DEFAULT_MIN_TTL_SECONDS)) return undefined;
     if (tempFilesOf(file).length > 0) return undefined;
     return tokens.accessToken;

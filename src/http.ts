@@ -1,7 +1,7 @@
 import type { LookupFunction, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { interrupted, PodioAuthError, usageError } from './errors.js';
 import type { Env } from './env.js';
+import { interrupted, PodioAuthError, usageError } from './errors.js';
 import { sanitizeForTerminal } from './ui/terminal-text.js';
 
 /**
@@ -149,7 +149,10 @@ function splitHostPort(entry: string): { name: string; port: string | undefined 
 
 /** A URL's hostname without IPv6 brackets or a trailing dot, lower case. */
 function bareHost(hostname: string): string {
-  return hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase();
+  return hostname
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '')
+    .toLowerCase();
 }
 
 function parseProxyUrl(variable: string, value: string): ProxySetting {
@@ -330,7 +333,10 @@ async function sendOnce(
         ? tls.connect({ host, port, ...servername(host), ...lookup, ...tlsOptions, ALPNProtocols: HTTP_1_1 })
         : net.connect({ host, port, ...lookup });
       track(socket);
-      socket.once(secure ? 'secureConnect' : 'connect', guarded(() => onReady(socket)));
+      socket.once(
+        secure ? 'secureConnect' : 'connect',
+        guarded(() => onReady(socket)),
+      );
     }
 
     /** Sends `CONNECT host:port` and hands over the raw tunnel once the proxy says 200. */
@@ -420,7 +426,10 @@ async function sendOnce(
           ALPNProtocols: HTTP_1_1,
         });
         track(secured);
-        secured.once('secureConnect', guarded(() => exchange(secured, false)));
+        secured.once(
+          'secureConnect',
+          guarded(() => exchange(secured, false)),
+        );
       });
     });
   });

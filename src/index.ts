@@ -8,11 +8,11 @@ import { createDeps, type Deps } from './deps.js';
 import type { Env } from './env.js';
 import type { TokenRef } from './podio/token-client.js';
 import { createMessages, useColour } from './ui/messages.js';
-import { getToken as getTokenUseCase, type FreshToken } from './usecases/get-token.js';
+import { type FreshToken, getToken as getTokenUseCase } from './usecases/get-token.js';
 import type { LoginInput } from './usecases/login.js';
 
-export { ERRORS, ExitCode, PodioAuthError } from './errors.js';
 export type { ErrorCode, PodioFailure } from './errors.js';
+export { ERRORS, ExitCode, PodioAuthError } from './errors.js';
 export type { TokenRef } from './podio/token-client.js';
 
 export interface TokenOptions {
@@ -42,7 +42,13 @@ const neverAborted = new AbortController().signal;
 function libraryDeps(env: Env, signal: AbortSignal | undefined): Deps {
   let deps = depsByEnv.get(env);
   if (!deps) {
-    deps = createDeps({ env, stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, signal: neverAborted });
+    deps = createDeps({
+      env,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      signal: neverAborted,
+    });
     depsByEnv.set(env, deps);
   }
   return signal ? { ...deps, signal, forceSignal: signal } : deps;
@@ -119,7 +125,9 @@ export async function login(options: LoginOptions = {}): Promise<AccessToken> {
   const { login: loginUseCase } = await import('./usecases/login.js');
   const ui = () => createMessages(deps.stderr, useColour(deps.env, Boolean(deps.stderr.isTTY)));
   const result = await loginUseCase(input, { ...deps, ui });
-  (await ui()).success(`Logged in to Podio${result.who ? ` as ${result.who}` : ''} (profile "${result.profile}", stored in ${result.storedIn})`);
+  (await ui()).success(
+    `Logged in to Podio${result.who ? ` as ${result.who}` : ''} (profile "${result.profile}", stored in ${result.storedIn})`,
+  );
   // The profile just logged in to, even where credentials in the environment would otherwise take precedence.
   return getToken({ env, profile: result.profile, ...(options.signal ? { signal: options.signal } : {}) });
 }

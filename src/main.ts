@@ -8,13 +8,13 @@ import { registerExport } from './commands/export.js';
 import { registerLogin } from './commands/login.js';
 import { registerLogout } from './commands/logout.js';
 import { registerProfiles } from './commands/profiles.js';
-import { createApp, type App } from './commands/shared.js';
+import { type App, createApp } from './commands/shared.js';
 import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
 import type { Deps } from './deps.js';
 import { exitCodeOf, isAbortError, PodioAuthError, usageError } from './errors.js';
+import { createMessages, type Messages, useColour } from './ui/messages.js';
 import { commanderFailure } from './ui/usage-errors.js';
-import { createMessages, useColour, type Messages } from './ui/messages.js';
 import { VERSION } from './version.js';
 
 /**
@@ -78,7 +78,12 @@ export function buildProgram(app: App): Command {
       outputError: () => {},
     });
   for (const register of COMMANDS) register(program, app);
-  for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (text) => void app.deps.stdout.write(text), writeErr: () => {}, outputError: () => {} });
+  for (const command of program.commands)
+    command.exitOverride().configureOutput({
+      writeOut: (text) => void app.deps.stdout.write(text),
+      writeErr: () => {},
+      outputError: () => {},
+    });
   return program;
 }
 
@@ -99,7 +104,7 @@ export async function main(argv: readonly string[], given: Deps): Promise<number
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
-    return report(error, argv.includes("--debug"), deps, await ui(), argv);
+    return report(error, argv.includes('--debug'), deps, await ui(), argv);
   }
 }
 
@@ -117,7 +122,8 @@ export function report(error: unknown, debug: boolean, deps: Deps, ui: Messages,
   const redact = (text: string) => deps.secrets.redact(text);
   if (error instanceof CommanderError) {
     // Help and version were printed on stdout: success.
-    if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+    if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+      return 0;
     const failure = commanderFailure(error, argv);
     ui.error(redact(failure.message), failure.hint);
     return exitCodeOf(failure.code);

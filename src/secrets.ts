@@ -1,5 +1,5 @@
 import type { Env } from './env.js';
-import { SECRET_FIELDS, type ProfileRecord } from './store/profile.js';
+import { type ProfileRecord, SECRET_FIELDS } from './store/profile.js';
 
 /** Environment variables that hold secrets: redacted from messages, never handed to child processes. */
 export const SECRET_ENV_NAMES = [

@@ -1,16 +1,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { resolveEndpoint } from '../src/api/endpoint.js';
-import { addQuery, parseFields, type FieldSources } from '../src/api/fields.js';
+import { addQuery, type FieldSources, parseFields } from '../src/api/fields.js';
 import { parseHeaders } from '../src/api/headers.js';
-import { paginate, planPagination, type PageRequest } from '../src/api/paginate.js';
+import { type PageRequest, paginate, planPagination } from '../src/api/paginate.js';
 import { describeProgress, renderResult } from '../src/api/render.js';
-import { apiRequest, sleepFor, type ApiRequestDeps, type ApiRequestInput, type ApiResult } from '../src/api/request.js';
+import { type ApiRequestDeps, type ApiRequestInput, type ApiResult, apiRequest, sleepFor } from '../src/api/request.js';
 import { createItemRoutes, type TokenRef } from '../src/emulator/items.js';
 import { PodioEmulator, USER } from '../src/emulator/podio-emulator.js';
 import { PodioAuthError } from '../src/errors.js';
@@ -236,14 +236,11 @@ describe('parseHeaders', () => {
     'Host: evil.example',
     'Content-Length: 5',
     'Transfer-Encoding: chunked',
-  ])(
-    'refuses %s',
-    (line) => {
-      const error = thrown(() => parseHeaders([line]));
-      expect(error.code).toBe('usage');
-      expect(error.exitCode).toBe(2);
-    },
-  );
+  ])('refuses %s', (line) => {
+    const error = thrown(() => parseHeaders([line]));
+    expect(error.code).toBe('usage');
+    expect(error.exitCode).toBe(2);
+  });
 
   it('refuses a line without a colon, a bad name and a control character', () => {
     expect(thrown(() => parseHeaders(['X-Thing'])).message).toContain('needs a value after a colon');
@@ -810,7 +807,7 @@ describe('apiRequest against the emulator', () => {
     expect(requests).toBe(1);
   });
 
-  it('404: the body is kept for stdout, http_error with Podio\'s description', async () => {
+  it("404: the body is kept for stdout, http_error with Podio's description", async () => {
     const { call } = await setup();
     const answer = await call({ endpoint: '/item/999' });
     expect(answer.status).toBe(404);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { errorLines, expectClean, runCli, runMain, startSandbox, type Sandbox } from './support/cli.js';
-import { APP, TWO_FACTOR_USER, USER, type FakePodio } from './support/fake-podio.js';
+import { errorLines, expectClean, runCli, runMain, type Sandbox, startSandbox } from './support/cli.js';
+import { APP, type FakePodio, TWO_FACTOR_USER, USER } from './support/fake-podio.js';
 
 let podio: FakePodio;
 let sandbox: Sandbox;
@@ -20,14 +20,23 @@ describe('login --app', () => {
     expectClean(login, sandbox);
     expect(podio.authorizeRequests).toHaveLength(0);
     const profile = sandbox.readConfig().profiles['default']!;
-    expect(profile).toMatchObject({ grant: 'app', app_id: '777', app_token: APP.app_token, ref: { type: 'app', id: 777 } });
+    expect(profile).toMatchObject({
+      grant: 'app',
+      app_id: '777',
+      app_token: APP.app_token,
+      ref: { type: 'app', id: 777 },
+    });
     const token = await runMain(['token'], sandbox.env());
     expect(token.stdout).toBe(`${profile['access_token']}\n`);
   });
 
   it('reads the app token from standard input', async () => {
     await setup();
-    const login = await runCli(['login', '--app', APP.app_id, '--app-token-stdin'], sandbox.env(), `${APP.app_token}\n`);
+    const login = await runCli(
+      ['login', '--app', APP.app_id, '--app-token-stdin'],
+      sandbox.env(),
+      `${APP.app_token}\n`,
+    );
     expect(login.code).toBe(0);
     expect(podio.grants('app')[0]?.fields['app_token']).toBe(APP.app_token);
   });
@@ -60,24 +69,38 @@ describe('login --app', () => {
 describe('login --password', () => {
   it('logs in with PODIO_USERNAME and PODIO_PASSWORD, and never stores the password', async () => {
     await setup();
-    const login = await runMain(['login', '--password'], sandbox.env({ PODIO_USERNAME: USER.mail, PODIO_PASSWORD: USER.password }));
+    const login = await runMain(
+      ['login', '--password'],
+      sandbox.env({ PODIO_USERNAME: USER.mail, PODIO_PASSWORD: USER.password }),
+    );
     expect(login.code).toBe(0);
     expect(login.stderr).toContain(`Logged in to Podio as ${USER.name}`);
     expect(login.stderr).not.toContain(USER.password);
     expect(readFileSync(sandbox.configFile, 'utf8')).not.toContain(USER.password);
-    expect(sandbox.readConfig().profiles['default']).toMatchObject({ grant: 'password', username: USER.mail, user_name: `${USER.name} <${USER.mail}>` });
+    expect(sandbox.readConfig().profiles['default']).toMatchObject({
+      grant: 'password',
+      username: USER.mail,
+      user_name: `${USER.name} <${USER.mail}>`,
+    });
     expect((await runMain(['token'], sandbox.env())).code).toBe(0);
   });
 
   it('reads the password from standard input with --username', async () => {
     await setup();
-    const login = await runCli(['login', '--password', '--username', USER.mail, '--password-stdin'], sandbox.env(), `${USER.password}\n`);
+    const login = await runCli(
+      ['login', '--password', '--username', USER.mail, '--password-stdin'],
+      sandbox.env(),
+      `${USER.password}\n`,
+    );
     expect(login.code).toBe(0);
   });
 
   it('exits 4 on a wrong password', async () => {
     await setup();
-    const login = await runMain(['login', '--password'], sandbox.env({ PODIO_USERNAME: USER.mail, PODIO_PASSWORD: 'not-it' }));
+    const login = await runMain(
+      ['login', '--password'],
+      sandbox.env({ PODIO_USERNAME: USER.mail, PODIO_PASSWORD: 'not-it' }),
+    );
     expect(login.code).toBe(4);
     expect(login.stderr).toMatch(/rejected the user name or password/);
     expect(login.stderr).not.toContain('not-it');
@@ -86,16 +109,25 @@ describe('login --password', () => {
 
   it('explains that a two-factor account needs the browser login', async () => {
     await setup();
-    const login = await runMain(['login', '--password'], sandbox.env({ PODIO_USERNAME: TWO_FACTOR_USER.mail, PODIO_PASSWORD: TWO_FACTOR_USER.password }));
+    const login = await runMain(
+      ['login', '--password'],
+      sandbox.env({ PODIO_USERNAME: TWO_FACTOR_USER.mail, PODIO_PASSWORD: TWO_FACTOR_USER.password }),
+    );
     expect(login.code).toBe(4);
-    expect(errorLines(login)).toEqual(['✗ This Podio account uses two-factor authentication, so the password login cannot be used.']);
+    expect(errorLines(login)).toEqual([
+      '✗ This Podio account uses two-factor authentication, so the password login cannot be used.',
+    ]);
     expect(login.stderr).toContain('podio-auth login');
     expect(existsSync(sandbox.configFile)).toBe(false);
   });
 
   it('refuses two secrets on standard input at once (exit 2)', async () => {
     await setup();
-    const login = await runCli(['login', '--password', '--password-stdin', '--client-secret-stdin'], sandbox.env(), 'x\n');
+    const login = await runCli(
+      ['login', '--password', '--password-stdin', '--client-secret-stdin'],
+      sandbox.env(),
+      'x\n',
+    );
     expect(login.code).toBe(2);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { type Browser, chromium } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { PodioEmulator } from '../src/emulator/podio-emulator.js';
 import { ROOT, Sandbox, startCli } from './support/cli.js';
@@ -18,7 +18,9 @@ const ARTIFACTS = join(ROOT, 'test-artifacts');
 // CI installs Chromium and sets this, so that there a missing browser fails the run instead of skipping quietly.
 const required = process.env['PODIO_AUTH_REQUIRE_CHROMIUM'] === '1';
 if (!available) {
-  console.warn(`\n*** Chromium end-to-end tests SKIPPED: ${CHROMIUM} not found. Install it with \`apt-get install chromium\` (.ci/run does). ***\n`);
+  console.warn(
+    `\n*** Chromium end-to-end tests SKIPPED: ${CHROMIUM} not found. Install it with \`apt-get install chromium\` (.ci/run does). ***\n`,
+  );
 }
 
 it.runIf(required)('Chromium is installed where CI requires it', () => {
@@ -43,7 +45,8 @@ function chromiumProcesses(userDataDir: string): number[] {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(`--user-data-dir=${userDataDir}`)) pids.push(Number(entry));
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(`--user-data-dir=${userDataDir}`))
+        pids.push(Number(entry));
     } catch {
       // gone already
     }
@@ -74,7 +77,10 @@ async function loginInChromium(decision: 'grant' | 'deny') {
     const [port] = (await waitForFile(join(userDataDir, 'DevToolsActivePort'), 20_000)).split('\n');
     browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
     const context = browser.contexts()[0]!;
-    const page = context.pages().find((p) => p.url().includes('/oauth/authorize')) ?? context.pages()[0] ?? (await context.waitForEvent('page'));
+    const page =
+      context.pages().find((p) => p.url().includes('/oauth/authorize')) ??
+      context.pages()[0] ??
+      (await context.waitForEvent('page'));
     const button = page.locator(`button[value=${decision}]`);
     await button.waitFor();
     mkdirSync(ARTIFACTS, { recursive: true });
@@ -111,7 +117,9 @@ describe.skipIf(!available)('login in a real browser (Chromium)', () => {
     try {
       expect(heading).toBe('Logged in to Podio');
       expect(result.code).toBe(0);
-      expect(emulator.isValidAccessToken(sandbox.readConfig().profiles['default']!['access_token'] as string)).toBe(true);
+      expect(emulator.isValidAccessToken(sandbox.readConfig().profiles['default']!['access_token'] as string)).toBe(
+        true,
+      );
     } finally {
       sandbox.cleanup();
     }

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
 import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completionScript, type CompletionProgram, type Shell } from '../src/completion.js';
+import { type CompletionProgram, completionScript, type Shell } from '../src/completion.js';
 import { BIN, ROOT, runCli } from './support/cli.js';
 
 /**
@@ -34,7 +34,7 @@ const env: Record<string, string> = {
 
 /** The commands in the program's order. */
 const COMMANDS = [
-  ...['login', 'token', 'status', 'logout', 'export', 'exec', 'doctor', 'emulator', 'completion', 'profiles'],
+  ...['login', 'token', 'status', 'logout', 'export', 'exec', 'api', 'doctor', 'emulator', 'completion', 'profiles'],
   'help',
 ];
 /** `token`'s options, as the shells sort them. */
@@ -111,7 +111,11 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-const lines = (text: string) => text.split('\n').map((line) => line.trimEnd()).filter(Boolean);
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter(Boolean);
 
 // ---------------------------------------------------------------------------------------------------- bash
 
@@ -121,7 +125,10 @@ const lines = (text: string) => text.split('\n').map((line) => line.trimEnd()).f
  * hands the function the text readline will replace ($2: empty right after a break character) and the word before.
  */
 function bashWords(line: string): { words: string[]; cur: string; prev: string } {
-  const words = line.split(/\s+/).filter(Boolean).flatMap((word) => word.match(/[=:<>]+|[^=:<>]+/g) ?? []);
+  const words = line
+    .split(/\s+/)
+    .filter(Boolean)
+    .flatMap((word) => word.match(/[=:<>]+|[^=:<>]+/g) ?? []);
   if (/\s$/.test(line)) words.push('');
   const last = words.at(-1) ?? '';
   return { words, cur: /^[=:<>]+$/.test(last) ? '' : last, prev: words.at(-2) ?? '' };
@@ -142,8 +149,8 @@ async function bash(line: string, options: BashOptions = {}): Promise<string[]> 
   const load = options.script
     ? 'source "$SCRIPT"'
     : options.load === 'bash-completion'
-        ? `source ${BASH_COMPLETION}; _completion_loader podio-auth; complete -p podio-auth >/dev/null || exit 9`
-        : 'source <(podio-auth completion bash)';
+      ? `source ${BASH_COMPLETION}; _completion_loader podio-auth; complete -p podio-auth >/dev/null || exit 9`
+      : 'source <(podio-auth completion bash)';
   const program = [
     load,
     options.setup ?? '',

@@ -1,7 +1,7 @@
 import { chmodSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkNode, checkProfiles, type Check } from '../src/usecases/doctor.js';
-import { runCli, runMain, startSandbox } from './support/cli.js';
+import { type Check, checkNode, checkProfiles } from '../src/usecases/doctor.js';
+import { runMain, startSandbox } from './support/cli.js';
 import { closedPort, occupyPort } from './support/http.js';
 
 const inAnHour = () => new Date(Date.now() + 3_600_000);
@@ -22,7 +22,19 @@ describe('doctor', () => {
     const json = parse((await runMain(['doctor', '--json'], sandbox.env())).stdout);
     expect(json.ok).toBe(true);
     expect(json.checks.map((item) => item.name)).toEqual(
-      expect.arrayContaining(['node', 'config-dir', 'config-file', 'profile:default', 'bind-ipv4', 'localhost', 'browser', 'environment', 'proxy', 'authorize-origin', 'api-origin']),
+      expect.arrayContaining([
+        'node',
+        'config-dir',
+        'config-file',
+        'profile:default',
+        'bind-ipv4',
+        'localhost',
+        'browser',
+        'environment',
+        'proxy',
+        'authorize-origin',
+        'api-origin',
+      ]),
     );
   });
 
@@ -44,7 +56,9 @@ describe('doctor', () => {
     const port = await closedPort();
     const result = await runMain(['doctor'], sandbox.env({ PODIO_API_URL: `http://127.0.0.1:${port}` }));
     expect(result.code).toBe(1);
-    expect(result.stdout).toContain(`✗ API http://127.0.0.1:${port}: Could not reach 127.0.0.1:${port}: the connection was refused.`);
+    expect(result.stdout).toContain(
+      `✗ API http://127.0.0.1:${port}: Could not reach 127.0.0.1:${port}: the connection was refused.`,
+    );
     expect(result.stdout).toMatch(/^ {4}Check your network and proxy/m);
   });
 
@@ -62,8 +76,17 @@ describe('doctor', () => {
     expect(checkNode('22.1.0').status).toBe('ok');
     const now = new Date('2026-06-30T00:00:00Z');
     const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
-    const profile = (days: number) => ({ client_id: 'c', client_secret: 's', refresh_token: 'r', expires_at: daysAgo(-0.1), refresh_obtained_at: daysAgo(days) });
-    const statuses = checkProfiles(new Map(Object.entries({ fresh: profile(3), old: profile(25), dead: profile(29) })), now).map((item) => [item.name, item.status]);
+    const profile = (days: number) => ({
+      client_id: 'c',
+      client_secret: 's',
+      refresh_token: 'r',
+      expires_at: daysAgo(-0.1),
+      refresh_obtained_at: daysAgo(days),
+    });
+    const statuses = checkProfiles(
+      new Map(Object.entries({ fresh: profile(3), old: profile(25), dead: profile(29) })),
+      now,
+    ).map((item) => [item.name, item.status]);
     expect(statuses).toEqual([
       ['profile:fresh', 'ok'],
       ['profile:old', 'warn'],

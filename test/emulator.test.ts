@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { APP, DEMO_CLIENT, PodioEmulator, type EmulatorOptions } from '../src/emulator/podio-emulator.js';
+import { APP, DEMO_CLIENT, type EmulatorOptions, PodioEmulator } from '../src/emulator/podio-emulator.js';
 import { createHttpClient, type HttpSend } from '../src/http.js';
 import { fetchGrantedScope } from '../src/podio/user-api.js';
 import { ROOT, runCli, Sandbox, startCli, startSandbox } from './support/cli.js';

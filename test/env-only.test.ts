@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { expectClean, runCli, runMain, startSandbox, type Sandbox } from './support/cli.js';
+import { expectClean, runMain, type Sandbox, startSandbox } from './support/cli.js';
 import { APP, type FakePodio, type FakePodioOptions } from './support/fake-podio.js';
 
 let podio: FakePodio;
@@ -39,7 +39,10 @@ describe('env-only mode', () => {
 
   it('uses the app grant with PODIO_APP_ID and PODIO_APP_TOKEN', async () => {
     await setup();
-    const result = await runMain(['token', '--json'], ciEnv({ PODIO_APP_ID: APP.app_id, PODIO_APP_TOKEN: APP.app_token }));
+    const result = await runMain(
+      ['token', '--json'],
+      ciEnv({ PODIO_APP_ID: APP.app_id, PODIO_APP_TOKEN: APP.app_token }),
+    );
     expect(result.code).toBe(0);
     const out = JSON.parse(result.stdout);
     expect(podio.isValidAccessToken(out.access_token)).toBe(true);

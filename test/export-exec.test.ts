@@ -7,7 +7,12 @@ import { APP } from './support/fake-podio.js';
 const inAnHour = () => new Date(Date.now() + 3_600_000);
 
 function parseDotenv(text: string): Record<string, string> {
-  return Object.fromEntries(text.trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    text
+      .trim()
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
 }
 
 describe('export', () => {
@@ -40,7 +45,9 @@ describe('export', () => {
     expect(json).toMatchObject({ PODIO_APP_ID: APP.app_id, PODIO_APP_TOKEN: APP.app_token });
     expect(json.PODIO_REFRESH_TOKEN).toBeUndefined();
     const shell = (await runMain(['export', '--format', 'shell'], sandbox.env())).stdout;
-    const echoed = execFileSync('sh', ['-c', `${shell}\necho "$PODIO_APP_TOKEN|$PODIO_CLIENT_SECRET"`], { encoding: 'utf8' });
+    const echoed = execFileSync('sh', ['-c', `${shell}\necho "$PODIO_APP_TOKEN|$PODIO_CLIENT_SECRET"`], {
+      encoding: 'utf8',
+    });
     expect(echoed).toBe(`${APP.app_token}|${json.PODIO_CLIENT_SECRET}\n`);
     const github = (await runMain(['export', '--format', 'github'], sandbox.env())).stdout;
     expect(parseDotenv(github)).toEqual(json);
@@ -71,7 +78,8 @@ describe('exec', () => {
   it('runs the command with a valid PODIO_ACCESS_TOKEN and without the long-lived secrets', async () => {
     const { podio, sandbox } = await startSandbox();
     sandbox.storeLogin(new Date(Date.now() - 60_000));
-    const script = 'console.log(JSON.stringify({ token: process.env.PODIO_ACCESS_TOKEN, secret: process.env.PODIO_CLIENT_SECRET ?? null }))';
+    const script =
+      'console.log(JSON.stringify({ token: process.env.PODIO_ACCESS_TOKEN, secret: process.env.PODIO_CLIENT_SECRET ?? null }))';
     const result = await runCli(['exec', '--', process.execPath, '-e', script], sandbox.env());
     expect(result.code).toBe(0);
     const seen = JSON.parse(result.stdout);
@@ -92,7 +100,8 @@ describe('exec', () => {
   it('forwards SIGTERM to the command', async () => {
     const { sandbox } = await startSandbox();
     sandbox.storeLogin(inAnHour());
-    const script = "process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(42); }); console.error('ready'); setInterval(() => {}, 1000);";
+    const script =
+      "process.on('SIGTERM', () => { console.log('got SIGTERM'); process.exit(42); }); console.error('ready'); setInterval(() => {}, 1000);";
     const cli = startCli(['exec', '--', process.execPath, '-e', script], sandbox.env());
     await cli.waitForStderr(/ready/);
     cli.child.kill('SIGTERM');

@@ -88,11 +88,18 @@ describe("Podio's answer to a refresh", () => {
       const fresh = podio.issueTokens();
       podio.overrideNextTokenAnswer(() => ({
         status: 200,
-        body: { access_token: 'a'.repeat(40), expires_in: expires, refresh_token: fresh.refresh_token, token_type: 'bearer' },
+        body: {
+          access_token: 'a'.repeat(40),
+          expires_in: expires,
+          refresh_token: fresh.refresh_token,
+          token_type: 'bearer',
+        },
       }));
       const result = await runMain(['token'], sandbox.env());
       expect(result.code).toBe(1);
-      expect(errorLines(result)).toEqual([expect.stringMatching(/expires_in .* The new refresh token it sent is stored/)]);
+      expect(errorLines(result)).toEqual([
+        expect.stringMatching(/expires_in .* The new refresh token it sent is stored/),
+      ]);
       expect(result.stdout).toBe('');
       expect(sandbox.readConfig().profiles['default']!['refresh_token']).toBe(fresh.refresh_token);
       const next = await runMain(['token'], sandbox.env());
@@ -103,7 +110,10 @@ describe("Podio's answer to a refresh", () => {
   it('with control characters in the token: refused, nothing printed raw', async () => {
     const { podio, sandbox } = await startSandbox();
     const old = sandbox.storeLogin(aMinuteAgo());
-    podio.overrideNextTokenAnswer(() => ({ status: 200, body: { access_token: 'evil\u001b]0;pwned\u0007', expires_in: 3600 } }));
+    podio.overrideNextTokenAnswer(() => ({
+      status: 200,
+      body: { access_token: 'evil\u001b]0;pwned\u0007', expires_in: 3600 },
+    }));
     const result = await runMain(['token'], sandbox.env());
     expect(result.code).toBe(1);
     expect(result.stdout + result.stderr).not.toContain('\u001b');
@@ -115,11 +125,18 @@ describe("Podio's answer to a refresh", () => {
     const old = sandbox.storeLogin(aMinuteAgo());
     podio.overrideNextTokenAnswer(() => ({
       status: 200,
-      body: { access_token: 'b'.repeat(40), expires_in: 3600, refresh_token: 'c'.repeat(40), ref: { type: 'user', id: 99 } },
+      body: {
+        access_token: 'b'.repeat(40),
+        expires_in: 3600,
+        refresh_token: 'c'.repeat(40),
+        ref: { type: 'user', id: 99 },
+      },
     }));
     const result = await runMain(['token'], sandbox.env());
     expect(result.code).toBe(1);
-    expect(errorLines(result)).toEqual([expect.stringMatching(/answered for user 99, but profile "default" belongs to user 4242; nothing was stored/)]);
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(/answered for user 99, but profile "default" belongs to user 4242; nothing was stored/),
+    ]);
     expect(sandbox.readConfig().profiles['default']!['refresh_token']).toBe(old.refresh_token);
   });
 });
@@ -146,7 +163,9 @@ describe('SIGKILL at any moment of a refresh', () => {
   it('a temporary file left by a crash is removed by the next command, even one that needs no refresh', async () => {
     const { sandbox } = await startSandbox();
     sandbox.storeLogin(inAnHour());
-    writeFileSync(join(sandbox.configDir, 'config.json.tmp-0123456789ab'), '{"secret": "half-written"}', { mode: 0o600 });
+    writeFileSync(join(sandbox.configDir, 'config.json.tmp-0123456789ab'), '{"secret": "half-written"}', {
+      mode: 0o600,
+    });
     const result = await runCli(['token'], sandbox.env());
     expect(result.code).toBe(0);
     expect(readdirSync(sandbox.configDir)).toEqual(['config.json']);
@@ -199,7 +218,10 @@ describe('the lock across processes', () => {
   it('a holder elsewhere (another pid namespace or host) that stopped beating is taken over after the stale limit', async () => {
     const { sandbox } = await startSandbox();
     sandbox.storeLogin(aMinuteAgo());
-    writeFileSync(`${sandbox.configFile}.lock`, JSON.stringify({ id: 'x', pid: 1, host: 'container', boot: 'b', pidns: 'pid:[1]' }));
+    writeFileSync(
+      `${sandbox.configFile}.lock`,
+      JSON.stringify({ id: 'x', pid: 1, host: 'container', boot: 'b', pidns: 'pid:[1]' }),
+    );
     const started = Date.now();
     const next = await runCli(['token'], sandbox.env({ PODIO_AUTH_LOCK_STALE_SECONDS: '2' }));
     expect(next.code).toBe(0);
@@ -234,7 +256,9 @@ describe.skipIf(!isRoot && !requireRoot)('a full or read-only disk (tmpfs; needs
     expect(podio.options.rotateRefreshTokens).toBe(true);
     const result = await runCli(['token'], sandbox.env());
     expect(result.code).toBe(1);
-    expect(errorLines(result)).toEqual([expect.stringMatching(/Podio replaced the refresh token .*ENOSPC.* a new login will be needed/)]);
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(/Podio replaced the refresh token .*ENOSPC.* a new login will be needed/),
+    ]);
   });
 
   it('a read-only file system: doctor --fix and login say so in one line, before any browser', async () => {
@@ -261,19 +285,28 @@ describe('streams', () => {
     sandbox.storeLogin(inAnHour());
     for (const args of [['token'], ['token', '--json'], ['export'], ['status']]) {
       // Not spawnSync: the fake Podio runs in this process and must keep answering.
-      const child = spawn(process.execPath, [BIN, ...args], { env: sandbox.env() as NodeJS.ProcessEnv, stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'] });
+      const child = spawn(process.execPath, [BIN, ...args], {
+        env: sandbox.env() as NodeJS.ProcessEnv,
+        stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'],
+      });
       let stderr = '';
       child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
       const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
       expect(status, args.join(' ')).toBe(1);
-      expect(stderr.split('\n').filter((line) => line.startsWith('✗')), args.join(' ')).toEqual([expect.stringMatching(/Could not write to standard output \(ENOSPC\)/)]);
+      expect(
+        stderr.split('\n').filter((line) => line.startsWith('✗')),
+        args.join(' '),
+      ).toEqual([expect.stringMatching(/Could not write to standard output \(ENOSPC\)/)]);
       expect(stderr).not.toMatch(/\n\s+at /);
     }
   });
 
   it('a closed stderr never aborts a login in progress', async () => {
     const { sandbox } = await startSandbox();
-    const child = spawn(process.execPath, [BIN, 'login'], { env: sandbox.env() as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, 'login'], {
+      env: sandbox.env() as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stderr.destroy();
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(0);
@@ -282,7 +315,11 @@ describe('streams', () => {
 
   it('a pasted line of megabytes without a newline is dropped, and the login goes on', async () => {
     const { podio, sandbox } = await startSandbox({ decision: 'ask' });
-    const result = await runCli(['login', '--no-browser', '--timeout', '2'], sandbox.env(), 'x'.repeat(4 * 1024 * 1024));
+    const result = await runCli(
+      ['login', '--no-browser', '--timeout', '2'],
+      sandbox.env(),
+      'x'.repeat(4 * 1024 * 1024),
+    );
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/A line of more than 64 KiB was ignored/);
     expect(podio.authorizeRequests).toHaveLength(0);
@@ -294,11 +331,21 @@ describe('inputs that used to crash or mislead', () => {
     const { sandbox } = await startSandbox();
     sandbox.storeLogin(inAnHour());
     const cases: [Record<string, string>, string[], number, RegExp][] = [
-      [{ PODIO_AUTH_HTTP_TIMEOUT: '99999999' }, ['status'], 2, /PODIO_AUTH_HTTP_TIMEOUT must be a number of seconds from 1 to 3600/],
+      [
+        { PODIO_AUTH_HTTP_TIMEOUT: '99999999' },
+        ['status'],
+        2,
+        /PODIO_AUTH_HTTP_TIMEOUT must be a number of seconds from 1 to 3600/,
+      ],
       [{ PODIO_AUTH_HTTP_TIMEOUT: '2147484' }, ['status'], 2, /PODIO_AUTH_HTTP_TIMEOUT/],
       [{ PODIO_AUTH_HTTP_TIMEOUT: 'soon' }, ['status'], 2, /PODIO_AUTH_HTTP_TIMEOUT/],
       [{ PODIO_API_URL: 'not a url' }, ['status'], 2, /PODIO_API_URL is not a URL/],
-      [{ PODIO_AUTH_CONFIG_DIR: '/proc/podio-auth' }, ['login', '--app', '777'], 1, /Could not write \/proc\/podio-auth\/config\.json/],
+      [
+        { PODIO_AUTH_CONFIG_DIR: '/proc/podio-auth' },
+        ['login', '--app', '777'],
+        1,
+        /Could not write \/proc\/podio-auth\/config\.json/,
+      ],
     ];
     for (const [env, args, code, message] of cases) {
       const result = await runCli(args, sandbox.env({ PODIO_APP_TOKEN: 'app-token-0123456789abcdef', ...env }));
@@ -319,13 +366,20 @@ describe('inputs that used to crash or mislead', () => {
       const result = await runCli(['token'], sandbox.env());
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
-      expect(errorLines(result)).toEqual([expect.stringMatching(/profile "default" whose field "access_token" is not a string/)]);
+      expect(errorLines(result)).toEqual([
+        expect.stringMatching(/profile "default" whose field "access_token" is not a string/),
+      ]);
     }
   });
 
   it('never echoes a value given to an option, nor prints a fragment of a broken config with --debug', async () => {
     const { sandbox } = await startSandbox();
-    for (const args of [['login', '--client-secret=TOPSECRET-1'], ['login', '--app-token=TOPSECRET-1'], ['login', '--password=TOPSECRET-1'], ['token', '--min-ttl=TOPSECRET-1']]) {
+    for (const args of [
+      ['login', '--client-secret=TOPSECRET-1'],
+      ['login', '--app-token=TOPSECRET-1'],
+      ['login', '--password=TOPSECRET-1'],
+      ['token', '--min-ttl=TOPSECRET-1'],
+    ]) {
       const result = await runMain(args, sandbox.env());
       expect(result.code, args.join(' ')).toBe(2);
       expect(result.stderr, args.join(' ')).not.toContain('TOPSECRET');
@@ -358,7 +412,7 @@ describe('inputs that used to crash or mislead', () => {
     writeFileSync(join(sandbox.configDir, 'config.json'), '{"profiles": {}}');
     chmodSync(sandbox.configDir, 0o500);
     onTestFinished(() => chmodSync(sandbox.configDir, 0o700));
-    const result = await runCli(['login'], sandbox.env(), '', );
+    const result = await runCli(['login'], sandbox.env(), '');
     if (isRoot) {
       // Root can write anywhere; the check still runs (and passes).
       expect(result.code).toBe(0);

@@ -2,22 +2,22 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
-import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PodioAuthError } from '../src/errors.js';
 import {
   createHttpClient,
+  type HttpClient,
+  type HttpClientOptions,
   httpTimeoutMs,
   matchesNoProxy,
   proxyFor,
-  type HttpClient,
-  type HttpClientOptions,
 } from '../src/http.js';
 import { errorLines, ROOT, runCli, startSandbox } from './support/cli.js';
 import { closedPort } from './support/http.js';
-import { fakeLookup, FaultyProxy, RecordingProxy, TEST_TLS, type ProxyFault } from './support/proxy.js';
+import { FaultyProxy, fakeLookup, type ProxyFault, RecordingProxy, TEST_TLS } from './support/proxy.js';
 
 const TOKEN_URL = 'https://api.podio.example/oauth/token/v2';
 const TIMEOUT_MS = 3_000;
@@ -220,8 +220,7 @@ describe('a proxy that fails', () => {
     {
       fault: 'tunnel-then-close',
       code: 'network',
-      says:
-        'Could not reach api.podio.example through the proxy PROXY: the connection was closed before an answer came.',
+      says: 'Could not reach api.podio.example through the proxy PROXY: the connection was closed before an answer came.',
     },
   ];
   for (const { fault, code, says } of cases) {

@@ -13,12 +13,12 @@ import {
 } from '../src/store/keyring-vault.js';
 import { ROOT } from './support/cli.js';
 import {
+  type HungBus,
   missingSecretServicePrograms,
   noBusEnv,
+  type SessionBus,
   startHungBus,
   startSessionBus,
-  type HungBus,
-  type SessionBus,
 } from './support/secret-service.js';
 
 // A real Secret Service (gnome-keyring on a private session bus) is needed; CI installs it, and must not skip.

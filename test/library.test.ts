@@ -4,11 +4,15 @@ import { getAccessToken, getToken, login, PodioAuthError } from '../src/index.js
 import { ROOT, startSandbox } from './support/cli.js';
 
 describe('library API', () => {
-  it("is importable by package name, with types, from the built package", async () => {
+  it('is importable by package name, with types, from the built package', async () => {
     const { sandbox } = await startSandbox();
     const { access_token } = sandbox.storeLogin(new Date(Date.now() + 3_600_000));
     const script = "import { getAccessToken } from 'podio-auth'; process.stdout.write(await getAccessToken());";
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, env: sandbox.env(), encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      env: sandbox.env(),
+      encoding: 'utf8',
+    });
     expect(result.stderr).toBe('');
     expect(result.stdout).toBe(access_token);
   });

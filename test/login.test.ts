@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { errorLines, expectClean, runCli, startCli, startSandbox, type Sandbox } from './support/cli.js';
+import { errorLines, expectClean, runCli, type Sandbox, startCli, startSandbox } from './support/cli.js';
 import { follow } from './support/fake-browser.mjs';
-import { USER, type FakePodio, type FakePodioOptions } from './support/fake-podio.js';
+import { type FakePodio, type FakePodioOptions, USER } from './support/fake-podio.js';
 import { occupyPort, rawRequest } from './support/http.js';
 
 let podio: FakePodio;
@@ -12,7 +12,6 @@ let sandbox: Sandbox;
 async function setup(options: FakePodioOptions = {}): Promise<void> {
   ({ podio, sandbox } = await startSandbox(options));
 }
-
 
 /** Starts a login whose browser only reports the URL, so the test can play the browser (or the attacker). */
 async function startHeldLogin(args: string[] = []) {
@@ -340,7 +339,11 @@ describe('client credentials', () => {
 
   it('reads the client secret from standard input with --client-secret-stdin', async () => {
     await setup();
-    const login = await runCli(['login', '--client-secret-stdin'], sandbox.env({ PODIO_CLIENT_SECRET: undefined }), `${podio.options.clientSecret}\n`);
+    const login = await runCli(
+      ['login', '--client-secret-stdin'],
+      sandbox.env({ PODIO_CLIENT_SECRET: undefined }),
+      `${podio.options.clientSecret}\n`,
+    );
     expect(login.code).toBe(0);
     expect(podio.grants('authorization_code')[0]?.fields['client_secret']).toBe(podio.options.clientSecret);
   });

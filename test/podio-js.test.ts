@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { APP, DEMO_CLIENT, PodioEmulator, USER, type EmulatorOptions } from '../src/emulator/podio-emulator.js';
+import { APP, DEMO_CLIENT, type EmulatorOptions, PodioEmulator, USER } from '../src/emulator/podio-emulator.js';
 
 /**
  * Podio's official Node client, podio-js 1.6.1, against the emulator: what it sends must be what the emulator

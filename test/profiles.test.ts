@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { runCli, runMain, startSandbox } from './support/cli.js';
+import { runMain, startSandbox } from './support/cli.js';
 import { USER } from './support/fake-podio.js';
 
 const inAnHour = () => new Date(Date.now() + 3_600_000);
@@ -14,7 +14,11 @@ describe('profiles', () => {
     expect((await runMain(['token'], sandbox.env())).code).toBe(4);
     expect((await runMain(['token'], sandbox.env({ PODIO_PROFILE: 'work' }))).stdout).toBe(work.stdout);
     const json = await runMain(['token', '--json', '--profile', 'work'], sandbox.env());
-    expect(JSON.parse(json.stdout)).toMatchObject({ access_token: work.stdout.trim(), profile: 'work', token_type: 'bearer' });
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      access_token: work.stdout.trim(),
+      profile: 'work',
+      token_type: 'bearer',
+    });
   });
 
   it('lists profiles with the default, who and expiry, as text and JSON', async () => {
@@ -25,8 +29,21 @@ describe('profiles', () => {
     const json = JSON.parse((await runMain(['profiles', '--json'], sandbox.env())).stdout);
     expect(json.default).toBe('default');
     expect(json.profiles).toEqual([
-      { name: 'default', default: true, who: 'user 4242', grant: null, store: 'file', expires_at: expiresAt.toISOString(), logged_in: true },
-      expect.objectContaining({ name: 'work', default: false, who: `${USER.name} <${USER.mail}>`, grant: 'authorization_code' }),
+      {
+        name: 'default',
+        default: true,
+        who: 'user 4242',
+        grant: null,
+        store: 'file',
+        expires_at: expiresAt.toISOString(),
+        logged_in: true,
+      },
+      expect.objectContaining({
+        name: 'work',
+        default: false,
+        who: `${USER.name} <${USER.mail}>`,
+        grant: 'authorization_code',
+      }),
     ]);
     const text = await runMain(['profiles'], sandbox.env());
     expect(text.code).toBe(0);
@@ -55,7 +72,10 @@ describe('profiles', () => {
     await runMain(['profiles', 'use', 'work'], sandbox.env());
     const result = await runMain(['logout', '--all'], sandbox.env());
     expect(result.code).toBe(0);
-    const config = sandbox.readConfig() as { default_profile?: string; profiles: Record<string, Record<string, unknown>> };
+    const config = sandbox.readConfig() as {
+      default_profile?: string;
+      profiles: Record<string, Record<string, unknown>>;
+    };
     expect(Object.keys(config.profiles)).toEqual(['default', 'work']);
     for (const profile of Object.values(config.profiles)) expect(profile['refresh_token']).toBeUndefined();
     expect((await runMain(['token', '--profile', 'work'], sandbox.env())).code).toBe(4);

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,14 +10,14 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { PodioAuthError } from '../src/errors.js';
 import type { StoreTransaction } from '../src/store/port.js';
 import type { ProfileRecord } from '../src/store/profile.js';
-import { createRedisLocker, realLeaseTimers, type LeaseCommands, type LeaseTimers } from '../src/store/redis-lease.js';
+import { createRedisLocker, type LeaseCommands, type LeaseTimers, realLeaseTimers } from '../src/store/redis-lease.js';
 import {
   openRedisStore,
   parseRedisUrl,
   type RedisProfileStore,
   type RedisStoreOptions,
 } from '../src/store/redis-store.js';
-import { findRedisServer, startRedisServer, type RedisServer } from './support/redis-server.js';
+import { findRedisServer, type RedisServer, startRedisServer } from './support/redis-server.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const available = findRedisServer() !== undefined;
@@ -222,7 +222,10 @@ describe.skipIf(!available)('Redis store', () => {
     const done = holder.transact(never(), async (tx) => {
       held.open();
       // Hold on until the waiter has given up.
-      await failure(waiter.transact(never(), async () => 'never'), 'lock_timeout');
+      await failure(
+        waiter.transact(never(), async () => 'never'),
+        'lock_timeout',
+      );
       await tx.writeProfile('p', profile('kept'));
       return 'written';
     });
@@ -290,11 +293,17 @@ describe.skipIf(!available)('Redis store', () => {
     });
     await holding.opened;
     expect(await waiter.lockState(never())).toEqual({ held: true, ttlMs: expect.any(Number) });
-    const timedOut = await failure(waiter.transact(never(), async () => undefined), 'lock_timeout');
+    const timedOut = await failure(
+      waiter.transact(never(), async () => undefined),
+      'lock_timeout',
+    );
     expect(timedOut.message).toContain(`${prefix}lock on redis://127.0.0.1:${server.port}/0`);
     const patient = await open(prefix, { lock: { waitMs: 60_000 } });
     const controller = new AbortController();
-    const aborted = failure(patient.transact(controller.signal, async () => undefined), 'interrupted');
+    const aborted = failure(
+      patient.transact(controller.signal, async () => undefined),
+      'interrupted',
+    );
     controller.abort();
     await aborted;
     release.open();
@@ -369,7 +378,10 @@ describe.skipIf(!available)('Redis store', () => {
     const whileOpen = await failure(store.read(never()), 'redis_unavailable');
     expect(whileOpen.message).toContain(`127.0.0.1:${gone.port}`);
     expect(whileOpen.hint).toMatch(/PODIO_AUTH_STORE/);
-    await failure(store.transact(never(), async () => 'never'), 'redis_unavailable');
+    await failure(
+      store.transact(never(), async () => 'never'),
+      'redis_unavailable',
+    );
 
     const refused = await failure(openRedisStore({ url: gone.url, timeoutMs: 1_000 }), 'redis_unavailable');
     expect(refused.message).toBe(`Could not reach Redis at 127.0.0.1:${gone.port} (ECONNREFUSED).`);
@@ -566,10 +578,14 @@ describe.skipIf(!available)('Redis store', () => {
 
       // One that does, connects over TLS and writes; the plain-text port sees what it wrote.
       const prefix = freshPrefix();
-      const holder = startHolder(prefix, { ttlMs: 10_000, extendEveryMs: 3_000 }, {
-        url: tlsUrl,
-        env: { NODE_EXTRA_CA_CERTS: certFile },
-      });
+      const holder = startHolder(
+        prefix,
+        { ttlMs: 10_000, extendEveryMs: 3_000 },
+        {
+          url: tlsUrl,
+          env: { NODE_EXTRA_CA_CERTS: certFile },
+        },
+      );
       await holder.line('holding');
       holder.child.stdin?.write('write\n');
       expect(await holder.line(/^(written|error )/)).toBe('written');
@@ -582,10 +598,29 @@ describe.skipIf(!available)('Redis store', () => {
 
 /** A self-signed certificate for 127.0.0.1, made with the openssl command. */
 function selfSignedCertificate(certFile: string, keyFile: string): void {
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 /**

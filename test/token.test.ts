@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { errorLines, expectClean, runCli, runMain, startSandbox, type Sandbox } from './support/cli.js';
-import { USER, type FakePodio, type FakePodioOptions } from './support/fake-podio.js';
+import { errorLines, expectClean, runCli, runMain, type Sandbox, startSandbox } from './support/cli.js';
+import { type FakePodio, type FakePodioOptions, USER } from './support/fake-podio.js';
 
 let podio: FakePodio;
 let sandbox: Sandbox;
@@ -17,7 +17,6 @@ function storedProfile(name = 'default'): Record<string, unknown> {
   return sandbox.readConfig().profiles[name]!;
 }
 
-
 describe('token', () => {
   it('prints the stored token and nothing else while it is valid, without calling Podio', async () => {
     await setup();
@@ -27,7 +26,7 @@ describe('token', () => {
     expect(podio.tokenRequests).toHaveLength(0);
   });
 
-  it('answers without loading the ES module loader, commander or undici (the launcher\'s fast path)', async () => {
+  it("answers without loading the ES module loader, commander or undici (the launcher's fast path)", async () => {
     await setup();
     const { access_token } = sandbox.storeLogin(inAnHour());
     const result = await runCli(['token'], sandbox.env({ NODE_DEBUG: 'esm' }));
@@ -109,7 +108,7 @@ describe('token', () => {
     expect(existsSync(`${sandbox.configFile}.lock`)).toBe(false);
   });
 
-  it('makes one refresh for concurrent calls even when Podio\'s tokens live only seconds', async () => {
+  it("makes one refresh for concurrent calls even when Podio's tokens live only seconds", async () => {
     // The refresh answers 2.5 s into a 4 s lifetime: the waiters find a token with less than the usual margin left.
     await setup({ tokenDelayMs: 2500, expiresIn: 4 });
     sandbox.storeLogin(aMinuteAgo());

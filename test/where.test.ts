@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { planBrowser } from '../src/usecases/login.js';
 import { detectEnvironment } from '../src/platform/environment.js';
-import { runCli, runMain, startCli, startSandbox } from './support/cli.js';
+import { planBrowser } from '../src/usecases/login.js';
+import { runMain, startCli, startSandbox } from './support/cli.js';
 
 describe('knowing where it runs', () => {
   it('detects SSH, WSL, CI and displays', () => {
     const none = () => '';
-    expect(detectEnvironment({ SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22' }, 'linux', none)).toMatchObject({ ssh: true, canOpenBrowser: false });
-    expect(detectEnvironment({ SSH_TTY: '/dev/pts/1', DISPLAY: 'localhost:10.0' }, 'linux', none)).toMatchObject({ ssh: true, canOpenBrowser: true });
-    expect(detectEnvironment({}, 'linux', () => 'Linux version 5.15.90.1-microsoft-standard-WSL2')).toMatchObject({ wsl: true, canOpenBrowser: true });
+    expect(detectEnvironment({ SSH_CONNECTION: '10.0.0.2 50000 10.0.0.1 22' }, 'linux', none)).toMatchObject({
+      ssh: true,
+      canOpenBrowser: false,
+    });
+    expect(detectEnvironment({ SSH_TTY: '/dev/pts/1', DISPLAY: 'localhost:10.0' }, 'linux', none)).toMatchObject({
+      ssh: true,
+      canOpenBrowser: true,
+    });
+    expect(detectEnvironment({}, 'linux', () => 'Linux version 5.15.90.1-microsoft-standard-WSL2')).toMatchObject({
+      wsl: true,
+      canOpenBrowser: true,
+    });
     expect(detectEnvironment({ WSL_DISTRO_NAME: 'Ubuntu' }, 'linux', none)).toMatchObject({ wsl: true });
     expect(detectEnvironment({}, 'linux', none)).toMatchObject({ display: false, canOpenBrowser: false });
     expect(detectEnvironment({ WAYLAND_DISPLAY: 'wayland-0' }, 'linux', none)).toMatchObject({ canOpenBrowser: true });
@@ -22,7 +31,9 @@ describe('knowing where it runs', () => {
     const stdin = { isTTY: false } as never;
     expect(planBrowser(false, { env: { BROWSER: 'x' }, stdin })).toEqual({ open: false });
     expect(planBrowser(true, { env: { BROWSER: 'x' }, stdin })).toEqual({ open: true });
-    expect(planBrowser(true, { env: { BROWSER: 'x', SSH_CONNECTION: '1.2.3.4 5 6.7.8.9 22', USER: 'ann' }, stdin })).toMatchObject({
+    expect(
+      planBrowser(true, { env: { BROWSER: 'x', SSH_CONNECTION: '1.2.3.4 5 6.7.8.9 22', USER: 'ann' }, stdin }),
+    ).toMatchObject({
       open: false,
       sshHint: { user: 'ann', host: '6.7.8.9' },
     });
@@ -36,7 +47,9 @@ describe('login without a browser here', () => {
   it('--no-browser prints the URL; a pasted address with a wrong state or nonce is refused; the right one completes the login', async () => {
     const { podio, sandbox } = await startSandbox();
     const cli = startCli(['login', '--no-browser'], sandbox.env({ BROWSER: undefined }));
-    const [authorize] = (await cli.waitForStderr(/http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+/)) as RegExpMatchArray;
+    const [authorize] = (await cli.waitForStderr(
+      /http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?\S+/,
+    )) as RegExpMatchArray;
     await cli.waitForStderr(/paste the address/);
     // The user opens it in a browser elsewhere; the redirect to localhost goes nowhere, so they copy the address.
     const location = (await fetch(authorize, { redirect: 'manual' })).headers.get('location') as string;
@@ -62,7 +75,10 @@ describe('login without a browser here', () => {
 
   it('over SSH without a display: opens no browser, and the ssh -L hint names the real port', async () => {
     const { podio, sandbox } = await startSandbox();
-    const cli = startCli(['login', '--timeout', '5'], sandbox.env({ SSH_CONNECTION: '10.1.2.3 51000 10.9.8.7 22', USER: 'ann', DISPLAY: undefined }));
+    const cli = startCli(
+      ['login', '--timeout', '5'],
+      sandbox.env({ SSH_CONNECTION: '10.1.2.3 51000 10.9.8.7 22', USER: 'ann', DISPLAY: undefined }),
+    );
     const [, port] = (await cli.waitForStderr(/redirect_uri=http%3A%2F%2Flocalhost%3A(\d+)/)) as RegExpMatchArray;
     await cli.waitForStderr(/paste the address/);
     expect(cli.child.exitCode).toBeNull();
@@ -86,7 +102,10 @@ describe('login without a browser here', () => {
 
   it('without a display and without BROWSER: prints the URL instead of launching a text browser', async () => {
     const { podio, sandbox } = await startSandbox();
-    const result = await runMain(['login', '--timeout', '1'], sandbox.env({ BROWSER: undefined, DISPLAY: undefined, WAYLAND_DISPLAY: undefined }));
+    const result = await runMain(
+      ['login', '--timeout', '1'],
+      sandbox.env({ BROWSER: undefined, DISPLAY: undefined, WAYLAND_DISPLAY: undefined }),
+    );
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/not opening one here: no DISPLAY or WAYLAND_DISPLAY/);
     expect(podio.authorizeRequests).toHaveLength(0);

@@ -1,12 +1,12 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as wait } from 'node:timers/promises';
-import { interrupted, isErrorCode, PodioAuthError, usageError, type PodioFailure } from '../errors.js';
+import { interrupted, isErrorCode, PodioAuthError, type PodioFailure, usageError } from '../errors.js';
 import type { HttpRequest, HttpResponse, HttpSend } from '../http.js';
 import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { resolveEndpoint } from './endpoint.js';
 import { addQuery, hasFields, parseFields } from './fields.js';
 import { parseHeaders } from './headers.js';
-import { paginate, planPagination, type PageProgress, type PageRequest } from './paginate.js';
+import { type PageProgress, type PageRequest, paginate, planPagination } from './paginate.js';
 
 /**
  * `podio-auth api`: one call to Podio (or one list, page by page) with the stored login, and what Podio's own

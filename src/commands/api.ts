@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { Option, type Command } from '@commander-js/extra-typings';
+import { type Command, Option } from '@commander-js/extra-typings';
 import { apiOriginFor } from '../podio/origins.js';
 import { envCredentials } from '../usecases/env-credentials.js';
-import { getToken, readProfile, type FreshToken } from '../usecases/get-token.js';
-import { integer, profileOption, tokenDeps, type App } from './shared.js';
+import { type FreshToken, getToken, readProfile } from '../usecases/get-token.js';
+import { type App, integer, profileOption, tokenDeps } from './shared.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -31,13 +31,22 @@ export function registerApi(program: Command, app: App): void {
     .argument('<endpoint>', 'a path on the API origin (/user/status, item/123), or a full URL on it')
     .option('-X, --method <verb>', 'GET, POST, PUT or DELETE (default: GET, or POST with fields or --input)')
     .option('-f, --raw-field <key=value>', 'a string field (repeatable)', collect, [])
-    .option('-F, --field <key=value>', 'a typed field: true, false, null, integers, @file, @- (repeatable)', collect, [])
+    .option(
+      '-F, --field <key=value>',
+      'a typed field: true, false, null, integers, @file, @- (repeatable)',
+      collect,
+      [],
+    )
     .option('--input <file>', 'the request body as it is, from a file or - for standard input')
     .option('-H, --header <header>', "an extra header, 'Name: value' (repeatable)", collect, [])
     .option('-i, --include', 'print the status line and headers before the body')
     .option('--silent', 'do not print the body')
     .option('--paginate', 'fetch every page (limit/offset) and print one JSON array')
-    .addOption(new Option('--page-size <n>', 'items per page with --paginate').argParser(integer('--page-size', 1, 500)).default(100))
+    .addOption(
+      new Option('--page-size <n>', 'items per page with --paginate')
+        .argParser(integer('--page-size', 1, 500))
+        .default(100),
+    )
     .addOption(profileOption())
     .addHelpText('after', EXAMPLES)
     .action((endpoint, options) =>
@@ -50,7 +59,10 @@ export function registerApi(program: Command, app: App): void {
         // The origin of the profile's login (PODIO_API_URL wins), read without a request: nothing is sent, not
         // even a refresh, before the endpoint is known to be on it.
         const envOnly = options.profile === undefined && envCredentials(deps.env) !== undefined;
-        const apiOrigin = apiOriginFor(envOnly ? undefined : (await readProfile(options.profile, deps)).profile, deps.env);
+        const apiOrigin = apiOriginFor(
+          envOnly ? undefined : (await readProfile(options.profile, deps)).profile,
+          deps.env,
+        );
         const ui = await app.ui();
         const result = await apiRequest(
           {
@@ -69,7 +81,8 @@ export function registerApi(program: Command, app: App): void {
             http: deps.http,
             getToken: async (forceRefresh) => {
               const rejected = forceRefresh ? current?.tokens.accessToken : undefined;
-              if (!current || forceRefresh) current = await getToken({ profile: options.profile, rejectedToken: rejected }, tokens);
+              if (!current || forceRefresh)
+                current = await getToken({ profile: options.profile, rejectedToken: rejected }, tokens);
               return current.tokens.accessToken;
             },
             readFile: (path) => readFile(path, 'utf8'),
@@ -78,7 +91,13 @@ export function registerApi(program: Command, app: App): void {
             signal: deps.signal,
           },
         );
-        await app.out(renderResult(result, { isTTY: Boolean(deps.stdout.isTTY), include: Boolean(options.include), silent: Boolean(options.silent) }));
+        await app.out(
+          renderResult(result, {
+            isTTY: Boolean(deps.stdout.isTTY),
+            include: Boolean(options.include),
+            silent: Boolean(options.silent),
+          }),
+        );
         for (const warning of result.warnings) ui.warn(warning);
         if (result.error) throw result.error;
       }),

@@ -1,10 +1,10 @@
 import { Argument, type Command, type Option } from '@commander-js/extra-typings';
 import {
+  type CompletionOption,
+  type CompletionProgram,
   completionKindOf,
   completionScript,
   SHELLS,
-  type CompletionOption,
-  type CompletionProgram,
 } from '../completion.js';
 import { checkProfileName } from '../store/profile-names.js';
 import type { App } from './shared.js';
@@ -15,9 +15,14 @@ export function describeCommands(program: Command): CompletionProgram {
   const describeOption = (option: Option): CompletionOption => ({
     names: [option.short, option.long].filter((name): name is string => Boolean(name)),
     description: option.description,
-    value: option.required || option.optional ? { choices: option.argChoices ?? [], kind: completionKindOf(option) } : undefined,
+    value:
+      option.required || option.optional
+        ? { choices: option.argChoices ?? [], kind: completionKindOf(option) }
+        : undefined,
   });
-  const programOptions = help.visibleOptions(program as never).map((option) => describeOption(option as unknown as Option));
+  const programOptions = help
+    .visibleOptions(program as never)
+    .map((option) => describeOption(option as unknown as Option));
   // Options of the program are taken after a command too (`token --debug`), except help, which each has its own.
   const inherited = programOptions.filter((option) => !option.names.includes('--help'));
   const describe = (command: Command, name: string) => {
@@ -25,7 +30,10 @@ export function describeCommands(program: Command): CompletionProgram {
     return {
       name,
       description: command.description().split('\n')[0] ?? '',
-      options: [...help.visibleOptions(command as never).map((option) => describeOption(option as unknown as Option)), ...inherited],
+      options: [
+        ...help.visibleOptions(command as never).map((option) => describeOption(option as unknown as Option)),
+        ...inherited,
+      ],
       argument:
         name === 'help'
           ? { choices: [], kind: 'command-name' as const }
@@ -39,7 +47,9 @@ export function describeCommands(program: Command): CompletionProgram {
       const command = raw as unknown as Command;
       return [
         describe(command, command.name()),
-        ...help.visibleCommands(raw).map((sub) => describe(sub as unknown as Command, `${command.name()} ${sub.name()}`)),
+        ...help
+          .visibleCommands(raw)
+          .map((sub) => describe(sub as unknown as Command, `${command.name()} ${sub.name()}`)),
       ];
     }),
   };

@@ -2,7 +2,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { PodioAuthError } from '../errors.js';
 import { httpTimeoutMs } from '../http.js';
 import type { CheckStatus } from '../usecases/doctor.js';
-import { integer, jsonOption, tokenDeps, type App } from './shared.js';
+import { type App, integer, jsonOption, tokenDeps } from './shared.js';
 
 const MARKS: Record<CheckStatus, string> = { ok: '✓', warn: '!', fail: '✗', info: '·' };
 
@@ -16,16 +16,27 @@ export function registerDoctor(program: Command, app: App): void {
     .action((options) =>
       app.run(async () => {
         const { runDoctor } = await import('../usecases/doctor.js');
-        const report = await runDoctor(options, { ...tokenDeps(app), resolve: app.deps.resolve, monotonic: app.deps.monotonic }, httpTimeoutMs(app.deps.env));
+        const report = await runDoctor(
+          options,
+          { ...tokenDeps(app), resolve: app.deps.resolve, monotonic: app.deps.monotonic },
+          httpTimeoutMs(app.deps.env),
+        );
         if (options.json) {
-          await app.out(`${JSON.stringify({ ok: report.ok, http_timeout_ms: report.httpTimeoutMs, checks: report.checks }, null, 2)}\n`);
+          await app.out(
+            `${JSON.stringify({ ok: report.ok, http_timeout_ms: report.httpTimeoutMs, checks: report.checks }, null, 2)}\n`,
+          );
         } else {
-          const lines = report.checks.flatMap((item) => [`${MARKS[item.status]} ${item.detail}`, ...(item.hint ? [`    ${item.hint}`] : [])]);
+          const lines = report.checks.flatMap((item) => [
+            `${MARKS[item.status]} ${item.detail}`,
+            ...(item.hint ? [`    ${item.hint}`] : []),
+          ]);
           await app.out(`${lines.join('\n')}\n`);
         }
         const failures = report.checks.filter((item) => item.status === 'fail').length;
         if (failures > 0) {
-          throw new PodioAuthError('checks_failed', `${failures} check(s) failed.`, { hint: 'See the hint under each ✗ above.' });
+          throw new PodioAuthError('checks_failed', `${failures} check(s) failed.`, {
+            hint: 'See the hint under each ✗ above.',
+          });
         }
       }),
     );

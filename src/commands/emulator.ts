@@ -1,6 +1,6 @@
-import { Option, type Command } from '@commander-js/extra-typings';
+import { type Command, Option } from '@commander-js/extra-typings';
 import { PodioAuthError, usageError } from '../errors.js';
-import { integer, type App } from './shared.js';
+import { type App, integer } from './shared.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -37,19 +37,28 @@ export function registerEmulator(program: Command, app: App): void {
     )
     .option('--rate-limited', 'answer every token and API request with HTTP 420')
     .addOption(
-      new Option('--clock-offset <seconds>', 'start the emulated clock this far ahead (POST /__emulator/clock moves it later)')
+      new Option(
+        '--clock-offset <seconds>',
+        'start the emulated clock this far ahead (POST /__emulator/clock moves it later)',
+      )
         .argParser(integer('--clock-offset', 0, 86_400 * 3650))
         .default(0),
     )
     .action((options) =>
       app.run(async () => {
         if (!LOOPBACK.has(options.host)) {
-          throw usageError(`--host must be a loopback address (127.0.0.1, ::1 or localhost), not "${options.host.slice(0, 60)}".`);
+          throw usageError(
+            `--host must be a loopback address (127.0.0.1, ::1 or localhost), not "${options.host.slice(0, 60)}".`,
+          );
         }
         if (!/^[a-z0-9.:[\]-]{1,253}$/i.test(options.domain)) {
-          throw usageError(`--domain must be a host name such as localhost or localtest.me, not "${options.domain.slice(0, 60)}".`);
+          throw usageError(
+            `--domain must be a host name such as localhost or localtest.me, not "${options.domain.slice(0, 60)}".`,
+          );
         }
-        const { APP, DEMO_CLIENT, PodioEmulator, TWO_FACTOR_USER, USER } = await import('../emulator/podio-emulator.js');
+        const { APP, DEMO_CLIENT, PodioEmulator, TWO_FACTOR_USER, USER } = await import(
+          '../emulator/podio-emulator.js'
+        );
         // With localhost it also names itself localhost: podio-js drops the first label of the API host for the
         // authorize page, which leaves nothing of an IP address.
         const emulator = await new PodioEmulator({

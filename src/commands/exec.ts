@@ -4,7 +4,7 @@ import { Argument, type Command } from '@commander-js/extra-typings';
 import { completeAs } from '../completion.js';
 import { PodioAuthError, usageError } from '../errors.js';
 import { withoutSecrets } from '../secrets.js';
-import { minTtlOption, profileOption, type App } from './shared.js';
+import { type App, minTtlOption, profileOption } from './shared.js';
 import { tokenForCaller } from './token.js';
 
 /**
@@ -12,13 +12,20 @@ import { tokenForCaller } from './token.js';
  * passed on, SIGINT/SIGTERM/SIGHUP forwarded. The child gets the access token, not the long-lived secrets
  * (client secret, refresh token) that may be in this environment.
  */
-async function runExec(app: App, command: string[], options: { profile?: string | undefined; minTtl?: number | undefined }): Promise<number> {
+async function runExec(
+  app: App,
+  command: string[],
+  options: { profile?: string | undefined; minTtl?: number | undefined },
+): Promise<number> {
   const [file, ...args] = command;
   if (!file) throw usageError('exec needs a command to run: `podio-auth exec -- <command> [args…]`.');
   const { deps } = app;
   const { tokens } = await tokenForCaller(app, options);
   return new Promise<number>((resolve, reject) => {
-    const child = spawn(file, args, { stdio: 'inherit', env: { ...withoutSecrets(deps.env), PODIO_ACCESS_TOKEN: tokens.accessToken } });
+    const child = spawn(file, args, {
+      stdio: 'inherit',
+      env: { ...withoutSecrets(deps.env), PODIO_ACCESS_TOKEN: tokens.accessToken },
+    });
     const stopForwarding = deps.onSignal((signal) => {
       if (child.exitCode === null) child.kill(signal);
     });

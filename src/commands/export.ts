@@ -1,7 +1,7 @@
-import { Option, type Command } from '@commander-js/extra-typings';
+import { type Command, Option } from '@commander-js/extra-typings';
 import { usageError } from '../errors.js';
 import { exportProfile } from '../usecases/export.js';
-import { profileOption, type App } from './shared.js';
+import { type App, profileOption } from './shared.js';
 
 export const EXPORT_FORMATS = ['dotenv', 'shell', 'json', 'github'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

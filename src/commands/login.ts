@@ -1,7 +1,7 @@
-import { Option, type Command } from '@commander-js/extra-typings';
+import { type Command, Option } from '@commander-js/extra-typings';
 import { storeChoice } from '../store/open-store.js';
 import type { LoginInput, LoginMethod } from '../usecases/login.js';
-import { integer, profileOption, type App } from './shared.js';
+import { type App, integer, profileOption } from './shared.js';
 
 interface LoginFlags {
   profile?: string | undefined;
@@ -22,8 +22,10 @@ interface LoginFlags {
 
 export function loginInput(flags: LoginFlags): LoginInput {
   let method: LoginMethod;
-  if (flags.app !== undefined) method = { kind: 'app', appId: flags.app, appTokenFromStdin: Boolean(flags.appTokenStdin) };
-  else if (flags.password) method = { kind: 'password', username: flags.username, passwordFromStdin: Boolean(flags.passwordStdin) };
+  if (flags.app !== undefined)
+    method = { kind: 'app', appId: flags.app, appTokenFromStdin: Boolean(flags.appTokenStdin) };
+  else if (flags.password)
+    method = { kind: 'password', username: flags.username, passwordFromStdin: Boolean(flags.passwordStdin) };
   else {
     method = {
       kind: 'browser',
@@ -50,18 +52,34 @@ export function registerLogin(program: Command, app: App): void {
     .description('log in to Podio in the browser (or as an app, or with a password) and store the tokens')
     .addOption(profileOption())
     .option('--client-id <id>', 'client id of your Podio API key (default: $PODIO_CLIENT_ID, then the profile)')
-    .option('--client-secret-stdin', 'read the client secret from standard input (else $PODIO_CLIENT_SECRET, the profile, or a prompt)')
+    .option(
+      '--client-secret-stdin',
+      'read the client secret from standard input (else $PODIO_CLIENT_SECRET, the profile, or a prompt)',
+    )
     .option('--scope <scopes>', 'scopes to ask for, e.g. "global:read"')
     .option('--redirect-host <host>', "host of the redirect URI, as registered as the API key's domain", 'localhost')
-    .addOption(new Option('--port <n>', 'callback port').argParser(integer('--port', 1, 65535)).default(0, 'any free port'))
+    .addOption(
+      new Option('--port <n>', 'callback port').argParser(integer('--port', 1, 65535)).default(0, 'any free port'),
+    )
     .option('--no-browser', 'do not open a browser; print the URL only')
-    .addOption(new Option('--timeout <seconds>', 'how long to wait for the browser').argParser(integer('--timeout', 1, 86_400)).default(300))
-    .addOption(new Option('--app <app_id>', 'log in as a Podio app (app grant) instead of through the browser').conflicts('password'))
+    .addOption(
+      new Option('--timeout <seconds>', 'how long to wait for the browser')
+        .argParser(integer('--timeout', 1, 86_400))
+        .default(300),
+    )
+    .addOption(
+      new Option('--app <app_id>', 'log in as a Podio app (app grant) instead of through the browser').conflicts(
+        'password',
+      ),
+    )
     .option('--app-token-stdin', 'read the app token from standard input (else $PODIO_APP_TOKEN or a hidden prompt)')
     .option('--password', 'log in with a user name and password (password grant) instead of through the browser')
     .option('--username <email>', 'user name for --password (default: $PODIO_USERNAME, else a prompt)')
     .option('--password-stdin', 'read the password from standard input (else $PODIO_PASSWORD or a hidden prompt)')
-    .option('--store <store>', 'where the secrets go: file, keyring or redis://host:port/db (default: $PODIO_AUTH_STORE, else file)')
+    .option(
+      '--store <store>',
+      'where the secrets go: file, keyring or redis://host:port/db (default: $PODIO_AUTH_STORE, else file)',
+    )
     .action((flags) =>
       app.run(async () => {
         const input = loginInput(flags);

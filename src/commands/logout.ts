@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { logout } from '../usecases/logout.js';
-import { profileOption, type App } from './shared.js';
+import { type App, profileOption } from './shared.js';
 
 export function registerLogout(program: Command, app: App): void {
   program
@@ -15,7 +15,11 @@ export function registerLogout(program: Command, app: App): void {
         const ui = await app.ui();
         const what = options.forget ? 'removed' : 'logged out; its client id and origins are kept for the next login';
         if (result.done.length === 0) {
-          ui.info(options.all ? 'There are no profiles; nothing to do.' : `There is no profile "${result.missing}"; nothing to do.`);
+          ui.info(
+            options.all
+              ? 'There are no profiles; nothing to do.'
+              : `There is no profile "${result.missing}"; nothing to do.`,
+          );
         } else if (result.done.length === 1) {
           ui.success(`Profile "${result.done[0]}" ${what} (${result.location}).`);
         } else {

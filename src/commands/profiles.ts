@@ -2,7 +2,7 @@ import { Argument, type Command } from '@commander-js/extra-typings';
 import { completeAs } from '../completion.js';
 import { describeExpiry } from '../ui/format.js';
 import { listProfiles, useProfile } from '../usecases/profiles.js';
-import { jsonOption, type App } from './shared.js';
+import { type App, jsonOption } from './shared.js';
 
 export function registerProfiles(program: Command, app: App): void {
   const profiles = program
@@ -28,11 +28,17 @@ export function registerProfiles(program: Command, app: App): void {
             : expiry
               ? `token ${Date.parse(row.expires_at ?? '') > now.getTime() ? 'expires' : 'expired'} ${expiry}`
               : 'no token';
-          return [`${row.default ? '*' : ' '} ${row.name}`, row.who ?? '(unknown user)', row.store === 'file' ? state : `${state} (${row.store})`];
+          return [
+            `${row.default ? '*' : ' '} ${row.name}`,
+            row.who ?? '(unknown user)',
+            row.store === 'file' ? state : `${state} (${row.store})`,
+          ];
         });
         const width = (i: number) => Math.max(...lines.map((line) => (line[i] ?? '').length));
         const [first, second] = [width(0), width(1)];
-        await app.out(`${lines.map(([a = '', b = '', c = '']) => `${a.padEnd(first)}  ${b.padEnd(second)}  ${c}`).join('\n')}\n`);
+        await app.out(
+          `${lines.map(([a = '', b = '', c = '']) => `${a.padEnd(first)}  ${b.padEnd(second)}  ${c}`).join('\n')}\n`,
+        );
       }),
     );
   profiles

@@ -1,15 +1,16 @@
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { completeAs } from '../completion.js';
 import type { Deps } from '../deps.js';
-import type { TokenDeps } from '../usecases/get-token.js';
 import type { Messages } from '../ui/messages.js';
 import { writeData } from '../ui/output.js';
+import type { TokenDeps } from '../usecases/get-token.js';
 
 /** What every command gets: the side effects, messages (made on first use), and the runner that sets the exit code. */
 export interface App {
   deps: Deps;
   ui: () => Promise<Messages>;
   /** Runs a command's work; a command that decides its own exit code (`exec`, `doctor`) returns it. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: most commands return nothing; `exec` and `doctor` a code.
   run: (work: () => Promise<number | void>) => Promise<void>;
   /** Data for stdout, and only data. */
   out: (text: string) => Promise<void>;

@@ -1,7 +1,7 @@
 import type { Command } from '@commander-js/extra-typings';
 import { describeExpiry } from '../ui/format.js';
 import { getStatus, type Status } from '../usecases/status.js';
-import { jsonOption, profileOption, tokenDeps, type App } from './shared.js';
+import { type App, jsonOption, profileOption, tokenDeps } from './shared.js';
 
 function statusJson(status: Status): Record<string, unknown> {
   const { source, user } = status;
@@ -34,7 +34,12 @@ function statusText(status: Status, now: Date): string {
   const rows: [string, string][] = [
     ['Profile', source.kind === 'profile' ? source.name : `(environment: ${source.variable})`],
     ['Logged in as', `${user.display}${user.userId !== undefined ? ` (user ${user.userId})` : ''}`],
-    ['Access token', status.expiresAt ? `expires ${status.expiresAt}${expiry ? ` (${expiry})` : ''}` : 'expiry unknown (given in PODIO_ACCESS_TOKEN)'],
+    [
+      'Access token',
+      status.expiresAt
+        ? `expires ${status.expiresAt}${expiry ? ` (${expiry})` : ''}`
+        : 'expiry unknown (given in PODIO_ACCESS_TOKEN)',
+    ],
     ['Refresh token', refresh],
   ];
   if (status.scopes.length > 0) rows.push(['Scope', status.scopes.join(' ')]);
@@ -57,7 +62,9 @@ export function registerStatus(program: Command, app: App): void {
     .action((options) =>
       app.run(async () => {
         const status = await getStatus({ profile: options.profile }, tokenDeps(app));
-        await app.out(options.json ? `${JSON.stringify(statusJson(status), null, 2)}\n` : statusText(status, app.deps.now()));
+        await app.out(
+          options.json ? `${JSON.stringify(statusJson(status), null, 2)}\n` : statusText(status, app.deps.now()),
+        );
       }),
     );
 }

@@ -1,9 +1,12 @@
 import type { Command } from '@commander-js/extra-typings';
-import { getToken, type FreshToken } from '../usecases/get-token.js';
-import { jsonOption, maskInGitHubActions, minTtlOption, profileOption, tokenDeps, type App } from './shared.js';
+import { type FreshToken, getToken } from '../usecases/get-token.js';
+import { type App, jsonOption, maskInGitHubActions, minTtlOption, profileOption, tokenDeps } from './shared.js';
 
 /** A token for the caller, with the GitHub Actions mask first and any warning after it. */
-export async function tokenForCaller(app: App, input: { profile?: string | undefined; minTtl?: number | undefined }): Promise<FreshToken> {
+export async function tokenForCaller(
+  app: App,
+  input: { profile?: string | undefined; minTtl?: number | undefined },
+): Promise<FreshToken> {
   const warnings: string[] = [];
   const fresh = await getToken(
     { profile: input.profile, minTtlSeconds: input.minTtl },

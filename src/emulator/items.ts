@@ -359,7 +359,7 @@ function applyFilters(app: EmulatedApp, all: EmulatedItem[], filters: unknown): 
   let matching = all;
   for (const [key, wanted] of Object.entries(filters as Record<string, unknown>)) {
     const field = fieldByKey(app, key);
-    if (!field || field.type !== 'category') {
+    if (field?.type !== 'category') {
       return `Filtering on "${key}" is not supported here (category fields only)`;
     }
     const ids = (Array.isArray(wanted) ? wanted : [wanted]).map(Number);

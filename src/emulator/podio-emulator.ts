@@ -1,9 +1,9 @@
-import { createItemRoutes } from './items.js';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { escapeHtml } from '../login/pages.js';
-import { formatScope, GLOBAL_ALL, parseRequestedScope, scopeList, type GrantedScope } from './scopes.js';
+import { createItemRoutes } from './items.js';
+import { formatScope, GLOBAL_ALL, type GrantedScope, parseRequestedScope, scopeList } from './scopes.js';
 
 /**
  * A local Podio for trying podio-auth without an account, for podio-auth's own tests, and for users' tests of their
@@ -261,7 +261,7 @@ export class PodioEmulator {
 
   isLiveRefreshToken(token: string): boolean {
     const entry = this.refreshTokens.get(token);
-    return entry !== undefined && entry.alive && !entry.grant.revoked && entry.expires > this.now();
+    return Boolean(entry?.alive) && entry?.grant.revoked === false && (entry?.expires ?? 0) > this.now();
   }
 
   /** Ends the grant an access or refresh token belongs to: its tokens are refused from then on. */
@@ -489,7 +489,10 @@ export class PodioEmulator {
     // Podio keeps the last of repeated parameters.
     const params = Object.fromEntries(url.searchParams);
     const problem = this.authorizeProblem(params);
-    if (problem) return this.refuseAuthorize(problem, res);
+    if (problem) {
+      this.refuseAuthorize(problem, res);
+      return;
+    }
     if (this.options.decision !== 'ask') {
       this.redirectWithDecision(params, this.options.decision, res);
       return;
@@ -519,7 +522,10 @@ button[value=grant]{background:#3e9ad1;color:#fff;border-color:#3e9ad1}</style><
   private authorizeDecision(form: URLSearchParams, res: ServerResponse): void {
     const params = Object.fromEntries(form);
     const problem = this.authorizeProblem(params);
-    if (problem) return this.refuseAuthorize(problem, res);
+    if (problem) {
+      this.refuseAuthorize(problem, res);
+      return;
+    }
     this.redirectWithDecision(params, params['decision'] === 'grant' ? 'grant' : 'deny', res);
   }
 
@@ -612,7 +618,7 @@ button[value=grant]{background:#3e9ad1;color:#fff;border-color:#3e9ad1}</style><
         const lifetime = this.options.expiresIn === 0 ? ACCESS_TOKEN_SECONDS : this.options.expiresIn;
         return { status: 200, body: this.tokenAnswer(refresh.grant, lifetime, refreshToken) };
       }
-      case 'app':
+      case 'app': {
         if (fields['app_id'] !== APP.app_id || fields['app_token'] !== APP.app_token) {
           return podioError(400, 'invalid_grant', 'Invalid app_id or app_token', req);
         }
@@ -620,6 +626,7 @@ button[value=grant]{background:#3e9ad1;color:#fff;border-color:#3e9ad1}</style><
         const app = { type: 'app', id: Number(APP.app_id) };
         const scopes: GrantedScope[] = [{ refType: 'app', refId: app.id, permissions: ['all'] }];
         return { status: 200, body: this.tokenAnswer(this.newGrant(app, scopes), this.options.expiresIn) };
+      }
       case 'password':
         if (fields['username'] === TWO_FACTOR_USER.mail && fields['password'] === TWO_FACTOR_USER.password) {
           return { status: 200, body: { server_nonce: randomBytes(8).toString('hex') } };

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Deps, InputStream } from '../deps.js';
 import { PodioAuthError } from '../errors.js';
 import { authorizeUrl } from '../podio/authorize-url.js';
-import { requestToken, type ClientCredentials, type TokenAnswer } from '../podio/token-client.js';
+import { type ClientCredentials, requestToken, type TokenAnswer } from '../podio/token-client.js';
 import type { Messages } from '../ui/messages.js';
 import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { startCallbackServer } from './callback-server.js';
@@ -42,7 +42,12 @@ export async function browserLogin(
   save: (answer: TokenAnswer) => Promise<void>,
 ): Promise<void> {
   const state = randomToken();
-  const server = await startCallbackServer({ redirectHost: input.redirectHost, port: input.port, nonce: randomToken(), state });
+  const server = await startCallbackServer({
+    redirectHost: input.redirectHost,
+    port: input.port,
+    nonce: randomToken(),
+    state,
+  });
   try {
     const url = authorizeUrl(input.authUrl, {
       clientId: input.client.clientId,
@@ -53,19 +58,25 @@ export async function browserLogin(
     if (input.browser.open) {
       ui.info("Opening your browser at Podio's login page. If it does not open, visit:");
     } else {
-      ui.info(`Open this address in a browser to log in to Podio${input.browser.reason ? ` (not opening one here: ${input.browser.reason})` : ''}:`);
+      ui.info(
+        `Open this address in a browser to log in to Podio${input.browser.reason ? ` (not opening one here: ${input.browser.reason})` : ''}:`,
+      );
     }
     ui.info(`  ${ui.paint('cyan', url)}`);
     if (!input.browser.open && input.browser.sshHint) {
       const { user, host } = input.browser.sshHint;
-      ui.info(`Podio will send the browser back to ${input.redirectHost}:${server.port}. If the browser runs on another machine, forward that port there first:`);
+      ui.info(
+        `Podio will send the browser back to ${input.redirectHost}:${server.port}. If the browser runs on another machine, forward that port there first:`,
+      );
       ui.info(`  ${ui.paint('bold', `ssh -L ${server.port}:127.0.0.1:${server.port} ${user}@${host}`)}`);
     }
     if (input.browser.open) {
       try {
         await deps.openBrowser(url);
       } catch (error) {
-        ui.warn(`Could not open a browser (${sanitizeForTerminal(String((error as Error).message ?? error), 120)}). Open the address above yourself.`);
+        ui.warn(
+          `Could not open a browser (${sanitizeForTerminal(String((error as Error).message ?? error), 120)}). Open the address above yourself.`,
+        );
       }
     }
 
@@ -87,11 +98,17 @@ export async function browserLogin(
       const description = result.description ? sanitizeForTerminal(result.description) : undefined;
       if (result.error === 'access_denied') {
         await result.respond(pages.denied(result.description));
-        throw new PodioAuthError('login_denied', `The login was denied in the browser${description ? ` (${description})` : ''}.`);
+        throw new PodioAuthError(
+          'login_denied',
+          `The login was denied in the browser${description ? ` (${description})` : ''}.`,
+        );
       }
       await result.respond(pages.authorizeError(result.error, result.description));
       const error = sanitizeForTerminal(result.error, 60);
-      throw new PodioAuthError('authorize_error', `Podio refused the authorization (${error}${description ? `: ${description}` : ''}).`);
+      throw new PodioAuthError(
+        'authorize_error',
+        `Podio refused the authorization (${error}${description ? `: ${description}` : ''}).`,
+      );
     }
 
     try {
@@ -99,7 +116,9 @@ export async function browserLogin(
       // answer is waited for and stored even through a first Ctrl-C.
       const grant = { grant_type: 'authorization_code', code: result.code, redirect_uri: server.redirectUri } as const;
       const now = deps.now();
-      const answer = await deps.critical(() => requestToken(deps.http, input.apiUrl, input.client, grant, now, deps.forceSignal));
+      const answer = await deps.critical(() =>
+        requestToken(deps.http, input.apiUrl, input.client, grant, now, deps.forceSignal),
+      );
       await save(answer);
       await result.respond(pages.success());
     } catch (error) {

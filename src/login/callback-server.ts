@@ -1,7 +1,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { interrupted, PodioAuthError } from '../errors.js';
-import { acceptedHosts, judgeCallback, type CallbackExpectation } from './callback.js';
-import { PAGE_HEADERS, pages, renderPage, type Page } from './pages.js';
+import { acceptedHosts, type CallbackExpectation, judgeCallback } from './callback.js';
+import { PAGE_HEADERS, type Page, pages, renderPage } from './pages.js';
 
 /**
  * The one-shot server the browser comes back to. Bound once, on loopback only, before the authorize URL
@@ -89,7 +89,10 @@ export async function startCallbackServer(options: {
   });
   let expectation: CallbackExpectation | undefined;
 
-  const accept = (verdict: Exclude<ReturnType<typeof judgeCallback>, { kind: 'reject' }>, respond: (page: Page) => Promise<void>) => {
+  const accept = (
+    verdict: Exclude<ReturnType<typeof judgeCallback>, { kind: 'reject' }>,
+    respond: (page: Page) => Promise<void>,
+  ) => {
     settled = true;
     settle?.(verdict.kind === 'code' ? { kind: 'code', code: verdict.code, respond } : { ...verdict, respond });
   };
@@ -100,7 +103,10 @@ export async function startCallbackServer(options: {
       void send(response, pages.notFound());
       return;
     }
-    const verdict = judgeCallback({ method: request.method, url: request.url, host: request.headers.host }, expectation);
+    const verdict = judgeCallback(
+      { method: request.method, url: request.url, host: request.headers.host },
+      expectation,
+    );
     if (verdict.kind === 'reject') {
       void send(response, verdict.page);
       return;
@@ -152,11 +158,17 @@ export async function startCallbackServer(options: {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EADDRINUSE' && options.port === 0 && attempt < 5) continue;
       if (code === 'EADDRINUSE') {
-        throw new PodioAuthError('port_in_use', `Port ${options.port} is already in use on loopback.`, { cause: error });
+        throw new PodioAuthError('port_in_use', `Port ${options.port} is already in use on loopback.`, {
+          cause: error,
+        });
       }
-      throw new PodioAuthError('listen_failed', `Could not listen on loopback port ${options.port} (${code ?? 'error'}).`, {
-        cause: error,
-      });
+      throw new PodioAuthError(
+        'listen_failed',
+        `Could not listen on loopback port ${options.port} (${code ?? 'error'}).`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -174,7 +186,10 @@ export async function startCallbackServer(options: {
         return 'that is not an address (it should start with http://)';
       }
       if (!expectation) return 'the login is not ready';
-      const verdict = judgeCallback({ method: 'GET', url: `${url.pathname}${url.search}`, host: url.host }, expectation);
+      const verdict = judgeCallback(
+        { method: 'GET', url: `${url.pathname}${url.search}`, host: url.host },
+        expectation,
+      );
       if (verdict.kind === 'reject') return verdict.reason;
       if (settled) return 'the login has already been answered';
       // Nobody waits for a page: the browser that showed this address got its answer (or none) already.

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { pages, type Page } from './pages.js';
+import { type Page, pages } from './pages.js';
 
 /**
  * Decides what a request to the callback server is, before anything else happens. Podio matches only the
@@ -45,11 +45,13 @@ export function judgeCallback(request: CallbackRequest, expected: CallbackExpect
 
   if (!sameSecret(path, expected.path)) return reject(pages.notFound(), "it is not this login's redirect address");
   if (request.method !== 'GET') return reject(pages.methodNotAllowed(), 'not a GET request');
-  if (!request.host || !expected.hosts.has(request.host.toLowerCase())) return reject(pages.rejected('unexpected Host header'), 'unexpected host');
+  if (!request.host || !expected.hosts.has(request.host.toLowerCase()))
+    return reject(pages.rejected('unexpected Host header'), 'unexpected host');
 
   const params = new URLSearchParams(query);
   for (const name of SINGLE_PARAMS) {
-    if (params.getAll(name).length > 1) return reject(pages.rejected(`repeated "${name}" parameter`), `repeated "${name}" parameter`);
+    if (params.getAll(name).length > 1)
+      return reject(pages.rejected(`repeated "${name}" parameter`), `repeated "${name}" parameter`);
   }
   const state = params.get('state');
   if (state !== null && !sameSecret(state, expected.state)) return reject(pages.rejected('wrong state'), 'wrong state');
@@ -61,7 +63,8 @@ export function judgeCallback(request: CallbackRequest, expected: CallbackExpect
   }
   const code = params.get('code');
   if (!code) return reject(pages.rejected('no authorization code'), 'no authorization code');
-  if (code.length > MAX_CODE_LENGTH || !/^[\x21-\x7e]+$/.test(code)) return reject(pages.rejected('malformed code'), 'malformed code');
+  if (code.length > MAX_CODE_LENGTH || !/^[\x21-\x7e]+$/.test(code))
+    return reject(pages.rejected('malformed code'), 'malformed code');
   return { kind: 'code', code };
 }
 

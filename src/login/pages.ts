@@ -67,7 +67,8 @@ export const pages = {
     status: 200,
     tone: 'bad',
     title: 'Access denied',
-    message: 'The login was cancelled in Podio, so podio-auth got no access. You can close this tab and return to the terminal.',
+    message:
+      'The login was cancelled in Podio, so podio-auth got no access. You can close this tab and return to the terminal.',
     ...(description ? { detail: description } : {}),
   }),
   authorizeError: (error: string, description: string | undefined): Page => ({

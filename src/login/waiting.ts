@@ -1,8 +1,8 @@
 import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
 import type { InputStream, OutputStream } from '../deps.js';
 import { interrupted } from '../errors.js';
-import { readLines } from '../ui/prompt.js';
 import type { Messages } from '../ui/messages.js';
+import { readLines } from '../ui/prompt.js';
 import { sanitizeForTerminal } from '../ui/terminal-text.js';
 
 /**
@@ -52,7 +52,10 @@ export function showWaiting(options: WaitingOptions): Waiting {
   const handleLine = (line: string, say: (text: string) => void) => {
     if (!line.trim()) return;
     const refused = onPaste(line);
-    if (refused) say(`That address was not taken: ${sanitizeForTerminal(refused, 80)}. Paste the whole address from the browser's address bar, or keep waiting.`);
+    if (refused)
+      say(
+        `That address was not taken: ${sanitizeForTerminal(refused, 80)}. Paste the whole address from the browser's address bar, or keep waiting.`,
+      );
   };
 
   if (stdin?.isTTY && stderr.isTTY) {
@@ -81,7 +84,9 @@ export function showWaiting(options: WaitingOptions): Waiting {
     }, 120);
   } else {
     const paste = stdin ? ' You can also paste the address the browser ended on, on standard input.' : '';
-    ui.info(ui.paint('dim', `Waiting up to ${seconds} s for the browser to come back. Press Ctrl-C to cancel.${paste}`));
+    ui.info(
+      ui.paint('dim', `Waiting up to ${seconds} s for the browser to come back. Press Ctrl-C to cancel.${paste}`),
+    );
     if (stdin) {
       stopLines = readLines(
         stdin,

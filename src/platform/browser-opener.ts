@@ -51,7 +51,11 @@ function spawnDetached(argv: string[], env: Env): Promise<void> {
   const [command, ...args] = argv;
   if (!command) return Promise.reject(new Error('BROWSER is empty'));
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: 'ignore', detached: process.platform !== 'win32', env: withoutSecrets(env) });
+    const child = spawn(command, args, {
+      stdio: 'ignore',
+      detached: process.platform !== 'win32',
+      env: withoutSecrets(env),
+    });
     child.once('error', reject);
     child.once('spawn', () => {
       child.unref();

@@ -30,9 +30,14 @@ function readProcVersion(): string {
   }
 }
 
-export function detectEnvironment(env: Env, platform: NodeJS.Platform = process.platform, procVersion: () => string = readProcVersion): RunEnvironment {
+export function detectEnvironment(
+  env: Env,
+  platform: NodeJS.Platform = process.platform,
+  procVersion: () => string = readProcVersion,
+): RunEnvironment {
   const ssh = Boolean(env['SSH_CONNECTION'] || env['SSH_TTY'] || env['SSH_CLIENT']);
-  const wsl = platform === 'linux' && Boolean(env['WSL_DISTRO_NAME'] || env['WSL_INTEROP'] || /microsoft/i.test(procVersion()));
+  const wsl =
+    platform === 'linux' && Boolean(env['WSL_DISTRO_NAME'] || env['WSL_INTEROP'] || /microsoft/i.test(procVersion()));
   const ci = isTruthy(env['CI']);
   const x11 = Boolean(env['DISPLAY'] || env['WAYLAND_DISPLAY']);
   const display = x11 || wsl || (!ssh && (platform === 'darwin' || platform === 'win32'));

@@ -42,7 +42,7 @@ export function describeBody(response: HttpResponse): string {
  * or an early end) or is not known (`invalid_token`). podio-js transport.js, podio-php, podio-rb oauth2.rb.
  */
 export function isTokenExpiredAnswer(failure: PodioFailure | undefined): boolean {
-  if (!failure || failure.status !== 401) return false;
+  if (failure?.status !== 401) return false;
   const said = [failure.error, failure.errorDescription];
   return said.includes('expired_token') || said.includes('invalid_token');
 }
@@ -52,7 +52,9 @@ export function commonError(response: HttpResponse, what: string): PodioAuthErro
   if (response.status === 420 || response.status === 429) {
     const limit = response.headers['x-rate-limit-limit'];
     const remaining = response.headers['x-rate-limit-remaining'];
-    const figures = limit ? ` (limit ${sanitizeForTerminal(limit, 12)}, remaining ${sanitizeForTerminal(remaining ?? '0', 12)})` : '';
+    const figures = limit
+      ? ` (limit ${sanitizeForTerminal(limit, 12)}, remaining ${sanitizeForTerminal(remaining ?? '0', 12)})`
+      : '';
     return new PodioAuthError('rate_limited', `Podio's rate limit was reached at ${what}${figures}.`, {
       hint: "Podio's limits are per user and API key per hour (about 1,000 calls): try again later.",
       podio: podioFailure(response),
@@ -70,7 +72,11 @@ export function commonError(response: HttpResponse, what: string): PodioAuthErro
 export function tokenRejected(response: HttpResponse, what: string): PodioAuthError {
   const failure = podioFailure(response);
   const said = describeFailure(failure);
-  return new PodioAuthError('token_rejected', `Podio rejected the access token at ${what}${said ? ` (${said})` : ''}.`, {
-    podio: failure,
-  });
+  return new PodioAuthError(
+    'token_rejected',
+    `Podio rejected the access token at ${what}${said ? ` (${said})` : ''}.`,
+    {
+      podio: failure,
+    },
+  );
 }

@@ -150,13 +150,18 @@ export function parseTokenAnswer(response: HttpResponse, grantType: GrantType, n
   }
   const tokens: TokenSet = {
     accessToken,
-    tokenType: typeof body['token_type'] === 'string' && isTokenText(body['token_type']) ? body['token_type'] : 'bearer',
+    tokenType:
+      typeof body['token_type'] === 'string' && isTokenText(body['token_type']) ? body['token_type'] : 'bearer',
     expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString(),
   };
   if (refreshToken !== undefined) tokens.refreshToken = refreshToken;
   if (typeof body['scope'] === 'string') tokens.scope = body['scope'];
   const ref = body['ref'];
-  if (isObject(ref) && typeof ref['type'] === 'string' && (typeof ref['id'] === 'number' || typeof ref['id'] === 'string')) {
+  if (
+    isObject(ref) &&
+    typeof ref['type'] === 'string' &&
+    (typeof ref['id'] === 'number' || typeof ref['id'] === 'string')
+  ) {
     tokens.ref = { type: ref['type'], id: ref['id'] };
   }
   return { kind: 'tokens', tokens };
@@ -169,7 +174,11 @@ function tokenEndpointError(response: HttpResponse, body: unknown, grantType: Gr
   const said = describeFailure(podio);
   const paren = said ? ` (${said})` : '';
   const { error } = podio;
-  if (error === 'invalid_client' || error === 'unauthorized_client' || (response.status === 401 && error !== 'invalid_grant')) {
+  if (
+    error === 'invalid_client' ||
+    error === 'unauthorized_client' ||
+    (response.status === 401 && error !== 'invalid_grant')
+  ) {
     return new PodioAuthError('client_rejected', `Podio rejected the client id or secret${paren}.`, {
       hint: `Check the API key at ${API_KEY_PAGE}, then run \`podio-auth login\` again.`,
       podio,

@@ -1,5 +1,5 @@
-import type { HttpResponse, HttpSend } from '../http.js';
 import { PodioAuthError } from '../errors.js';
+import type { HttpResponse, HttpSend } from '../http.js';
 import { isObject } from '../store/profile.js';
 import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { commonError, describeBody, parseJson, tokenRejected } from './answers.js';
@@ -35,22 +35,32 @@ function checkAnswer(response: HttpResponse, what: string): unknown {
     throw new PodioAuthError('app_token_not_user', `Podio refused ${what} for this token (HTTP 403).`);
   }
   if (response.status !== 200 || body === undefined) {
-    throw new PodioAuthError('bad_response', `Podio's ${what} answered HTTP ${response.status} with ${describeBody(response)}.`);
+    throw new PodioAuthError(
+      'bad_response',
+      `Podio's ${what} answered HTTP ${response.status} with ${describeBody(response)}.`,
+    );
   }
   return body;
 }
 
 /** `GET /user/status`: who the token belongs to. */
-export async function fetchUserStatus(http: HttpSend, apiOrigin: string, accessToken: string, signal: AbortSignal): Promise<PodioUser> {
+export async function fetchUserStatus(
+  http: HttpSend,
+  apiOrigin: string,
+  accessToken: string,
+  signal: AbortSignal,
+): Promise<PodioUser> {
   return parseUserStatus(await get(http, apiOrigin, '/user/status', accessToken, signal));
 }
 
 export function parseUserStatus(response: HttpResponse): PodioUser {
   const body = checkAnswer(response, '/user/status');
-  if (!isObject(body)) throw new PodioAuthError('bad_response', "Podio's /user/status answered something other than an object.");
+  if (!isObject(body))
+    throw new PodioAuthError('bad_response', "Podio's /user/status answered something other than an object.");
   const user = isObject(body['user']) ? body['user'] : {};
   const profile = isObject(body['profile']) ? body['profile'] : {};
-  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? sanitizeForTerminal(value, 120) : undefined);
+  const text = (value: unknown) =>
+    typeof value === 'string' && value !== '' ? sanitizeForTerminal(value, 120) : undefined;
   const id = user['user_id'] ?? profile['user_id'];
   return {
     userId: typeof id === 'number' || (typeof id === 'string' && /^\w{1,40}$/.test(id)) ? id : undefined,
@@ -87,7 +97,8 @@ export function parseGrantedScope(body: unknown): string[] | undefined {
     if (!isObject(entry)) return undefined;
     const { ref_type: type, ref_id: id, permissions } = entry;
     if (type !== null && type !== undefined && !word(type)) return undefined;
-    if (id !== null && id !== undefined && !(typeof id === 'number' && Number.isSafeInteger(id) && id >= 0)) return undefined;
+    if (id !== null && id !== undefined && !(typeof id === 'number' && Number.isSafeInteger(id) && id >= 0))
+      return undefined;
     if (!Array.isArray(permissions) || permissions.length === 0 || !permissions.every(word)) return undefined;
     const ref = typeof id === 'number' ? [String(id)] : [];
     scopes.push([typeof type === 'string' ? type : 'global', ...ref, permissions.join(',')].join(':'));

@@ -27,7 +27,11 @@ export function configFileIn(dir: string): string {
 }
 
 /** Where conf/env-paths would put a `podio-auth` config with an empty project suffix. */
-export function defaultConfigDir(env: Env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
+export function defaultConfigDir(
+  env: Env,
+  platform: NodeJS.Platform = process.platform,
+  home: string = homedir(),
+): string {
   const fromEnv = env['PODIO_AUTH_CONFIG_DIR'];
   if (fromEnv) return fromEnv;
   if (platform === 'darwin') return join(home, 'Library', 'Preferences', 'podio-auth');

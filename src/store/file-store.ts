@@ -5,7 +5,7 @@ import { removeTempFiles, tempFilesOf } from './atomic-write.js';
 import { configFileIn, ensurePrivateDir, readConfigFile, unwritable, writeConfigFile } from './config-file.js';
 import { createFileLocker, type FileLockOptions } from './file-lock.js';
 import type { ProfileStore, SecretVault, StoreSnapshot, StoreTransaction } from './port.js';
-import { isObject, SECRET_FIELDS, splitSecrets, type ProfileRecord, type SecretField } from './profile.js';
+import { isObject, type ProfileRecord, SECRET_FIELDS, type SecretField, splitSecrets } from './profile.js';
 
 /**
  * The config-file backend: `config.json` and its lock. A profile whose `store` is `keyring` keeps only metadata in
@@ -43,9 +43,13 @@ function parseSecrets(text: string | undefined, profile: string): Partial<Record
   } catch {
     // Reported below.
   }
-  throw new PodioAuthError('config_invalid', `The keyring entry of profile "${profile}" is not what podio-auth wrote.`, {
-    hint: `Log in again: \`podio-auth login --profile ${profile}\`.`,
-  });
+  throw new PodioAuthError(
+    'config_invalid',
+    `The keyring entry of profile "${profile}" is not what podio-auth wrote.`,
+    {
+      hint: `Log in again: \`podio-auth login --profile ${profile}\`.`,
+    },
+  );
 }
 
 export function openFileStore(options: FileStoreOptions): FileStore {
@@ -170,7 +174,7 @@ export function openFileStore(options: FileStoreOptions): FileStore {
     },
     close: async () => {
       await Promise.allSettled([...pointers.values()].map((store) => store.close()));
-      if (vault) (await vault.catch(() => undefined))?.close?.();
+      if (vault !== undefined) (await vault.catch(() => undefined))?.close?.();
     },
   };
   return store;

@@ -1,10 +1,10 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { interrupted, PodioAuthError } from '../errors.js';
 import type { Env } from '../env.js';
+import { interrupted, PodioAuthError } from '../errors.js';
 import type { SecretVault } from './port.js';
 
 /**
@@ -307,7 +307,10 @@ class KeyringHelper {
     if ((noBus || unreachable.test(message)) && address === undefined) return keyringFailure('no_bus', detail, context);
     if (noBus || unreachable.test(message)) {
       // "Failed to connect to socket <path>: Connection refused": the address is in the message already.
-      const reason = detail.slice(detail.lastIndexOf(': ') + 1).replace(/\s*\(os error \d+\)$/, '').trim();
+      const reason = detail
+        .slice(detail.lastIndexOf(': ') + 1)
+        .replace(/\s*\(os error \d+\)$/, '')
+        .trim();
       return keyringFailure('bus_unreachable', reason, context);
     }
     if (/locked|prompt/i.test(message)) return keyringFailure('locked', detail, context);

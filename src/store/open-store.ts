@@ -20,7 +20,9 @@ export function storeChoice(value: string | undefined, what = 'PODIO_AUTH_STORE'
   if (value === undefined || value === 'file') return { kind: 'file' };
   if (value === 'keyring') return { kind: 'keyring' };
   if (/^rediss?:\/\//.test(value)) return { kind: 'redis', url: value };
-  throw usageError(`${what} must be file, keyring or a redis:// URL, not "${value.replace(/\/\/[^@/]*@/, '//…@').slice(0, 60)}".`);
+  throw usageError(
+    `${what} must be file, keyring or a redis:// URL, not "${value.replace(/\/\/[^@/]*@/, '//…@').slice(0, 60)}".`,
+  );
 }
 
 /** PODIO_AUTH_KEYRING_TIMEOUT: how long a keyring call may take (an unlock prompt on a desktop needs a while). */
@@ -29,7 +31,9 @@ export function keyringTimeoutMs(env: Env): number {
   if (raw === undefined) return 20_000;
   const seconds = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || seconds < 1 || seconds > 600) {
-    throw usageError(`PODIO_AUTH_KEYRING_TIMEOUT must be a number of seconds from 1 to 600, not "${raw.slice(0, 40)}".`);
+    throw usageError(
+      `PODIO_AUTH_KEYRING_TIMEOUT must be a number of seconds from 1 to 600, not "${raw.slice(0, 40)}".`,
+    );
   }
   return seconds * 1000;
 }
@@ -43,7 +47,9 @@ export function lockStaleMs(env: Env): number {
   if (raw === undefined) return DEFAULT_FILE_LOCK_TIMINGS.staleMs;
   const seconds = Number(raw);
   if (!/^\d+(\.\d+)?$/.test(raw) || seconds < 1 || seconds > 600) {
-    throw usageError(`PODIO_AUTH_LOCK_STALE_SECONDS must be a number of seconds from 1 to 600, not "${raw.slice(0, 40)}".`);
+    throw usageError(
+      `PODIO_AUTH_LOCK_STALE_SECONDS must be a number of seconds from 1 to 600, not "${raw.slice(0, 40)}".`,
+    );
   }
   return seconds * 1000;
 }
@@ -57,7 +63,12 @@ export function lazyRedisStore(url: string, env: Env, clock: StoreClock): Profil
   const location = redisLocationOf(url);
   const open = async (signal: AbortSignal) => {
     opened ??= import('./redis-store.js').then(({ openRedisStore }) =>
-      openRedisStore({ url, prefix: envValue(env, 'PODIO_AUTH_REDIS_PREFIX') ?? 'podio-auth:', timeoutMs: clock.timeoutMs, signal }),
+      openRedisStore({
+        url,
+        prefix: envValue(env, 'PODIO_AUTH_REDIS_PREFIX') ?? 'podio-auth:',
+        timeoutMs: clock.timeoutMs,
+        signal,
+      }),
     );
     try {
       return await opened;
@@ -77,7 +88,7 @@ export function lazyRedisStore(url: string, env: Env, clock: StoreClock): Profil
     close: async () => {
       const current = opened;
       opened = undefined;
-      if (current) await (await current.catch(() => undefined))?.close();
+      if (current !== undefined) await (await current.catch(() => undefined))?.close();
     },
   };
   return store;
@@ -115,7 +126,8 @@ export function openStore(env: Env, clock: StoreClock): ProfileStore {
     dir: defaultConfigDir(env),
     lock: { now: clock.now, monotonic: clock.monotonic, timings: { staleMs, waitMs } },
     // Loaded only when a keyring profile is touched: the file store's `token` never pays for it.
-    openVault: async () => (await import('./keyring-vault.js')).createKeyringVault({ env, timeoutMs: keyringTimeoutMs(env) }),
+    openVault: async () =>
+      (await import('./keyring-vault.js')).createKeyringVault({ env, timeoutMs: keyringTimeoutMs(env) }),
     openPointer: (redisUrl) => lazyRedisStore(withPassword(redisUrl, env), env, clock),
   });
 }

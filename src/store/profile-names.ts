@@ -7,7 +7,10 @@ const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 export function checkProfileName(name: string): string {
   if (!PROFILE_NAME.test(name)) {
-    throw usageError(`"${name.slice(0, 64)}" is not a valid profile name.`, 'Use letters, digits, "-" and "_" (up to 64).');
+    throw usageError(
+      `"${name.slice(0, 64)}" is not a valid profile name.`,
+      'Use letters, digits, "-" and "_" (up to 64).',
+    );
   }
   return name;
 }

@@ -83,11 +83,13 @@ export function isTokenText(value: string): boolean {
 export function checkProfile(value: unknown): { ok: true; profile: ProfileRecord } | { ok: false; problem: string } {
   if (!isObject(value)) return { ok: false, problem: 'is not an object' };
   for (const field of STRING_FIELDS) {
-    if (Object.hasOwn(value, field) && typeof value[field] !== 'string') return { ok: false, problem: `field "${field}" is not a string` };
+    if (Object.hasOwn(value, field) && typeof value[field] !== 'string')
+      return { ok: false, problem: `field "${field}" is not a string` };
   }
   for (const field of DATE_FIELDS) {
     const text = value[field];
-    if (typeof text === 'string' && !Number.isFinite(Date.parse(text))) return { ok: false, problem: `field "${field}" is not a date` };
+    if (typeof text === 'string' && !Number.isFinite(Date.parse(text)))
+      return { ok: false, problem: `field "${field}" is not a date` };
   }
   for (const field of TOKEN_FIELDS) {
     const text = value[field];
@@ -103,7 +105,11 @@ export function checkProfile(value: unknown): { ok: true; profile: ProfileRecord
   }
   if (Object.hasOwn(value, 'ref')) {
     const ref = value['ref'];
-    if (!isObject(ref) || typeof ref['type'] !== 'string' || (typeof ref['id'] !== 'number' && typeof ref['id'] !== 'string')) {
+    if (
+      !isObject(ref) ||
+      typeof ref['type'] !== 'string' ||
+      (typeof ref['id'] !== 'number' && typeof ref['id'] !== 'string')
+    ) {
       return { ok: false, problem: 'field "ref" is not { type, id }' };
     }
   }
@@ -111,7 +117,10 @@ export function checkProfile(value: unknown): { ok: true; profile: ProfileRecord
 }
 
 /** The secret fields of a profile, and the profile without them. */
-export function splitSecrets(profile: ProfileRecord): { metadata: ProfileRecord; secrets: Partial<Record<SecretField, string>> } {
+export function splitSecrets(profile: ProfileRecord): {
+  metadata: ProfileRecord;
+  secrets: Partial<Record<SecretField, string>>;
+} {
   const metadata: ProfileRecord = { ...profile };
   const secrets: Partial<Record<SecretField, string>> = {};
   for (const field of SECRET_FIELDS) {

@@ -357,7 +357,7 @@ class RedisConnection {
     if (this.#closed) return;
     this.#closed = true;
     const opening = this.#opening;
-    if (opening) await opening.catch(() => undefined);
+    if (opening !== undefined) await opening.catch(() => undefined);
     const client = this.#client;
     this.#client = undefined;
     if (!client) return;

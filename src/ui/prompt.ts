@@ -73,7 +73,10 @@ export async function readAllStdin(stdin: InputStream, signal: AbortSignal): Pro
     size += buffer.length;
     if (size > MAX_INPUT_BYTES) break;
   }
-  return Buffer.concat(chunks).subarray(0, MAX_INPUT_BYTES).toString('utf8').replace(/\r?\n$/, '');
+  return Buffer.concat(chunks)
+    .subarray(0, MAX_INPUT_BYTES)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
 }
 
 /**

@@ -16,7 +16,10 @@ export function withoutOptionValues(text: string): string {
     .replace(/argument '[^']*'/g, 'argument');
 }
 
-export function commanderFailure(error: CommanderError, argv: readonly string[] = []): { code: ErrorCode; message: string; hint?: string } {
+export function commanderFailure(
+  error: CommanderError,
+  argv: readonly string[] = [],
+): { code: ErrorCode; message: string; hint?: string } {
   const text = withoutOptionValues(error.message.replace(/^error:\s*/i, '')).split('\n')[0] ?? '';
   const message = `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}`;
   const command = argv.find((word) => !word.startsWith('-'));
@@ -31,7 +34,11 @@ export function commanderFailure(error: CommanderError, argv: readonly string[] 
         };
       }
       if (command === 'exec') {
-        return { code: 'unknown_option', message, hint: 'The command to run goes after `--`: podio-auth exec -- <command> [args…].' };
+        return {
+          code: 'unknown_option',
+          message,
+          hint: 'The command to run goes after `--`: podio-auth exec -- <command> [args…].',
+        };
       }
       return { code: 'unknown_option', message, hint: 'See `podio-auth help` for the options.' };
     }

@@ -5,9 +5,9 @@ import { PodioAuthError } from '../errors.js';
 import { detectEnvironment, findOnPath } from '../platform/environment.js';
 import { apiOriginFor, authOriginFor, REFRESH_TOKEN_DAYS } from '../podio/origins.js';
 import { fetchGrantedScope } from '../podio/user-api.js';
-import { configFileIn, defaultConfigDir, readConfigFile, type ConfigDocument } from '../store/config-file.js';
-import { resolveProfileName } from '../store/profile-names.js';
+import { type ConfigDocument, configFileIn, defaultConfigDir, readConfigFile } from '../store/config-file.js';
 import type { ProfileRecord } from '../store/profile.js';
+import { resolveProfileName } from '../store/profile-names.js';
 import { describeExpiry } from '../ui/format.js';
 import type { TokenDeps } from './get-token.js';
 import { withToken } from './with-token.js';
@@ -52,11 +52,21 @@ function octal(value: number): string {
 export function checkNode(version: string): Check {
   const [major = 0, minor = 0] = version.split('.').map(Number);
   const ok = major > 20 || (major === 20 && minor >= 19);
-  return check('node', ok ? 'ok' : 'fail', `Node.js ${version}`, ok ? undefined : 'podio-auth needs Node.js 20.19 or newer.');
+  return check(
+    'node',
+    ok ? 'ok' : 'fail',
+    `Node.js ${version}`,
+    ok ? undefined : 'podio-auth needs Node.js 20.19 or newer.',
+  );
 }
 
 /** Directory 0700 and file 0600; with `fix`, tightens them first. */
-function checkFiles(dir: string, file: string, fix: boolean, now: Date): { checks: Check[]; config: ConfigDocument | undefined } {
+function checkFiles(
+  dir: string,
+  file: string,
+  fix: boolean,
+  now: Date,
+): { checks: Check[]; config: ConfigDocument | undefined } {
   const checks: Check[] = [];
   if (!existsSync(dir)) {
     checks.push(check('config', 'info', `No config directory yet (${dir}): nobody has logged in here.`));
@@ -64,14 +74,19 @@ function checkFiles(dir: string, file: string, fix: boolean, now: Date): { check
   }
   const fixed: string[] = [];
   if (fix && process.platform !== 'win32') {
-    for (const [path, wanted] of [[dir, 0o700], [file, 0o600]] as const) {
+    for (const [path, wanted] of [
+      [dir, 0o700],
+      [file, 0o600],
+    ] as const) {
       if (!existsSync(path) || mode(path) === wanted) continue;
       try {
         chmodSync(path, wanted);
         fixed.push(path);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? 'error';
-        checks.push(check('fix', 'fail', `Could not change the mode of ${path} (${code}).`, 'Fix it by hand, as its owner.'));
+        checks.push(
+          check('fix', 'fail', `Could not change the mode of ${path} (${code}).`, 'Fix it by hand, as its owner.'),
+        );
       }
     }
   }
@@ -79,7 +94,12 @@ function checkFiles(dir: string, file: string, fix: boolean, now: Date): { check
   checks.push(
     dirMode === 0o700
       ? check('config-dir', 'ok', `Config directory ${dir} (${octal(dirMode)})${fixed.includes(dir) ? ', fixed' : ''}`)
-      : check('config-dir', 'fail', `Config directory ${dir} has mode ${octal(dirMode)}: others can look inside.`, `Run \`chmod 700 ${dir}\`, or \`podio-auth doctor --fix\`.`),
+      : check(
+          'config-dir',
+          'fail',
+          `Config directory ${dir} has mode ${octal(dirMode)}: others can look inside.`,
+          `Run \`chmod 700 ${dir}\`, or \`podio-auth doctor --fix\`.`,
+        ),
   );
   if (!existsSync(file)) {
     checks.push(check('config-file', 'info', `No config file yet (${file}).`));
@@ -89,7 +109,12 @@ function checkFiles(dir: string, file: string, fix: boolean, now: Date): { check
   checks.push(
     fileMode === 0o600
       ? check('config-file', 'ok', `Config file ${file} (${octal(fileMode)})${fixed.includes(file) ? ', fixed' : ''}`)
-      : check('config-file', 'fail', `Config file ${file} has mode ${octal(fileMode)}: others can read your tokens.`, `Run \`chmod 600 ${file}\`, or \`podio-auth doctor --fix\`.`),
+      : check(
+          'config-file',
+          'fail',
+          `Config file ${file} has mode ${octal(fileMode)}: others can read your tokens.`,
+          `Run \`chmod 600 ${file}\`, or \`podio-auth doctor --fix\`.`,
+        ),
   );
   try {
     const config = readConfigFile(file);
@@ -101,13 +126,20 @@ function checkFiles(dir: string, file: string, fix: boolean, now: Date): { check
       const still = now.getTime() - statSync(lock).mtimeMs;
       checks.push(
         still > 30_000
-          ? check('lock', 'warn', `A lock file has been left behind: ${lock}`, 'The next refresh takes it over; nothing to do.')
+          ? check(
+              'lock',
+              'warn',
+              `A lock file has been left behind: ${lock}`,
+              'The next refresh takes it over; nothing to do.',
+            )
           : check('lock', 'info', `Another podio-auth holds the lock right now (${lock}).`),
       );
     }
     return { checks, config };
   } catch (error) {
-    checks.push(check('config-parse', 'fail', (error as Error).message, 'Fix the file, or move it aside and log in again.'));
+    checks.push(
+      check('config-parse', 'fail', (error as Error).message, 'Fix the file, or move it aside and log in again.'),
+    );
     return { checks, config: undefined };
   }
 }
@@ -117,11 +149,20 @@ export function checkProfiles(profiles: ReadonlyMap<string, ProfileRecord>, now:
   for (const [name, profile] of profiles) {
     const label = `profile "${name}"`;
     if (!profile.expires_at && !profile.refresh_token && !profile.access_token) {
-      checks.push(check(`profile:${name}`, 'info', `${label}: logged out.`, `Log in: \`podio-auth login --profile ${name}\`.`));
+      checks.push(
+        check(`profile:${name}`, 'info', `${label}: logged out.`, `Log in: \`podio-auth login --profile ${name}\`.`),
+      );
       continue;
     }
     if (!profile.client_id || (!profile.client_secret && profile.store !== 'keyring')) {
-      checks.push(check(`profile:${name}`, 'fail', `${label} has no client id or secret.`, `Log in again: \`podio-auth login --profile ${name}\`.`));
+      checks.push(
+        check(
+          `profile:${name}`,
+          'fail',
+          `${label} has no client id or secret.`,
+          `Log in again: \`podio-auth login --profile ${name}\`.`,
+        ),
+      );
       continue;
     }
     const expires = profile.expires_at ? Date.parse(profile.expires_at) : NaN;
@@ -131,16 +172,39 @@ export function checkProfiles(profiles: ReadonlyMap<string, ProfileRecord>, now:
     const redoable = Boolean(profile.app_id && (profile.app_token || profile.store === 'keyring'));
     if (!profile.refresh_token && profile.store !== 'keyring') {
       const status = redoable || expires > now.getTime() ? 'ok' : 'fail';
-      checks.push(check(`profile:${name}`, status, `${label}: ${access}, no refresh token${redoable ? ' (the app grant is redone when needed)' : ''}`, status === 'fail' ? `Log in again: \`podio-auth login --profile ${name}\`.` : undefined));
+      checks.push(
+        check(
+          `profile:${name}`,
+          status,
+          `${label}: ${access}, no refresh token${redoable ? ' (the app grant is redone when needed)' : ''}`,
+          status === 'fail' ? `Log in again: \`podio-auth login --profile ${name}\`.` : undefined,
+        ),
+      );
       continue;
     }
     const since = profile.refresh_obtained_at ?? profile.obtained_at;
     const ageDays = since ? (now.getTime() - Date.parse(since)) / 86_400_000 : NaN;
-    const age = Number.isFinite(ageDays) ? `refresh token ${Math.floor(ageDays)} of ${REFRESH_TOKEN_DAYS} days old` : 'refresh token of unknown age';
+    const age = Number.isFinite(ageDays)
+      ? `refresh token ${Math.floor(ageDays)} of ${REFRESH_TOKEN_DAYS} days old`
+      : 'refresh token of unknown age';
     if (ageDays >= REFRESH_TOKEN_DAYS && !redoable) {
-      checks.push(check(`profile:${name}`, 'fail', `${label}: ${access}, ${age}: Podio no longer accepts it.`, `Log in again: \`podio-auth login --profile ${name}\`.`));
+      checks.push(
+        check(
+          `profile:${name}`,
+          'fail',
+          `${label}: ${access}, ${age}: Podio no longer accepts it.`,
+          `Log in again: \`podio-auth login --profile ${name}\`.`,
+        ),
+      );
     } else if (ageDays >= REFRESH_TOKEN_DAYS - 5 && !redoable) {
-      checks.push(check(`profile:${name}`, 'warn', `${label}: ${access}, ${age}.`, 'It will expire soon; a refresh that rotates it, or a new login, starts it over.'));
+      checks.push(
+        check(
+          `profile:${name}`,
+          'warn',
+          `${label}: ${access}, ${age}.`,
+          'It will expire soon; a refresh that rotates it, or a new login, starts it over.',
+        ),
+      );
     } else {
       checks.push(check(`profile:${name}`, 'ok', `${label}: ${access}, ${age}`));
     }
@@ -164,7 +228,8 @@ export function processListeningOn(port: number): string | undefined {
     if (!existsSync(table)) continue;
     for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
-      if (fields[3] === '0A' && parseInt(fields[1]?.split(':')[1] ?? '', 16) === port && fields[9]) inodes.add(fields[9]);
+      if (fields[3] === '0A' && parseInt(fields[1]?.split(':')[1] ?? '', 16) === port && fields[9])
+        inodes.add(fields[9]);
     }
   }
   if (inodes.size === 0) return undefined;
@@ -185,15 +250,40 @@ export function processListeningOn(port: number): string | undefined {
 async function checkLoopback(port: number | undefined, resolve: Deps['resolve']): Promise<Check[]> {
   const checks: Check[] = [];
   const v4 = await listen('127.0.0.1', 0);
-  checks.push(v4 ? check('bind-ipv4', 'fail', `Cannot listen on 127.0.0.1 (${v4.code}).`, 'The login needs a loopback port for the browser to come back to.') : check('bind-ipv4', 'ok', 'Can listen on 127.0.0.1'));
+  checks.push(
+    v4
+      ? check(
+          'bind-ipv4',
+          'fail',
+          `Cannot listen on 127.0.0.1 (${v4.code}).`,
+          'The login needs a loopback port for the browser to come back to.',
+        )
+      : check('bind-ipv4', 'ok', 'Can listen on 127.0.0.1'),
+  );
   const v6 = await listen('::1', 0);
-  checks.push(v6 ? check('bind-ipv6', 'warn', `Cannot listen on ::1 (${v6.code}).`, 'Fine if `localhost` resolves to 127.0.0.1 only.') : check('bind-ipv6', 'ok', 'Can listen on ::1'));
+  checks.push(
+    v6
+      ? check(
+          'bind-ipv6',
+          'warn',
+          `Cannot listen on ::1 (${v6.code}).`,
+          'Fine if `localhost` resolves to 127.0.0.1 only.',
+        )
+      : check('bind-ipv6', 'ok', 'Can listen on ::1'),
+  );
   if (port !== undefined) {
     const taken = await listen('127.0.0.1', port);
     if (!taken) checks.push(check('port', 'ok', `Port ${port} is free`));
     else {
       const holder = taken.code === 'EADDRINUSE' ? processListeningOn(port) : undefined;
-      checks.push(check('port', 'fail', `Port ${port} is in use${holder ? ` by ${holder}` : ''} (${taken.code}).`, 'Choose another --port, or leave it out to use any free port.'));
+      checks.push(
+        check(
+          'port',
+          'fail',
+          `Port ${port} is in use${holder ? ` by ${holder}` : ''} (${taken.code}).`,
+          'Choose another --port, or leave it out to use any free port.',
+        ),
+      );
     }
   }
   try {
@@ -202,10 +292,22 @@ async function checkLoopback(port: number | undefined, resolve: Deps['resolve'])
     checks.push(
       loopback
         ? check('localhost', 'ok', `localhost resolves to ${addresses.join(', ')}`)
-        : check('localhost', 'fail', `localhost resolves to ${addresses.join(', ')}, not only loopback.`, 'Fix /etc/hosts, or log in with --redirect-host 127.0.0.1 (and register that as the API key\'s domain).'),
+        : check(
+            'localhost',
+            'fail',
+            `localhost resolves to ${addresses.join(', ')}, not only loopback.`,
+            "Fix /etc/hosts, or log in with --redirect-host 127.0.0.1 (and register that as the API key's domain).",
+          ),
     );
   } catch (error) {
-    checks.push(check('localhost', 'fail', `localhost does not resolve (${(error as NodeJS.ErrnoException).code}).`, 'Add "127.0.0.1 localhost" to /etc/hosts.'));
+    checks.push(
+      check(
+        'localhost',
+        'fail',
+        `localhost does not resolve (${(error as NodeJS.ErrnoException).code}).`,
+        'Add "127.0.0.1 localhost" to /etc/hosts.',
+      ),
+    );
   }
   return checks;
 }
@@ -215,11 +317,13 @@ function checkBrowser(env: Deps['env']): Check[] {
   const detected = [where.ssh && 'SSH', where.wsl && 'WSL', where.ci && 'CI'].filter(Boolean).join(', ');
   const checks = [check('environment', 'info', detected ? `Detected: ${detected}` : 'No SSH, WSL or CI detected')];
   let opener: string;
-  if (where.ssh && !where.canOpenBrowser) opener = `none: ${where.reason}; login prints the address and an \`ssh -L\` line`;
+  if (where.ssh && !where.canOpenBrowser)
+    opener = `none: ${where.reason}; login prints the address and an \`ssh -L\` line`;
   else if (env['BROWSER']) opener = `BROWSER (${env['BROWSER'].split(/\s+/)[0]})`;
   else if (!where.canOpenBrowser) opener = `none: ${where.reason}; login prints the address to open elsewhere`;
   else if (where.wsl) opener = findOnPath('wslview', env) ? 'wslview' : 'the Windows browser, through PowerShell';
-  else if (process.platform === 'linux') opener = findOnPath('xdg-open', env) ? 'xdg-open' : "the `open` package's own xdg-open";
+  else if (process.platform === 'linux')
+    opener = findOnPath('xdg-open', env) ? 'xdg-open' : "the `open` package's own xdg-open";
   else opener = 'the system opener';
   checks.push(check('browser', 'info', `Browser opener: ${opener}`));
   const proxies = ['HTTPS_PROXY', 'HTTP_PROXY', 'NO_PROXY']
@@ -238,11 +342,23 @@ async function checkOrigin(name: string, label: string, origin: string, deps: Do
   try {
     if (!/^[\d.]+$/.test(host) && !host.includes(':')) await deps.resolve(host);
   } catch (error) {
-    return [check(name, 'fail', `${label} ${origin}: the name does not resolve (${(error as NodeJS.ErrnoException).code}).`, 'Check your network and DNS, or the URL in PODIO_AUTH_URL / PODIO_API_URL.')];
+    return [
+      check(
+        name,
+        'fail',
+        `${label} ${origin}: the name does not resolve (${(error as NodeJS.ErrnoException).code}).`,
+        'Check your network and DNS, or the URL in PODIO_AUTH_URL / PODIO_API_URL.',
+      ),
+    ];
   }
   const started = deps.monotonic();
   try {
-    const response = await deps.http({ method: 'GET', url: `${url.origin}/`, headers: { accept: '*/*' }, signal: deps.signal });
+    const response = await deps.http({
+      method: 'GET',
+      url: `${url.origin}/`,
+      headers: { accept: '*/*' },
+      signal: deps.signal,
+    });
     const ms = Math.round(deps.monotonic() - started);
     const tls = url.protocol === 'https:' ? 'TLS ok, ' : '';
     const checks = [check(name, 'ok', `${label} ${origin}: ${tls}HTTP ${response.status} in ${ms} ms`)];
@@ -250,13 +366,27 @@ async function checkOrigin(name: string, label: string, origin: string, deps: Do
     if (Number.isFinite(date)) {
       const skew = Math.round((deps.now().getTime() - date) / 1000);
       if (Math.abs(skew) > 300) {
-        checks.push(check(`${name}-clock`, 'warn', `This clock is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} ${url.host}.`, 'Token expiry is judged by this clock: set it right (NTP).'));
+        checks.push(
+          check(
+            `${name}-clock`,
+            'warn',
+            `This clock is ${Math.abs(skew)} s ${skew > 0 ? 'ahead of' : 'behind'} ${url.host}.`,
+            'Token expiry is judged by this clock: set it right (NTP).',
+          ),
+        );
       }
     }
     return checks;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return [check(name, 'fail', `${label} ${origin}: ${message}`, 'Check your network and proxy (HTTPS_PROXY, NO_PROXY), or the URL in PODIO_AUTH_URL / PODIO_API_URL.')];
+    return [
+      check(
+        name,
+        'fail',
+        `${label} ${origin}: ${message}`,
+        'Check your network and proxy (HTTPS_PROXY, NO_PROXY), or the URL in PODIO_AUTH_URL / PODIO_API_URL.',
+      ),
+    ];
   }
 }
 
@@ -268,7 +398,11 @@ async function checkLogin(deps: DoctorDeps, profileName: string, apiOrigin: stri
     const { result } = await withToken({ profile: profileName }, deps, ({ tokens }) =>
       fetchGrantedScope(deps.http, apiOrigin, tokens.accessToken, deps.signal),
     );
-    return check('login', 'ok', `Podio accepts the login of profile "${profileName}"${result?.length ? ` (scope ${result.join(' ')})` : ''}`);
+    return check(
+      'login',
+      'ok',
+      `Podio accepts the login of profile "${profileName}"${result?.length ? ` (scope ${result.join(' ')})` : ''}`,
+    );
   } catch (error) {
     if (!(error instanceof PodioAuthError)) throw error;
     return check('login', 'fail', `The login of profile "${profileName}" does not work: ${error.message}`, error.hint);
@@ -292,7 +426,12 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps, httpTimeou
     try {
       return which === 'auth' ? authOriginFor(profile, deps.env) : apiOriginFor(profile, deps.env);
     } catch (error) {
-      return check(`${which}-origin`, 'fail', (error as Error).message, 'Fix PODIO_AUTH_URL / PODIO_API_URL, or the profile.');
+      return check(
+        `${which}-origin`,
+        'fail',
+        (error as Error).message,
+        'Fix PODIO_AUTH_URL / PODIO_API_URL, or the profile.',
+      );
     }
   };
   const authUrl = origin('auth');

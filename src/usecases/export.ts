@@ -22,7 +22,9 @@ export async function exportProfile(
   const { name, profile } = await readProfile(input.profile, deps);
   const relogin = `Log in again: \`podio-auth login --profile ${name}\`.`;
   if (!profile.client_id || !profile.client_secret) {
-    throw new PodioAuthError('profile_incomplete', `Profile "${name}" has no client credentials to export.`, { hint: relogin });
+    throw new PodioAuthError('profile_incomplete', `Profile "${name}" has no client credentials to export.`, {
+      hint: relogin,
+    });
   }
   const variables: [string, string][] = [
     ['PODIO_CLIENT_ID', profile.client_id],
@@ -35,7 +37,9 @@ export async function exportProfile(
     variables.push(['PODIO_REFRESH_TOKEN', profile.refresh_token]);
     exportsRefreshToken = true;
   } else {
-    throw new PodioAuthError('no_refresh_token', `Profile "${name}" has no refresh token to export.`, { hint: relogin });
+    throw new PodioAuthError('no_refresh_token', `Profile "${name}" has no refresh token to export.`, {
+      hint: relogin,
+    });
   }
   // Without it, a job would call the real Podio even when the login was made against another origin.
   if (profile.api_url && profile.api_url !== DEFAULT_API_URL) variables.push(['PODIO_API_URL', profile.api_url]);

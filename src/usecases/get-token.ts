@@ -1,18 +1,18 @@
 import type { Deps } from '../deps.js';
 import { envValue } from '../env.js';
 import { interrupted, isErrorCode, PodioAuthError } from '../errors.js';
-import { envCredentials, type EnvVariable } from './env-credentials.js';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, apiOriginFor } from '../podio/origins.js';
 import {
-  requestToken,
   type ClientCredentials,
   type Grant,
+  requestToken,
   type TokenAnswer,
   type TokenSet,
 } from '../podio/token-client.js';
 import type { ProfileStore, StoreSnapshot, StoreTransaction } from '../store/port.js';
-import { resolveProfileName } from '../store/profile-names.js';
 import { isTokenText, type ProfileRecord } from '../store/profile.js';
+import { resolveProfileName } from '../store/profile-names.js';
+import { type EnvVariable, envCredentials } from './env-credentials.js';
 import {
   DEFAULT_MIN_TTL_SECONDS,
   hasTimeLeft,
@@ -78,7 +78,9 @@ export async function getToken(input: GetTokenInput, deps: TokenDeps): Promise<F
 }
 
 function loginHint(name: string): string {
-  return name === 'default' ? 'Run `podio-auth login` to log in.' : `Run \`podio-auth login --profile ${name}\` to log in.`;
+  return name === 'default'
+    ? 'Run `podio-auth login` to log in.'
+    : `Run \`podio-auth login --profile ${name}\` to log in.`;
 }
 
 export function notLoggedIn(name: string): PodioAuthError {
@@ -125,7 +127,12 @@ async function tokenFromProfile(input: GetTokenInput, deps: TokenDeps): Promise<
   const { name, profile, store } = await readProfile(input.profile, deps);
   const stored = tokensOf(profile);
   if (!stored && !profile.refresh_token && !canRedoGrant(profile)) throw notLoggedIn(name);
-  const source = (record: ProfileRecord): TokenSource => ({ kind: 'profile', name, profile: record, location: store.location });
+  const source = (record: ProfileRecord): TokenSource => ({
+    kind: 'profile',
+    name,
+    profile: record,
+    location: store.location,
+  });
   if (stored && input.rejectedToken === undefined && hasTimeLeft(profile, deps.now(), ttl.seconds, ttl.strict)) {
     return { tokens: stored, source: source(profile), refreshed: false };
   }
@@ -150,7 +157,10 @@ async function tokenFromProfile(input: GetTokenInput, deps: TokenDeps): Promise<
     const next = await refreshProfile(name, fresh, tx, onStore);
     if (ttl.strict && !hasTimeLeft(next, deps.now(), ttl.seconds, true)) {
       const lifetime = Math.round((Date.parse(next.expires_at ?? '') - deps.now().getTime()) / 1000);
-      throw new PodioAuthError('ttl_too_long', `Podio's tokens live ${lifetime} s, less than the ${ttl.seconds} s asked for with --min-ttl.`);
+      throw new PodioAuthError(
+        'ttl_too_long',
+        `Podio's tokens live ${lifetime} s, less than the ${ttl.seconds} s asked for with --min-ttl.`,
+      );
     }
     return { tokens: tokensOf(next) as TokenSet, source: source(next), refreshed: true };
   });
@@ -158,19 +168,30 @@ async function tokenFromProfile(input: GetTokenInput, deps: TokenDeps): Promise<
 
 function profileClient(profile: ProfileRecord, name: string): ClientCredentials {
   if (!profile.client_id || !profile.client_secret) {
-    throw new PodioAuthError('profile_incomplete', `Profile "${name}" has no client id and secret to refresh its token with.`, {
-      hint: loginHint(name),
-    });
+    throw new PodioAuthError(
+      'profile_incomplete',
+      `Profile "${name}" has no client id and secret to refresh its token with.`,
+      {
+        hint: loginHint(name),
+      },
+    );
   }
   return { clientId: profile.client_id, clientSecret: profile.client_secret };
 }
 
 /** Refreshes (or redoes the app grant) and stores the answer; returns the stored profile. Runs under the lock. */
-async function refreshProfile(name: string, profile: ProfileRecord, tx: StoreTransaction, deps: TokenDeps): Promise<ProfileRecord> {
+async function refreshProfile(
+  name: string,
+  profile: ProfileRecord,
+  tx: StoreTransaction,
+  deps: TokenDeps,
+): Promise<ProfileRecord> {
   const client = profileClient(profile, name);
   const apiOrigin = apiOriginFor(profile, deps.env);
   const appGrant: Grant | undefined =
-    profile.app_id && profile.app_token ? { grant_type: 'app', app_id: profile.app_id, app_token: profile.app_token } : undefined;
+    profile.app_id && profile.app_token
+      ? { grant_type: 'app', app_id: profile.app_id, app_token: profile.app_token }
+      : undefined;
   const exchange = (grant: Grant) => exchangeAndStore(name, profile, grant, { client, apiOrigin, tx }, deps);
   if (profile.refresh_token) {
     try {
@@ -179,18 +200,26 @@ async function refreshProfile(name: string, profile: ProfileRecord, tx: StoreTra
       // An app login can start over without a person; any other login needs one.
       if (appGrant && isErrorCode(error, 'refresh_rejected')) return exchange(appGrant);
       if (isErrorCode(error, 'refresh_rejected')) {
-        throw new PodioAuthError('refresh_rejected', `${error.message.replace(/\.$/, '')}, so profile "${name}" must log in again.`, {
-          hint: loginHint(name),
-          podio: error.podio,
-        });
+        throw new PodioAuthError(
+          'refresh_rejected',
+          `${error.message.replace(/\.$/, '')}, so profile "${name}" must log in again.`,
+          {
+            hint: loginHint(name),
+            podio: error.podio,
+          },
+        );
       }
       throw error;
     }
   }
   if (appGrant) return exchange(appGrant);
-  throw new PodioAuthError('no_refresh_token', `The access token of profile "${name}" has expired and there is no refresh token.`, {
-    hint: loginHint(name),
-  });
+  throw new PodioAuthError(
+    'no_refresh_token',
+    `The access token of profile "${name}" has expired and there is no refresh token.`,
+    {
+      hint: loginHint(name),
+    },
+  );
 }
 
 interface ExchangeContext {
@@ -210,7 +239,9 @@ async function exchangeAndStore(
   if (deps.signal.aborted) throw interrupted(undefined, deps.signal.reason);
   const now = deps.now();
   deps.debug(`${grant.grant_type} grant: POST ${apiOrigin}/oauth/token/v2`);
-  const answer: TokenAnswer = await deps.critical(() => requestToken(deps.http, apiOrigin, client, grant, now, deps.forceSignal));
+  const answer: TokenAnswer = await deps.critical(() =>
+    requestToken(deps.http, apiOrigin, client, grant, now, deps.forceSignal),
+  );
   const sentRefresh = grant.grant_type === 'refresh_token' ? grant.refresh_token : undefined;
   const store = (next: ProfileRecord, newRefresh: string | undefined) =>
     storeAnswer(name, profile, next, newRefresh !== undefined && newRefresh !== sentRefresh, tx, deps);
@@ -227,12 +258,17 @@ async function exchangeAndStore(
   if (!sameRef(profile, tokens)) {
     const was = `${profile.ref?.type} ${profile.ref?.id}`;
     const now = `${tokens.ref?.type} ${tokens.ref?.id}`;
-    throw new PodioAuthError('bad_response', `Podio answered for ${now}, but profile "${name}" belongs to ${was}; nothing was stored.`, {
-      hint: 'Log in again if the profile should change hands.',
-    });
+    throw new PodioAuthError(
+      'bad_response',
+      `Podio answered for ${now}, but profile "${name}" belongs to ${was}; nothing was stored.`,
+      {
+        hint: 'Log in again if the profile should change hands.',
+      },
+    );
   }
   const stored = await store(withTokens(profile, tokens, now), tokens.refreshToken);
-  if (deps.signal.aborted) throw interrupted('Interrupted; the token Podio had already sent was stored first.', deps.signal.reason);
+  if (deps.signal.aborted)
+    throw interrupted('Interrupted; the token Podio had already sent was stored first.', deps.signal.reason);
   return stored;
 }
 
@@ -258,7 +294,11 @@ async function storeAnswer(
       if (!isErrorCode(error, 'lock_lost')) throw error;
       return await deps.store.transact(deps.forceSignal, async (again) => {
         const current = await again.getProfile(name);
-        if (current !== undefined && current.refresh_token === before.refresh_token && current.access_token === before.access_token) {
+        if (
+          current !== undefined &&
+          current.refresh_token === before.refresh_token &&
+          current.access_token === before.access_token
+        ) {
           await again.writeProfile(name, next);
           return next;
         }
@@ -271,7 +311,10 @@ async function storeAnswer(
     throw new PodioAuthError(
       'rotated_token_lost',
       `Podio replaced the refresh token of profile "${name}", but the new one could not be stored (${error.message.replace(/\.$/, '')}); the old one may no longer work, so a new login will be needed.`,
-      { cause: error, hint: `Fix the store, then run \`podio-auth login${name === 'default' ? '' : ` --profile ${name}`}\`.` },
+      {
+        cause: error,
+        hint: `Fix the store, then run \`podio-auth login${name === 'default' ? '' : ` --profile ${name}`}\`.`,
+      },
     );
   }
 }
@@ -319,9 +362,13 @@ async function tokenFromEnv(variable: EnvVariable, input: GetTokenInput, deps: T
   if (variable === 'PODIO_ACCESS_TOKEN') {
     const accessToken = envToken(env, 'PODIO_ACCESS_TOKEN');
     if (input.rejectedToken === accessToken) {
-      throw new PodioAuthError('env_credentials_rejected', 'Podio rejected the access token given in PODIO_ACCESS_TOKEN (expired or revoked).', {
-        hint: 'Update PODIO_ACCESS_TOKEN, or give PODIO_REFRESH_TOKEN or an app login instead.',
-      });
+      throw new PodioAuthError(
+        'env_credentials_rejected',
+        'Podio rejected the access token given in PODIO_ACCESS_TOKEN (expired or revoked).',
+        {
+          hint: 'Update PODIO_ACCESS_TOKEN, or give PODIO_REFRESH_TOKEN or an app login instead.',
+        },
+      );
     }
     // Given as is: its expiry is unknown, and nothing here can renew it.
     return { tokens: { accessToken, tokenType: 'bearer', expiresAt: '' }, source, refreshed: false };
@@ -331,7 +378,10 @@ async function tokenFromEnv(variable: EnvVariable, input: GetTokenInput, deps: T
     variable === 'PODIO_REFRESH_TOKEN'
       ? { grant_type: 'refresh_token', refresh_token: envToken(env, 'PODIO_REFRESH_TOKEN') }
       : { grant_type: 'app', app_id: envToken(env, 'PODIO_APP_ID'), app_token: envToken(env, 'PODIO_APP_TOKEN') };
-  const client = envClient(env, variable === 'PODIO_REFRESH_TOKEN' ? 'PODIO_REFRESH_TOKEN' : 'PODIO_APP_ID and PODIO_APP_TOKEN');
+  const client = envClient(
+    env,
+    variable === 'PODIO_REFRESH_TOKEN' ? 'PODIO_REFRESH_TOKEN' : 'PODIO_APP_ID and PODIO_APP_TOKEN',
+  );
   let answer: TokenAnswer;
   try {
     answer = await requestToken(deps.http, apiOrigin, client, grant, deps.now(), deps.signal);

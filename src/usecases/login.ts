@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import type { Deps } from '../deps.js';
 import { envValue } from '../env.js';
 import { PodioAuthError, usageError } from '../errors.js';
-import { browserLogin, type BrowserPlan } from '../login/browser-login.js';
+import { type BrowserPlan, browserLogin } from '../login/browser-login.js';
 import { detectEnvironment } from '../platform/environment.js';
 import { API_KEY_PAGE, apiOriginFor, authOriginFor, isLoopbackHost } from '../podio/origins.js';
 import type { ClientCredentials, Grant, TokenAnswer, TokenSet } from '../podio/token-client.js';
@@ -10,8 +10,8 @@ import { requestToken } from '../podio/token-client.js';
 import { describeUser, fetchUserStatus } from '../podio/user-api.js';
 import { redisLocationOf, type StoreChoice } from '../store/open-store.js';
 import type { ProfileStore } from '../store/port.js';
-import { resolveProfileName } from '../store/profile-names.js';
 import type { ProfileRecord } from '../store/profile.js';
+import { resolveProfileName } from '../store/profile-names.js';
 import type { Messages } from '../ui/messages.js';
 import { prompt, readAllStdin } from '../ui/prompt.js';
 import { withRefreshToken, withTokens } from './token-policy.js';
@@ -168,7 +168,11 @@ async function resolveSecret(source: SecretSource, deps: LoginDeps): Promise<str
   return secret;
 }
 
-async function resolveClient(input: LoginInput, stored: ProfileRecord | undefined, deps: LoginDeps): Promise<ClientCredentials> {
+async function resolveClient(
+  input: LoginInput,
+  stored: ProfileRecord | undefined,
+  deps: LoginDeps,
+): Promise<ClientCredentials> {
   const { env, stdin, stderr, signal } = deps;
   let clientId = input.clientId ?? envValue(env, 'PODIO_CLIENT_ID') ?? stored?.client_id;
   if (!clientId) {
@@ -177,7 +181,9 @@ async function resolveClient(input: LoginInput, stored: ProfileRecord | undefine
         hint: `Create an API key at ${API_KEY_PAGE} (domain: localhost), then set PODIO_CLIENT_ID and PODIO_CLIENT_SECRET.`,
       });
     }
-    (await deps.ui()).info(`podio-auth needs a Podio API key. Create one at ${API_KEY_PAGE} with "localhost" as its domain.`);
+    (await deps.ui()).info(
+      `podio-auth needs a Podio API key. Create one at ${API_KEY_PAGE} with "localhost" as its domain.`,
+    );
     clientId = await prompt('Client id: ', { stdin, stderr, signal });
     if (!clientId) throw usageError('No client id given.');
   }
@@ -206,7 +212,8 @@ function checkInput(input: LoginInput): void {
     method.kind === 'app' && method.appTokenFromStdin && '--app-token-stdin',
     method.kind === 'password' && method.passwordFromStdin && '--password-stdin',
   ].filter(Boolean);
-  if (readers.length > 1) throw usageError(`Only one secret can come from standard input; got ${readers.join(' and ')}.`);
+  if (readers.length > 1)
+    throw usageError(`Only one secret can come from standard input; got ${readers.join(' and ')}.`);
   if (method.kind === 'app' && !/^\d{1,20}$/.test(method.appId)) {
     throw usageError(`--app takes a numeric app id, not "${method.appId.slice(0, 40)}".`);
   }
@@ -225,18 +232,29 @@ async function targetFor(
   const choice = input.store;
   if (choice?.kind === 'redis') {
     if (deps.store.kind === 'redis') return { store: deps.store, secrets: 'file', pointer: undefined };
-    return { store: deps.openRedis(choice.url), secrets: 'file', pointer: { store: 'redis', redis_url: redisLocationOf(choice.url) } };
+    return {
+      store: deps.openRedis(choice.url),
+      secrets: 'file',
+      pointer: { store: 'redis', redis_url: redisLocationOf(choice.url) },
+    };
   }
   if (choice === undefined && current !== deps.store) {
     const pointer = (await deps.store.read(deps.signal)).profiles.get(name);
     return { store: current, secrets: 'file', pointer };
   }
   if (deps.store.kind === 'redis') {
-    if (choice?.kind === 'keyring') throw usageError('PODIO_AUTH_STORE names a Redis server: its profiles live there, not in the keyring.');
+    if (choice?.kind === 'keyring')
+      throw usageError('PODIO_AUTH_STORE names a Redis server: its profiles live there, not in the keyring.');
     return { store: deps.store, secrets: 'file', pointer: undefined };
   }
   const stored = (await deps.store.read(deps.signal)).profiles.get(name);
-  const kind = choice?.kind ?? (stored?.store === 'keyring' ? 'keyring' : envValue(deps.env, 'PODIO_AUTH_STORE') === 'keyring' ? 'keyring' : 'file');
+  const kind =
+    choice?.kind ??
+    (stored?.store === 'keyring'
+      ? 'keyring'
+      : envValue(deps.env, 'PODIO_AUTH_STORE') === 'keyring'
+        ? 'keyring'
+        : 'file');
   return { store: deps.store, secrets: kind === 'keyring' ? 'keyring' : 'file', pointer: undefined };
 }
 
@@ -247,7 +265,10 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<LoginRe
   const snapshot = await deps.store.read(deps.signal);
   const name = resolveProfileName(input.profile, deps.env, snapshot.defaultProfile);
   const target = await targetFor(input, name, deps);
-  const stored = snapshot.profiles.has(name) || target.store !== deps.store ? await target.store.getProfile(name, deps.signal) : undefined;
+  const stored =
+    snapshot.profiles.has(name) || target.store !== deps.store
+      ? await target.store.getProfile(name, deps.signal)
+      : undefined;
   deps.secrets.addProfile(stored);
   const authUrl = authOriginFor(stored, deps.env);
   const apiUrl = apiOriginFor(stored, deps.env);
@@ -265,7 +286,12 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<LoginRe
   const client = await resolveClient(input, stored, deps);
 
   // A fresh login replaces the profile whole: nothing of an earlier login (another app's token, say) survives.
-  const base: ProfileRecord = { client_id: client.clientId, client_secret: client.clientSecret, auth_url: authUrl, api_url: apiUrl };
+  const base: ProfileRecord = {
+    client_id: client.clientId,
+    client_secret: client.clientSecret,
+    auth_url: authUrl,
+    api_url: apiUrl,
+  };
   if (storeKind === 'keyring') base.store = 'keyring';
   const write = async (profile: string, record: ProfileRecord) => {
     await target.store.transact(deps.forceSignal, (tx) => tx.writeProfile(profile, record));
@@ -285,7 +311,8 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<LoginRe
     deps.secrets.add(answer.tokens.accessToken);
     deps.secrets.add(answer.tokens.refreshToken);
     await write(name, withTokens(record, answer.tokens, now));
-    if (deps.signal.aborted) throw new PodioAuthError('interrupted', 'Interrupted; the login Podio had already granted was stored first.');
+    if (deps.signal.aborted)
+      throw new PodioAuthError('interrupted', 'Interrupted; the login Podio had already granted was stored first.');
     return answer.tokens;
   };
   const exchange = async (grant: Grant, extra: ProfileRecord) => {
@@ -314,7 +341,8 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<LoginRe
       { grant: 'app', app_id: method.appId, app_token: appToken },
     );
   } else if (method.kind === 'password') {
-    const username = method.username ?? envValue(deps.env, 'PODIO_USERNAME') ?? (await askUsername(deps, stored?.username));
+    const username =
+      method.username ?? envValue(deps.env, 'PODIO_USERNAME') ?? (await askUsername(deps, stored?.username));
     const password = await resolveSecret(
       {
         what: 'password',
@@ -355,7 +383,6 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<LoginRe
   return { profile: name, ...(await lookUpWho(name, tokens, apiUrl, { ...deps, store: target.store })), storedIn };
 }
 
-
 async function askUsername(deps: LoginDeps, stored: string | undefined): Promise<string> {
   if (stored) return stored;
   const { stdin, stderr, signal } = deps;
@@ -369,7 +396,12 @@ async function askUsername(deps: LoginDeps, stored: string | undefined): Promise
  * The login already succeeded; who it was is a courtesy, and its failure only a warning. The name is kept in the
  * profile for `profiles`, if the profile still holds these tokens.
  */
-async function lookUpWho(name: string, tokens: TokenSet, apiUrl: string, deps: LoginDeps): Promise<{ who: string | undefined; whoError: string | undefined }> {
+async function lookUpWho(
+  name: string,
+  tokens: TokenSet,
+  apiUrl: string,
+  deps: LoginDeps,
+): Promise<{ who: string | undefined; whoError: string | undefined }> {
   let who: string;
   try {
     who = describeUser(await fetchUserStatus(deps.http, apiUrl, tokens.accessToken, deps.signal));

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
-import { resolveProfileName } from '../store/profile-names.js';
 import type { ProfileRecord } from '../store/profile.js';
+import { resolveProfileName } from '../store/profile-names.js';
 
 /**
  * Logging out forgets a profile's tokens and secrets and keeps what the next `login` needs (client id, origins,
@@ -23,7 +23,17 @@ export interface LogoutResult {
 }
 
 /** What survives a logout: nothing secret, nothing that says who was logged in. */
-const KEPT_FIELDS = ['grant', 'store', 'redis_url', 'client_id', 'auth_url', 'api_url', 'redirect_host', 'app_id', 'username'] as const;
+const KEPT_FIELDS = [
+  'grant',
+  'store',
+  'redis_url',
+  'client_id',
+  'auth_url',
+  'api_url',
+  'redirect_host',
+  'app_id',
+  'username',
+] as const;
 
 export function loggedOut(profile: ProfileRecord): ProfileRecord {
   const kept: Record<string, unknown> = {};
@@ -34,7 +44,9 @@ export function loggedOut(profile: ProfileRecord): ProfileRecord {
 export async function logout(input: LogoutInput, deps: Pick<Deps, 'env' | 'store' | 'signal'>): Promise<LogoutResult> {
   const location = deps.store.location;
   const snapshot = await deps.store.read(deps.signal);
-  const names = input.all ? [...snapshot.profiles.keys()] : [resolveProfileName(input.profile, deps.env, snapshot.defaultProfile)];
+  const names = input.all
+    ? [...snapshot.profiles.keys()]
+    : [resolveProfileName(input.profile, deps.env, snapshot.defaultProfile)];
   const done: string[] = [];
   let missing: string | undefined;
   for (const name of names) {

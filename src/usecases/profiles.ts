@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import { usageError } from '../errors.js';
-import { checkProfileName, DEFAULT_PROFILE, resolveProfileName } from '../store/profile-names.js';
 import type { ProfileRecord } from '../store/profile.js';
+import { checkProfileName, DEFAULT_PROFILE, resolveProfileName } from '../store/profile-names.js';
 
 /** Listing profiles (metadata only: no network, no keyring) and choosing the default one. */
 
@@ -15,7 +15,9 @@ export interface ProfileSummary {
   logged_in: boolean;
 }
 
-export async function listProfiles(deps: Pick<Deps, 'env' | 'store' | 'signal'>): Promise<{ current: string; location: string; profiles: ProfileSummary[] }> {
+export async function listProfiles(
+  deps: Pick<Deps, 'env' | 'store' | 'signal'>,
+): Promise<{ current: string; location: string; profiles: ProfileSummary[] }> {
   const snapshot = await deps.store.read(deps.signal);
   let current: string;
   try {
@@ -25,16 +27,19 @@ export async function listProfiles(deps: Pick<Deps, 'env' | 'store' | 'signal'>)
   }
   const profiles = [...snapshot.profiles]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([name, profile]) => ({
-      name,
-      default: name === current,
-      who: profile.user_name ?? (profile.ref ? `${profile.ref.type} ${profile.ref.id}` : null),
-      grant: profile.grant ?? null,
-      store: deps.store.kind === 'redis' ? 'redis' : (profile.store ?? 'file'),
-      expires_at: profile.expires_at ?? null,
-      // A keyring profile's secrets are not read here; its metadata (an expiry) says whether it has tokens.
-      logged_in: Boolean(profile.expires_at || profile.refresh_token),
-    }) satisfies ProfileSummary);
+    .map(
+      ([name, profile]) =>
+        ({
+          name,
+          default: name === current,
+          who: profile.user_name ?? (profile.ref ? `${profile.ref.type} ${profile.ref.id}` : null),
+          grant: profile.grant ?? null,
+          store: deps.store.kind === 'redis' ? 'redis' : (profile.store ?? 'file'),
+          expires_at: profile.expires_at ?? null,
+          // A keyring profile's secrets are not read here; its metadata (an expiry) says whether it has tokens.
+          logged_in: Boolean(profile.expires_at || profile.refresh_token),
+        }) satisfies ProfileSummary,
+    );
   return { current, location: deps.store.location, profiles };
 }
 

@@ -1,7 +1,7 @@
 import { PodioAuthError } from '../errors.js';
 import { apiOriginFor } from '../podio/origins.js';
-import { describeUser, fetchGrantedScope, fetchUserStatus, type PodioUser } from '../podio/user-api.js';
 import type { TokenRef } from '../podio/token-client.js';
+import { describeUser, fetchGrantedScope, fetchUserStatus, type PodioUser } from '../podio/user-api.js';
 import type { GetTokenInput, TokenDeps, TokenSource } from './get-token.js';
 import { withToken } from './with-token.js';
 
@@ -33,7 +33,11 @@ export async function getStatus(input: GetTokenInput, deps: TokenDeps): Promise<
     } catch (error) {
       if (error instanceof PodioAuthError && error.code === 'app_token_not_user') {
         // A token without `ref` (given in PODIO_ACCESS_TOKEN) that turns out to be an app's.
-        return { apiOrigin, scopes, user: { userId: undefined, name: 'an app (no user behind this token)', mail: undefined } };
+        return {
+          apiOrigin,
+          scopes,
+          user: { userId: undefined, name: 'an app (no user behind this token)', mail: undefined },
+        };
       }
       throw error;
     }

@@ -1,5 +1,5 @@
-import type { ProfileRecord } from '../store/profile.js';
 import type { TokenSet } from '../podio/token-client.js';
+import type { ProfileRecord } from '../store/profile.js';
 
 /** When a stored access token is still good enough to hand out, and when it must be refreshed first. */
 
@@ -57,7 +57,12 @@ export function withTokens(profile: ProfileRecord, tokens: TokenSet, now: Date):
 }
 
 /** Only a new refresh token (from an answer whose other parts were unusable): the login survives. */
-export function withRefreshToken(profile: ProfileRecord, refreshToken: string, now: Date, tokens?: TokenSet): ProfileRecord {
+export function withRefreshToken(
+  profile: ProfileRecord,
+  refreshToken: string,
+  now: Date,
+  tokens?: TokenSet,
+): ProfileRecord {
   const next: ProfileRecord = { ...profile };
   if (refreshToken !== profile.refresh_token) {
     next.refresh_token = refreshToken;

@@ -1,6 +1,6 @@
 import { PodioAuthError } from '../errors.js';
 import { isTokenExpiredAnswer } from '../podio/answers.js';
-import { getToken, type FreshToken, type GetTokenInput, type TokenDeps } from './get-token.js';
+import { type FreshToken, type GetTokenInput, getToken, type TokenDeps } from './get-token.js';
 
 /**
  * Calls Podio with a token, the way Podio's own clients do: when Podio answers 401 `expired_token` or
@@ -16,7 +16,8 @@ export async function withToken<T>(
   try {
     return { result: await call(first), fresh: first };
   } catch (error) {
-    if (!(error instanceof PodioAuthError) || error.code !== 'token_rejected' || !isTokenExpiredAnswer(error.podio)) throw error;
+    if (!(error instanceof PodioAuthError) || error.code !== 'token_rejected' || !isTokenExpiredAnswer(error.podio))
+      throw error;
     const second = await getToken({ ...input, rejectedToken: first.tokens.accessToken }, deps);
     return { result: await call(second), fresh: second };
   }

@@ -1,14 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { PassThrough, Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { expect, onTestFinished } from 'vitest';
 import { closeDeps, createDeps, type Deps } from '../../src/deps.js';
-import { main } from '../../src/main.js';
 import type { PodioEmulator } from '../../src/emulator/podio-emulator.js';
-import { startFakePodio, type FakePodio, type FakePodioOptions } from './fake-podio.js';
+import { main } from '../../src/main.js';
+import { type FakePodio, type FakePodioOptions, startFakePodio } from './fake-podio.js';
 
 /** Runs the built CLI (`bin/podio-auth.js`) as a child process, as a user or a script would. */
 
@@ -52,7 +52,8 @@ export function startCli(args: string[], env: Record<string, string | undefined>
   if (stdin !== undefined) child.stdin?.end(stdin);
   const done = new Promise<CliResult>((resolve) => {
     child.on('close', (code, signal) => {
-      for (const watcher of watchers) watcher.reject(new Error(`CLI exited (${code}) before stderr matched ${watcher.pattern}:\n${stderr}`));
+      for (const watcher of watchers)
+        watcher.reject(new Error(`CLI exited (${code}) before stderr matched ${watcher.pattern}:\n${stderr}`));
       resolve({ code, signal, stdout, stderr });
     });
   });

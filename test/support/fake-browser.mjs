@@ -31,7 +31,11 @@ async function run() {
   }
   const reportUrl = process.env.FAKE_BROWSER_REPORT_URL;
   if (reportUrl) {
-    await fetch(reportUrl, { method: 'POST', body: JSON.stringify(report), headers: { 'content-type': 'application/json' } });
+    await fetch(reportUrl, {
+      method: 'POST',
+      body: JSON.stringify(report),
+      headers: { 'content-type': 'application/json' },
+    });
   }
 }
 

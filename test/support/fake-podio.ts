@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { PodioEmulator, type EmulatorOptions } from '../../src/emulator/podio-emulator.js';
+import { type EmulatorOptions, PodioEmulator } from '../../src/emulator/podio-emulator.js';
 
 /**
  * The tests' Podio: the emulator `podio-auth emulator` serves (one fake, not two), answering the authorize
@@ -7,7 +7,7 @@ import { PodioEmulator, type EmulatorOptions } from '../../src/emulator/podio-em
  * wait for that instead of sleeping.
  */
 
-export { APP, TWO_FACTOR_USER, USER, type Fault } from '../../src/emulator/podio-emulator.js';
+export { APP, type Fault, TWO_FACTOR_USER, USER } from '../../src/emulator/podio-emulator.js';
 export type FakePodioOptions = EmulatorOptions;
 export type TokenRequest = import('../../src/emulator/podio-emulator.js').TokenRequestRecord;
 
@@ -46,7 +46,11 @@ export class FakePodio extends PodioEmulator {
 
   constructor(options: FakePodioOptions = {}) {
     // The denial carries markup, so that every page showing it is checked for escaping.
-    super({ decision: 'grant', denyDescription: 'The user denied your request. <script>alert(1)</script>', ...options });
+    super({
+      decision: 'grant',
+      denyDescription: 'The user denied your request. <script>alert(1)</script>',
+      ...options,
+    });
   }
 
   /** Resolves with the next report the fake browser sends (or one that came before and was not taken). */
@@ -61,7 +65,9 @@ export class FakePodio extends PodioEmulator {
       for (const arrived of this.tokenArrivals.splice(0)) arrived();
       const override = this.tokenOverrides.shift();
       if (!override) return false;
-      const fields = (req.headers['content-type'] ?? '').includes('json') ? (JSON.parse(body) as Record<string, string>) : Object.fromEntries(new URLSearchParams(body));
+      const fields = (req.headers['content-type'] ?? '').includes('json')
+        ? (JSON.parse(body) as Record<string, string>)
+        : Object.fromEntries(new URLSearchParams(body));
       const { status, body: answer } = override(fields);
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
       return true;

@@ -1,6 +1,6 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { connect, createServer as createTcpServer, isIP, type Server as TcpServer, type Socket } from 'node:net';
 import type { AddressInfo, LookupFunction } from 'node:net';
+import { connect, createServer as createTcpServer, isIP, type Socket, type Server as TcpServer } from 'node:net';
 import { TLSSocket } from 'node:tls';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { acceptedHosts, judgeCallback, type CallbackExpectation } from '../../src/login/callback.js';
+import { acceptedHosts, type CallbackExpectation, judgeCallback } from '../../src/login/callback.js';
 import { listenAddresses } from '../../src/login/callback-server.js';
 
 const expected: CallbackExpectation = {
@@ -19,7 +19,15 @@ describe('judgeCallback', () => {
   });
 
   it('404s any other path, including a wrong or missing nonce', () => {
-    for (const url of ['/', '/callback', '/callback/', '/callback/NONCE12', '/callback/NONCE1234', '/callback/NONCE123/x', '/favicon.ico']) {
+    for (const url of [
+      '/',
+      '/callback',
+      '/callback/',
+      '/callback/NONCE12',
+      '/callback/NONCE1234',
+      '/callback/NONCE123/x',
+      '/favicon.ico',
+    ]) {
       const verdict = judge(`${url}?code=abc&state=STATE456`);
       expect(verdict.kind === 'reject' && verdict.page.status, url).toBe(404);
     }
@@ -48,7 +56,11 @@ describe('judgeCallback', () => {
   });
 
   it('reports an error answer with its description', () => {
-    expect(judge('/callback/NONCE123?error_reason=user_denied&error=access_denied&error_description=The+user+denied&state=STATE456')).toEqual({
+    expect(
+      judge(
+        '/callback/NONCE123?error_reason=user_denied&error=access_denied&error_description=The+user+denied&state=STATE456',
+      ),
+    ).toEqual({
       kind: 'error',
       error: 'access_denied',
       description: 'The user denied',

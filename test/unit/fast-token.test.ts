@@ -56,6 +56,7 @@ describe('fastToken', () => {
       [['token'], { PODIO_AUTH_CONFIG_DIR: configDir('{ not json') }],
       [['token'], { PODIO_AUTH_CONFIG_DIR: join(tmpdir(), 'podio-auth-no-such-dir') }],
     ];
-    for (const [argv, caseEnv] of cases) expect(fastToken(argv, caseEnv, now), `${argv.join(' ')} ${JSON.stringify(caseEnv)}`).toBeUndefined();
+    for (const [argv, caseEnv] of cases)
+      expect(fastToken(argv, caseEnv, now), `${argv.join(' ')} ${JSON.stringify(caseEnv)}`).toBeUndefined();
   });
 });

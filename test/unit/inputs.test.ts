@@ -16,7 +16,9 @@ describe('inputs', () => {
   it('prefers PODIO_API_URL, then the profile, then Podio', () => {
     expect(apiOriginFor(undefined, {})).toBe('https://api.podio.com');
     expect(apiOriginFor({ api_url: 'http://localhost:9' }, {})).toBe('http://localhost:9');
-    expect(apiOriginFor({ api_url: 'http://localhost:9' }, { PODIO_API_URL: 'https://x.example' })).toBe('https://x.example');
+    expect(apiOriginFor({ api_url: 'http://localhost:9' }, { PODIO_API_URL: 'https://x.example' })).toBe(
+      'https://x.example',
+    );
   });
 
   it('takes a redirect host that is a name or a loopback address, nothing else', () => {

@@ -21,7 +21,13 @@ async function storeExpired(deps: Deps) {
 
 describe('main maps every outcome to one exit code', () => {
   it('usage errors exit 2', async () => {
-    for (const argv of [['nope'], ['token', '--bogus'], ['login', '--timeout', '0'], ['login', '--port', '70000'], []]) {
+    for (const argv of [
+      ['nope'],
+      ['token', '--bogus'],
+      ['login', '--timeout', '0'],
+      ['login', '--port', '70000'],
+      [],
+    ]) {
       const { deps, err } = fakeDeps(unexpectedHttp);
       expect(await main(argv, deps), argv.join(' ')).toBe(2);
       expect(err()).not.toBe('');
@@ -78,7 +84,13 @@ describe('main maps every outcome to one exit code', () => {
 
 describe('prompt', () => {
   it('reads a hidden line from a terminal without echoing it', async () => {
-    const stdin = Object.assign(new PassThrough(), { isTTY: true, rawModes: [] as boolean[], setRawMode(mode: boolean) { this.rawModes.push(mode); } });
+    const stdin = Object.assign(new PassThrough(), {
+      isTTY: true,
+      rawModes: [] as boolean[],
+      setRawMode(mode: boolean) {
+        this.rawModes.push(mode);
+      },
+    });
     const stderr = new PassThrough();
     const answer = prompt('Secret: ', { stdin, stderr, signal: new AbortController().signal }, { hidden: true });
     stdin.write('s3cx\u007fret\r');

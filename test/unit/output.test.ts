@@ -66,8 +66,19 @@ describe('text from outside', () => {
 
 describe('BROWSER', () => {
   it('splits like a shell for words and quotes, and appends the URL', () => {
-    expect(splitCommand(`"/usr/bin/my browser" --new-window 'a b' c\\ d`)).toEqual(['/usr/bin/my browser', '--new-window', 'a b', 'c d']);
+    expect(splitCommand(`"/usr/bin/my browser" --new-window 'a b' c\\ d`)).toEqual([
+      '/usr/bin/my browser',
+      '--new-window',
+      'a b',
+      'c d',
+    ]);
     expect(browserCommand('firefox', 'http://x')).toEqual(['firefox', 'http://x']);
-    expect(browserCommand('open -a Safari %s --fresh', 'http://x')).toEqual(['open', '-a', 'Safari', 'http://x', '--fresh']);
+    expect(browserCommand('open -a Safari %s --fresh', 'http://x')).toEqual([
+      'open',
+      '-a',
+      'Safari',
+      'http://x',
+      '--fresh',
+    ]);
   });
 });

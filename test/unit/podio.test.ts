@@ -12,7 +12,11 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   headers: { 'content-type': 'application/json', ...headers },
   text: typeof body === 'string' ? body : JSON.stringify(body),
 });
-const podioError = (error: string, description = 'x') => ({ error, error_description: description, error_detail: null });
+const podioError = (error: string, description = 'x') => ({
+  error,
+  error_description: description,
+  error_detail: null,
+});
 
 function failure(fn: () => unknown): PodioAuthError {
   try {
@@ -31,7 +35,9 @@ function unusable(answer: TokenAnswer): Extract<TokenAnswer, { kind: 'unusable' 
 
 describe('authorizeUrl', () => {
   it('carries client_id, redirect_uri, response_type, state and the scope only when given', () => {
-    const url = new URL(authorizeUrl('https://podio.com', { clientId: 'c1', redirectUri: 'http://localhost:1/callback/n', state: 's' }));
+    const url = new URL(
+      authorizeUrl('https://podio.com', { clientId: 'c1', redirectUri: 'http://localhost:1/callback/n', state: 's' }),
+    );
     expect(url.origin + url.pathname).toBe('https://podio.com/oauth/authorize');
     expect(Object.fromEntries(url.searchParams)).toEqual({
       client_id: 'c1',
@@ -39,7 +45,9 @@ describe('authorizeUrl', () => {
       response_type: 'code',
       state: 's',
     });
-    const scoped = new URL(authorizeUrl('https://podio.com', { clientId: 'c1', redirectUri: 'http://x', state: 's', scope: 'global:read' }));
+    const scoped = new URL(
+      authorizeUrl('https://podio.com', { clientId: 'c1', redirectUri: 'http://x', state: 's', scope: 'global:read' }),
+    );
     expect(scoped.searchParams.get('scope')).toBe('global:read');
   });
 });
@@ -70,7 +78,22 @@ describe('parseTokenAnswer', () => {
 
   it('takes expires_in only as a finite positive number of seconds, at most a year', () => {
     for (const good of [28800, '28800', 1, 0.5, 365 * 86_400]) expect(parseExpiresIn(good), String(good)).toBeDefined();
-    for (const bad of [0, -5, 1e13, 'Infinity', 'NaN', true, [60], null, undefined, '', '1e3', {}, 365 * 86_400 + 1, Number.NaN]) {
+    for (const bad of [
+      0,
+      -5,
+      1e13,
+      'Infinity',
+      'NaN',
+      true,
+      [60],
+      null,
+      undefined,
+      '',
+      '1e3',
+      {},
+      365 * 86_400 + 1,
+      Number.NaN,
+    ]) {
       expect(parseExpiresIn(bad), JSON.stringify(bad)).toBeUndefined();
     }
   });
@@ -101,7 +124,9 @@ describe('parseTokenAnswer', () => {
 
   it('maps HTML, truncated JSON, null and empty bodies to an unusable answer without tokens', () => {
     for (const text of ['<html>', '{"access_token": "abc", "expires_in": 28', 'null', '[]', '']) {
-      const answer = unusable(parseTokenAnswer({ status: 200, headers: { 'content-type': 'text/html' }, text }, 'refresh_token', now));
+      const answer = unusable(
+        parseTokenAnswer({ status: 200, headers: { 'content-type': 'text/html' }, text }, 'refresh_token', now),
+      );
       expect(answer.refreshToken).toBeUndefined();
     }
   });
@@ -114,7 +139,12 @@ describe('parseTokenAnswer', () => {
       [json(400, podioError('invalid_grant')), 'password', 'password_rejected', 4],
       [json(401, podioError('invalid_client')), 'refresh_token', 'client_rejected', 4],
       [json(400, podioError('unsupported_grant_type')), 'refresh_token', 'podio_error', 1],
-      [json(420, podioError('rate_limit'), { 'x-rate-limit-limit': '1000', 'x-rate-limit-remaining': '0' }), 'app', 'rate_limited', 1],
+      [
+        json(420, podioError('rate_limit'), { 'x-rate-limit-limit': '1000', 'x-rate-limit-remaining': '0' }),
+        'app',
+        'rate_limited',
+        1,
+      ],
       [json(429, {}), 'app', 'rate_limited', 1],
       [json(503, '<html>'), 'app', 'server_error', 1],
       [json(302, ''), 'app', 'bad_response', 1],
@@ -124,17 +154,28 @@ describe('parseTokenAnswer', () => {
       expect(error, `${response.status} ${grant}`).toMatchObject({ code, exitCode });
       expect(error.podio?.status).toBe(response.status);
     }
-    expect(failure(() => parseTokenAnswer(json(420, podioError('rate_limit'), { 'x-rate-limit-limit': '1000', 'x-rate-limit-remaining': '0' }), 'app', now)).message).toMatch(
-      /limit 1000, remaining 0/,
-    );
+    expect(
+      failure(() =>
+        parseTokenAnswer(
+          json(420, podioError('rate_limit'), { 'x-rate-limit-limit': '1000', 'x-rate-limit-remaining': '0' }),
+          'app',
+          now,
+        ),
+      ).message,
+    ).toMatch(/limit 1000, remaining 0/);
   });
 
   it('says two-factor accounts cannot use the password grant', () => {
-    expect(failure(() => parseTokenAnswer(json(200, { server_nonce: 'n' }), 'password', now))).toMatchObject({ code: 'two_factor', exitCode: 4 });
+    expect(failure(() => parseTokenAnswer(json(200, { server_nonce: 'n' }), 'password', now))).toMatchObject({
+      code: 'two_factor',
+      exitCode: 4,
+    });
   });
 
   it("shows Podio's description without control characters", () => {
-    const error = failure(() => parseTokenAnswer(json(400, podioError('invalid_grant', 'bad\u001b[2Jtoken')), 'refresh_token', now));
+    const error = failure(() =>
+      parseTokenAnswer(json(400, podioError('invalid_grant', 'bad\u001b[2Jtoken')), 'refresh_token', now),
+    );
     expect(error.message).not.toContain('\u001b');
   });
 });
@@ -150,20 +191,32 @@ describe('requestToken', () => {
     await requestToken(http, 'https://api.example', client, grant, now, new AbortController().signal);
     expect(seen).toHaveLength(1);
     expect(seen[0]?.url).toBe('https://api.example/oauth/token/v2');
-    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({ grant_type: 'refresh_token', refresh_token: 'r', client_id: 'c', client_secret: 's' });
+    expect(JSON.parse(seen[0]?.body ?? '')).toEqual({
+      grant_type: 'refresh_token',
+      refresh_token: 'r',
+      client_id: 'c',
+      client_secret: 's',
+    });
   });
 
   it('falls back to the form endpoint only when the JSON one is not there', async () => {
     for (const status of [404, 405, 415]) {
       const seen: HttpRequest[] = [];
-      const http = async (request: HttpRequest) => (seen.push(request), seen.length === 1 ? json(status, {}) : json(200, tokens));
+      const http = async (request: HttpRequest) => (
+        seen.push(request), seen.length === 1 ? json(status, {}) : json(200, tokens)
+      );
       await requestToken(http, 'https://api.example', client, grant, now, new AbortController().signal);
-      expect(seen.map((request) => request.url)).toEqual(['https://api.example/oauth/token/v2', 'https://api.example/oauth/token']);
+      expect(seen.map((request) => request.url)).toEqual([
+        'https://api.example/oauth/token/v2',
+        'https://api.example/oauth/token',
+      ]);
       expect(seen[1]?.body).toBe('grant_type=refresh_token&refresh_token=r&client_id=c&client_secret=s');
     }
     const seen: HttpRequest[] = [];
     const http = async (request: HttpRequest) => (seen.push(request), json(400, podioError('invalid_grant')));
-    await expect(requestToken(http, 'https://api.example', client, grant, now, new AbortController().signal)).rejects.toMatchObject({ code: 'refresh_rejected' });
+    await expect(
+      requestToken(http, 'https://api.example', client, grant, now, new AbortController().signal),
+    ).rejects.toMatchObject({ code: 'refresh_rejected' });
     expect(seen).toHaveLength(1);
   });
 });
@@ -179,12 +232,17 @@ describe('API answers', () => {
     expect(failure(() => parseUserStatus(expired))).toMatchObject({ code: 'token_rejected', exitCode: 4 });
     expect(isTokenExpiredAnswer(podioFailure(expired))).toBe(true);
     expect(isTokenExpiredAnswer(podioFailure(json(401, { error: 'invalid_token' })))).toBe(true);
-    expect(isTokenExpiredAnswer(podioFailure(json(401, { error: 'unauthorized', error_description: 'no' })))).toBe(false);
+    expect(isTokenExpiredAnswer(podioFailure(json(401, { error: 'unauthorized', error_description: 'no' })))).toBe(
+      false,
+    );
     expect(isTokenExpiredAnswer(podioFailure(json(403, { error_description: 'expired_token' })))).toBe(false);
   });
 
   it("an app's token at /user/status is an app, not a login problem (exit 1)", () => {
-    expect(failure(() => parseUserStatus(json(403, podioError('forbidden'))))).toMatchObject({ code: 'app_token_not_user', exitCode: 1 });
+    expect(failure(() => parseUserStatus(json(403, podioError('forbidden'))))).toMatchObject({
+      code: 'app_token_not_user',
+      exitCode: 1,
+    });
   });
 
   it("reads /oauth/scope in Podio's list shape", () => {

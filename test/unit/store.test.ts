@@ -1,11 +1,20 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../src/store/atomic-write.js';
 import { defaultConfigDir, readConfigFile } from '../../src/store/config-file.js';
-import { openFileStore } from '../../src/store/file-store.js';
 import { createFileLocker } from '../../src/store/file-lock.js';
+import { openFileStore } from '../../src/store/file-store.js';
 import { resolveProfileName } from '../../src/store/profile-names.js';
 import { hasTimeLeft, refreshMarginMs } from '../../src/usecases/token-policy.js';
 
@@ -41,14 +50,19 @@ describe('config file', () => {
       ['{"profiles": {"a": {"api_url": 5}}}', /field "api_url" is not a string/],
       ['{"profiles": {"a": {"access_token": {"x": 1}}}}', /field "access_token" is not a string/],
       ['{"profiles": {"a": {"access_token": true}}}', /field "access_token" is not a string/],
-      ['{"profiles": {"a": {"access_token": "bad\\u001btoken"}}}', /field "access_token" has characters a token cannot have/],
+      [
+        '{"profiles": {"a": {"access_token": "bad\\u001btoken"}}}',
+        /field "access_token" has characters a token cannot have/,
+      ],
       ['{"profiles": {"a": {"expires_at": "soon"}}}', /field "expires_at" is not a date/],
       ['{"profiles": {"a": {"ref": "me"}}}', /field "ref" is not \{ type, id \}/],
       ['{"profiles": {"a": {"grant": "magic"}}}', /field "grant" is not one of/],
     ];
     for (const [text, message] of cases) {
       writeFileSync(file, text);
-      expect(() => readConfigFile(file), text).toThrow(expect.objectContaining({ code: 'config_invalid', exitCode: 1, message: expect.stringMatching(message) }));
+      expect(() => readConfigFile(file), text).toThrow(
+        expect.objectContaining({ code: 'config_invalid', exitCode: 1, message: expect.stringMatching(message) }),
+      );
       expect(readFileSync(file, 'utf8')).toBe(text);
     }
   });
@@ -69,7 +83,8 @@ describe('config file', () => {
     const file = join(tempDir(), 'config.json');
     writeFileSync(file, '{"profiles": {"work": {}}}');
     const config = readConfigFile(file);
-    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty']) expect(config.profiles.has(name)).toBe(false);
+    for (const name of ['constructor', '__proto__', 'toString', 'hasOwnProperty'])
+      expect(config.profiles.has(name)).toBe(false);
   });
 });
 
@@ -136,7 +151,13 @@ describe('file store', () => {
   it('a holder that lost its lock writes nothing', async () => {
     const dir = tempDir();
     let clock = 0;
-    const options = { lock: { timings: { heartbeatMs: 60_000, staleMs: 100, waitMs: 1_000 }, monotonic: () => clock, sleep: async () => void (clock += 50) } };
+    const options = {
+      lock: {
+        timings: { heartbeatMs: 60_000, staleMs: 100, waitMs: 1_000 },
+        monotonic: () => clock,
+        sleep: async () => void (clock += 50),
+      },
+    };
     const slow = openFileStore({ dir, ...options });
     const fast = openFileStore({ dir, ...options });
     let release: () => void = () => {};
@@ -180,9 +201,22 @@ describe('lock', () => {
     const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
     const { readlinkSync } = await import('node:fs');
     // A pid that exists in no process: the holder died without releasing.
-    writeFileSync(path, JSON.stringify({ id: 'dead', pid: 2 ** 22 + 7, host: 'x', boot, pidns: readlinkSync('/proc/self/ns/pid'), start: '1' }));
+    writeFileSync(
+      path,
+      JSON.stringify({
+        id: 'dead',
+        pid: 2 ** 22 + 7,
+        host: 'x',
+        boot,
+        pidns: readlinkSync('/proc/self/ns/pid'),
+        start: '1',
+      }),
+    );
     let clock = 0;
-    const lease = await createFileLocker(path, { monotonic: () => clock, sleep: async () => void (clock += 1) }).acquire(signal);
+    const lease = await createFileLocker(path, {
+      monotonic: () => clock,
+      sleep: async () => void (clock += 1),
+    }).acquire(signal);
     expect(clock).toBe(0);
     await lease.release();
   });
@@ -191,7 +225,11 @@ describe('lock', () => {
     const path = join(tempDir(), 'x.lock');
     writeFileSync(path, JSON.stringify({ id: 'far', pid: 1, host: 'elsewhere', boot: 'other-boot', pidns: 'pid:[1]' }));
     let clock = 0;
-    const lease = await createFileLocker(path, { timings: { staleMs: 10_000 }, monotonic: () => clock, sleep: async () => void (clock += 500) }).acquire(signal);
+    const lease = await createFileLocker(path, {
+      timings: { staleMs: 10_000 },
+      monotonic: () => clock,
+      sleep: async () => void (clock += 500),
+    }).acquire(signal);
     expect(clock).toBeGreaterThan(10_000);
     await lease.release();
   });
@@ -200,7 +238,11 @@ describe('lock', () => {
     const path = join(tempDir(), 'x.lock');
     writeFileSync(path, '');
     let clock = 0;
-    const lease = await createFileLocker(path, { timings: { staleMs: 2_000 }, monotonic: () => clock, sleep: async () => void (clock += 100) }).acquire(signal);
+    const lease = await createFileLocker(path, {
+      timings: { staleMs: 2_000 },
+      monotonic: () => clock,
+      sleep: async () => void (clock += 100),
+    }).acquire(signal);
     expect(clock).toBeGreaterThan(2_000);
     await lease.release();
   });
@@ -209,11 +251,18 @@ describe('lock', () => {
     const path = join(tempDir(), 'x.lock');
     const holder = await createFileLocker(path).acquire(signal);
     let clock = 0;
-    const waiter = createFileLocker(path, { timings: { waitMs: 1_000, staleMs: 60_000 }, monotonic: () => clock, sleep: async () => void (clock += 100) });
+    const waiter = createFileLocker(path, {
+      timings: { waitMs: 1_000, staleMs: 60_000 },
+      monotonic: () => clock,
+      sleep: async () => void (clock += 100),
+    });
     await expect(waiter.acquire(signal)).rejects.toMatchObject({ code: 'lock_timeout', exitCode: 1 });
     const controller = new AbortController();
     controller.abort('SIGINT');
-    await expect(createFileLocker(path).acquire(controller.signal)).rejects.toMatchObject({ code: 'interrupted', exitCode: 130 });
+    await expect(createFileLocker(path).acquire(controller.signal)).rejects.toMatchObject({
+      code: 'interrupted',
+      exitCode: 130,
+    });
     await holder.release();
   });
 });
@@ -224,7 +273,8 @@ describe('profiles and expiry', () => {
     expect(resolveProfileName(undefined, { PODIO_PROFILE: 'ci' })).toBe('ci');
     expect(resolveProfileName('work', { PODIO_PROFILE: 'ci' })).toBe('work');
     expect(resolveProfileName(undefined, {}, 'chosen')).toBe('chosen');
-    for (const bad of ['', '../x', 'a.b', 'a b', '-x']) expect(() => resolveProfileName(bad, {})).toThrow(expect.objectContaining({ exitCode: 2 }));
+    for (const bad of ['', '../x', 'a.b', 'a b', '-x'])
+      expect(() => resolveProfileName(bad, {})).toThrow(expect.objectContaining({ exitCode: 2 }));
   });
 
   it('refreshes five minutes before expiry, or at half the lifetime of short-lived tokens', () => {
