@@ -11,8 +11,10 @@ import { releaseHeldLocksSync } from './store/file-lock.js';
 /** After a first signal outside a token exchange, the command has this long to wind down by itself. */
 const WIND_DOWN_MS = 1_500;
 
+/** As a shell reports a command a signal ended: 128 + the signal's number (SIGHUP 129, SIGINT 130, SIGTERM 143). */
 function signalExitCode(signal: NodeJS.Signals): number {
-  return signal === 'SIGTERM' ? 143 : signal === 'SIGHUP' ? 129 : 130;
+  if (signal === 'SIGHUP') return 129;
+  return exitCodeOf(signal === 'SIGTERM' ? 'terminated' : 'interrupted');
 }
 
 export async function runCli(argv: string[]): Promise<void> {

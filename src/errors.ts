@@ -112,6 +112,8 @@ export const ERRORS = {
   redis_auth: { exit: ExitCode.failure },
   output_failed: { exit: ExitCode.failure },
   checks_failed: { exit: ExitCode.failure },
+  /** A bug: anything thrown that is not a PodioAuthError. */
+  unexpected: { exit: ExitCode.failure, hint: 'Run again with --debug for details, and report it if it persists.' },
   command_not_found: { exit: ExitCode.commandNotFound },
   command_not_executable: { exit: ExitCode.commandNotExecutable },
   interrupted: { exit: ExitCode.interrupted },
@@ -174,18 +176,4 @@ export function isAbortError(error: unknown): boolean {
 
 export function isErrorCode(error: unknown, ...codes: ErrorCode[]): error is PodioAuthError {
   return error instanceof PodioAuthError && codes.includes(error.code);
-}
-
-/** The old constructor, with the exit code at the call site. Being replaced by the table above. */
-export class CliError extends PodioAuthError {
-  readonly #exit: ExitCode;
-
-  constructor(code: ErrorCode, exitCode: ExitCode, message: string, options: ErrorOptions = {}) {
-    super(code, message, options);
-    this.#exit = exitCode;
-  }
-
-  override get exitCode(): ExitCode {
-    return this.#exit;
-  }
 }

@@ -12,7 +12,7 @@ import { type App, createApp } from './commands/shared.js';
 import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
 import type { Deps } from './deps.js';
-import { exitCodeOf, isAbortError, PodioAuthError, usageError } from './errors.js';
+import { ERRORS, exitCodeOf, isAbortError, PodioAuthError, usageError } from './errors.js';
 import { createMessages, type Messages, useColour } from './ui/messages.js';
 import { commanderFailure } from './ui/usage-errors.js';
 import { VERSION } from './version.js';
@@ -142,10 +142,7 @@ export function report(error: unknown, debug: boolean, deps: Deps, ui: Messages,
     return exitCodeOf(deps.signal.reason === 'SIGTERM' ? 'terminated' : 'interrupted');
   }
   const message = error instanceof Error ? error.message : String(error);
-  ui.error(
-    `Unexpected error: ${redact(message)}`,
-    debug ? undefined : 'Run again with --debug for details, and report it if it persists.',
-  );
+  ui.error(`Unexpected error: ${redact(message)}`, debug ? undefined : ERRORS.unexpected.hint);
   if (debug && error instanceof Error && error.stack) deps.stderr.write(`${redact(error.stack)}\n`);
-  return 1;
+  return exitCodeOf('unexpected');
 }

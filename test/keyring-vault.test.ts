@@ -199,7 +199,7 @@ describe.skipIf(skip)('keyring vault failures', () => {
     for (const call of [keyring.get('default', signal), keyring.set('default', '{}', signal), keyring.list(signal)]) {
       const { error, ms } = await failure(call);
       expect(error.code).toBe('keyring_unavailable');
-      const unreachable = `Keyring unavailable: the D-Bus session bus at ${env.DBUS_SESSION_BUS_ADDRESS} `;
+      const unreachable = `Keyring unavailable: the D-Bus session bus at ${env['DBUS_SESSION_BUS_ADDRESS']} `;
       expect(error.message.startsWith(unreachable)).toBe(true);
       expect(error.message).toMatch(/ cannot be reached \(No such file or directory\)\.$/);
       expect(error.hint).toMatch(/DBUS_SESSION_BUS_ADDRESS.*`podio-auth login --store file`/);

@@ -19,7 +19,7 @@ export function withoutOptionValues(text: string): string {
 export function commanderFailure(
   error: CommanderError,
   argv: readonly string[] = [],
-): { code: ErrorCode; message: string; hint?: string } {
+): { code: ErrorCode; message: string; hint?: string | undefined } {
   const text = withoutOptionValues(error.message.replace(/^error:\s*/i, '')).split('\n')[0] ?? '';
   const message = `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}`;
   const command = argv.find((word) => !word.startsWith('-'));
