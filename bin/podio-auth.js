@@ -1,33 +1,50 @@
 #!/usr/bin/env node
-// The launcher. CommonJS (bin/package.json says so) because scripts call `podio-auth token` in loops: with a
-// valid stored token it prints it after loading one small bundle, without the ES module loader, commander or
-// anything else. Every other command line goes to the bundled CLI.
+// The launcher. CommonJS (bin/package.json says so) because scripts call podio-auth in loops: `token`, `exec` and
+// `export` with a valid stored login, and help off a terminal, are answered after loading one small bundle,
+// without the ES module loader, commander or anything else. Every other command line goes to the bundled CLI.
 'use strict';
 
-let fastToken;
+let fast;
 try {
-  ({ fastToken } = require('../dist/fast-token.cjs'));
+  fast = require('../dist/fast-path.cjs');
 } catch (error) {
   if (error.code !== 'MODULE_NOT_FOUND') throw error;
   process.stderr.write('✗ podio-auth is not built yet.\nRun `npm ci` (or `npm run build`) in its folder first.\n');
   process.exit(1);
 }
 
-const token = fastToken(process.argv.slice(2), process.env, new Date());
-if (token === undefined) {
+const { writeSync } = require('node:fs');
+const answer = fast.fastPath(process.argv.slice(2), {
+  env: process.env,
+  now: new Date(),
+  stdoutIsTTY: Boolean(process.stdout.isTTY),
+  stderrIsTTY: Boolean(process.stderr.isTTY),
+  help: () => require('../dist/help.json'),
+});
+
+if (answer === undefined) {
   import('../dist/cli/cli.js').catch((error) => {
     process.stderr.write(
       `✗ podio-auth could not start: ${error.message}\nRun \`npm ci\` (or \`npm run build\`) in its folder.\n`,
     );
     process.exitCode = 1;
   });
+} else if (answer.kind === 'exec') {
+  fast.runFastExec(answer).then((code) => {
+    process.exitCode = code;
+  });
 } else {
   try {
-    require('node:fs').writeSync(1, `${token}\n`);
+    if (answer.stderr) writeSync(2, answer.stderr);
+  } catch {
+    // A closed stderr never stops the data.
+  }
+  try {
+    writeSync(1, answer.stdout);
   } catch (error) {
     // A closed, full or broken stdout: one line, exit 1 (and nothing at all if stderr is gone too).
     try {
-      process.stderr.write(`✗ Could not write to standard output (${error.code || error.message}).\n`);
+      writeSync(2, `✗ Could not write to standard output (${error.code || error.message}).\n`);
     } catch {
       // Nowhere to say it.
     }

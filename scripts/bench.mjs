@@ -1,59 +1,75 @@
 #!/usr/bin/env node
-// How much a `podio-auth token` call costs with a valid stored token, against the floor any such tool has:
-// a bare `node -e` that reads and parses the same config.json. Runs the two alternately, in pairs, and prints
-// the median of the per-pair ratios (pairs cancel out drift in machine load).
-// Usage: npm run bench [-- --runs 60]
-import { spawnSync } from 'node:child_process';
+// What each command costs against its floor — what any tool doing the same must pay — as medians of paired,
+// alternating runs (pairs cancel out drift in machine load), and the peak memory of `token` against a bare node.
+// Usage: npm run bench [-- --runs 40]
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PodioEmulator } from '../dist/emulator/podio-emulator.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 40;
 const bin = fileURLToPath(new URL('../bin/podio-auth.js', import.meta.url));
+const peakProbe = fileURLToPath(new URL('./peak-rss.cjs', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'podio-auth-bench-'));
 const configDir = join(root, 'config');
 mkdirSync(configDir, { mode: 0o700 });
 const configFile = join(configDir, 'config.json');
-const token = 'a'.repeat(128);
-writeFileSync(
-  configFile,
-  JSON.stringify(
-    {
-      profiles: {
-        default: {
-          grant: 'authorization_code',
-          client_id: 'bench',
-          client_secret: 'bench-secret',
-          api_url: 'https://api.podio.com',
-          access_token: token,
-          token_type: 'bearer',
-          expires_at: new Date(Date.now() + 8 * 3600_000).toISOString(),
-          refresh_token: 'r'.repeat(64),
-          obtained_at: new Date().toISOString(),
-        },
-      },
-    },
-    null,
-    '\t',
-  ),
-  { mode: 0o600 },
-);
+const emulator = await new PodioEmulator({ rotateRefreshTokens: false }).start();
+const issued = emulator.issueTokens();
+
+function writeConfig(expiresAt) {
+  const profile = {
+    grant: 'authorization_code',
+    client_id: emulator.options.clientId,
+    client_secret: emulator.options.clientSecret,
+    api_url: emulator.url,
+    auth_url: emulator.url,
+    access_token: issued.access_token,
+    token_type: 'bearer',
+    expires_at: expiresAt.toISOString(),
+    refresh_token: issued.refresh_token,
+    obtained_at: new Date(expiresAt.getTime() - 8 * 3600_000).toISOString(),
+  };
+  writeFileSync(configFile, JSON.stringify({ profiles: { default: profile } }, null, '\t'), { mode: 0o600 });
+}
+const valid = () => writeConfig(new Date(Date.now() + 8 * 3600_000));
+const expired = () => writeConfig(new Date(Date.now() - 60_000));
 
 const env = { PATH: process.env.PATH, HOME: root, PODIO_AUTH_CONFIG_DIR: configDir };
-const baseline = [
-  process.execPath,
-  ['-e', `JSON.parse(require('fs').readFileSync(${JSON.stringify(configFile)}, 'utf8'))`],
-];
-const candidate = [process.execPath, [bin, 'token']];
+const readConfig = `JSON.parse(require('fs').readFileSync(${JSON.stringify(configFile)}, 'utf8'))`;
+// What any refresh must do: read the profile, POST the grant, write the answer atomically.
+const bareRefresh = `
+const fs = require('fs');
+const file = ${JSON.stringify(configFile)};
+const config = JSON.parse(fs.readFileSync(file, 'utf8'));
+const p = config.profiles.default;
+fetch(p.api_url + '/oauth/token/v2', { method: 'POST', headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ grant_type: 'refresh_token', refresh_token: p.refresh_token, client_id: p.client_id, client_secret: p.client_secret }) })
+  .then((r) => r.json()).then((t) => {
+    Object.assign(p, { access_token: t.access_token, expires_at: new Date(Date.now() + t.expires_in * 1000).toISOString() });
+    const tmp = file + '.tmp-bench';
+    const fd = fs.openSync(tmp, 'w', 0o600); fs.writeSync(fd, JSON.stringify(config)); fs.fsyncSync(fd); fs.closeSync(fd);
+    fs.renameSync(tmp, file); process.stdout.write(t.access_token + '\\n');
+  });`;
 
-function time([file, args]) {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(file, args, { env, encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}: ${result.stderr}`);
-  return { ms, stdout: result.stdout };
+/** Runs a command to its end without blocking this process (the emulator answers from here). */
+function time([file, args], options = {}) {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn(file, args, { env: { ...env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      if (code !== 0) reject(new Error(`${args.join(' ')} exited ${code}: ${stderr}`));
+      else resolve({ ms, stdout, stderr });
+    });
+  });
 }
 
 const median = (values) => {
@@ -62,22 +78,83 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-try {
-  if (time(candidate).stdout !== `${token}\n`) throw new Error('podio-auth token did not print the stored token');
-  for (let i = 0; i < 5; i++) time(i % 2 ? baseline : candidate); // warm the file cache
-  const base = [];
-  const cand = [];
+async function compare(name, candidate, floor, prepare, limit) {
+  for (let i = 0; i < 3; i++) {
+    prepare();
+    await time(candidate);
+    prepare();
+    await time(floor);
+  }
   const ratios = [];
+  const cand = [];
+  const base = [];
   for (let i = 0; i < runs; i++) {
     // Alternate which goes first, so neither always runs on a machine the other has just warmed.
-    const [b, c] = i % 2 ? [time(baseline).ms, time(candidate).ms] : [time(candidate).ms, time(baseline).ms].reverse();
-    base.push(b);
+    const order = i % 2 ? [floor, candidate] : [candidate, floor];
+    const times = [];
+    for (const command of order) {
+      prepare();
+      times.push((await time(command)).ms);
+    }
+    const [c, b] = i % 2 ? [times[1], times[0]] : [times[0], times[1]];
     cand.push(c);
+    base.push(b);
     ratios.push(c / b);
   }
-  console.log(`node -e read+parse config.json: median ${median(base).toFixed(1)} ms`);
-  console.log(`podio-auth token:               median ${median(cand).toFixed(1)} ms`);
-  console.log(`ratio (median of ${runs} paired runs): ${median(ratios).toFixed(3)}`);
+  const ratio = median(ratios);
+  return { name, candidate: median(cand), floor: median(base), ratio, limit, ok: ratio <= limit };
+}
+
+async function peakMemory() {
+  const rss = async (command) => {
+    const samples = [];
+    for (let i = 0; i < 10; i++) {
+      valid();
+      const { stderr } = await time(command, { env: { NODE_OPTIONS: `--require=${peakProbe}` } });
+      samples.push(Number(/peak-rss=(\d+)/.exec(stderr)?.[1]));
+    }
+    return median(samples);
+  };
+  const candidate = await rss([process.execPath, [bin, 'token']]);
+  const floor = await rss([process.execPath, ['-e', '0']]);
+  return {
+    name: 'peak memory of token (KiB)',
+    candidate,
+    floor,
+    ratio: candidate / floor,
+    limit: 1.1,
+    ok: candidate / floor <= 1.1,
+  };
+}
+
+try {
+  valid();
+  if ((await time([process.execPath, [bin, 'token']])).stdout !== `${issued.access_token}\n`) {
+    throw new Error('podio-auth token did not print the stored token');
+  }
+  const node = (args) => [process.execPath, args];
+  const results = [
+    await compare('token (valid)', node([bin, 'token']), node(['-e', readConfig]), valid, 1.1),
+    await compare('exec -- true (valid)', node([bin, 'exec', '--', 'true']), node(['-e', readConfig]), valid, 1.25),
+    await compare('export (valid)', node([bin, 'export']), node(['-e', readConfig]), valid, 1.25),
+    await compare('--help', node([bin, '--help']), node(['-e', '0']), valid, 1.3),
+    await compare('token (refreshing)', node([bin, 'token']), node(['-e', bareRefresh]), expired, 1.3),
+    await peakMemory(),
+  ];
+  const rows = results.map((r) => {
+    const unit = r.name.startsWith('peak') ? '' : ' ms';
+    return `| ${r.name} | ${r.candidate.toFixed(1)}${unit} | ${r.floor.toFixed(1)}${unit} | ${r.ratio.toFixed(3)} | ≤ ${r.limit} | ${r.ok ? 'ok' : 'OVER'} |`;
+  });
+  console.log(`Medians of ${runs} paired, alternating runs (Node ${process.versions.node}):\n`);
+  console.log('| command | podio-auth | floor | ratio | limit | |');
+  console.log('|---|---|---|---|---|---|');
+  console.log(rows.join('\n'));
+  console.log(
+    '\nFloors: `node -e` reading config.json (token, exec, export); `node -e 0` (--help, memory); a bare node script',
+  );
+  console.log('doing the same refresh with fetch and an atomic write (refreshing token).');
+  if (results.some((r) => !r.ok)) process.exitCode = 1;
 } finally {
+  await emulator.stop();
   rmSync(root, { recursive: true, force: true });
 }

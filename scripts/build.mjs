@@ -1,15 +1,24 @@
 #!/usr/bin/env node
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 // Bundles what the launcher loads: `token`'s fast path (one small CommonJS file) and the CLI (one ES module file,
 // with what only some commands need — undici, open, the emulator, the login flow — split into chunks loaded on
 // first use). The library (`dist/index.js`) and its types come from tsc.
 import { build } from 'esbuild';
 
-const common = { bundle: true, platform: 'node', target: 'node20', logLevel: 'warning', legalComments: 'none' };
+const common = {
+  bundle: true,
+  minify: true,
+  keepNames: true,
+  platform: 'node',
+  target: 'node20',
+  logLevel: 'warning',
+  legalComments: 'none',
+};
 
 rmSync(new URL('../dist/cli', import.meta.url), { recursive: true, force: true });
 await Promise.all([
-  build({ ...common, entryPoints: ['src/fast-token.ts'], format: 'cjs', outfile: 'dist/fast-token.cjs' }),
+  build({ ...common, entryPoints: ['src/fast-path.ts'], format: 'cjs', outfile: 'dist/fast-path.cjs' }),
   build({
     ...common,
     entryPoints: { cli: 'src/cli-entry.ts' },
@@ -25,3 +34,25 @@ await Promise.all([
     },
   }),
 ]);
+
+// Help as the full CLI prints it off a terminal, for every command, so the launcher can answer `--help` without
+// loading the CLI. Rendered by the CLI itself: the two can never differ.
+const cli = new URL('../dist/cli/cli.js', import.meta.url).pathname;
+const render = (args) =>
+  execFileSync(process.execPath, [cli, ...args, '--help'], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
+const top = render([]);
+const help = { '': top };
+const commandsOf = (text) =>
+  [
+    ...(text
+      .split('\nCommands:\n')[1]
+      ?.split('\n\n')[0]
+      ?.matchAll(/^ {2}([a-z]+)\b/gm) ?? []),
+  ].map((match) => match[1]);
+for (const command of commandsOf(top)) {
+  if (command === 'help') continue;
+  const text = render([command]);
+  help[command] = text;
+  for (const sub of commandsOf(text)) if (sub !== 'help') help[`${command} ${sub}`] = render([command, sub]);
+}
+writeFileSync(new URL('../dist/help.json', import.meta.url), `${JSON.stringify(help)}\n`);

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
-import { constants } from 'node:os';
 import { Argument, type Command } from '@commander-js/extra-typings';
 import { completeAs } from '../completion.js';
-import { PodioAuthError, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
+import { runCommand } from '../platform/run-command.js';
 import { withoutSecrets } from '../secrets.js';
 import { type App, minTtlOption, profileOption } from './shared.js';
 import { tokenForCaller } from './token.js';
@@ -21,28 +20,7 @@ async function runExec(
   if (!file) throw usageError('exec needs a command to run: `podio-auth exec -- <command> [args…]`.');
   const { deps } = app;
   const { tokens } = await tokenForCaller(app, options);
-  return new Promise<number>((resolve, reject) => {
-    const child = spawn(file, args, {
-      stdio: 'inherit',
-      env: { ...withoutSecrets(deps.env), PODIO_ACCESS_TOKEN: tokens.accessToken },
-    });
-    const stopForwarding = deps.onSignal((signal) => {
-      if (child.exitCode === null) child.kill(signal);
-    });
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      stopForwarding();
-      reject(
-        error.code === 'ENOENT'
-          ? new PodioAuthError('command_not_found', `Command not found: ${file}`)
-          : new PodioAuthError('command_not_executable', `Could not run ${file} (${error.code ?? error.message}).`),
-      );
-    });
-    child.once('exit', (code, signal) => {
-      stopForwarding();
-      // As a shell reports it: 128 + the signal's number when the command was killed.
-      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
-    });
-  });
+  return runCommand(file, args, { ...withoutSecrets(deps.env), PODIO_ACCESS_TOKEN: tokens.accessToken }, deps.onSignal);
 }
 
 export function registerExec(program: Command, app: App): void {

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import { PodioAuthError } from '../errors.js';
 import { DEFAULT_API_URL } from '../podio/origins.js';
+import type { ProfileRecord } from '../store/profile.js';
 import { readProfile } from './get-token.js';
 
 /**
@@ -20,6 +21,11 @@ export async function exportProfile(
   deps: Pick<Deps, 'env' | 'store' | 'signal' | 'secrets'>,
 ): Promise<ExportResult> {
   const { name, profile } = await readProfile(input.profile, deps);
+  return exportVariables(name, profile);
+}
+
+/** The variables for a profile already read (also the launcher's fast path, which reads config.json itself). */
+export function exportVariables(name: string, profile: ProfileRecord): ExportResult {
   const relogin = `Log in again: \`podio-auth login --profile ${name}\`.`;
   if (!profile.client_id || !profile.client_secret) {
     throw new PodioAuthError('profile_incomplete', `Profile "${name}" has no client credentials to export.`, {

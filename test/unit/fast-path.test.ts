@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fastToken } from '../../src/fast-token.js';
+import { fastToken } from '../../src/fast-path.js';
 
 const dirs: string[] = [];
 afterEach(() => {

@@ -1,0 +1,162 @@
+/**
+ * The launcher's fast path: the command lines scripts run in loops, answered after loading one small CommonJS
+ * bundle — without the ES module loader, commander, chalk or the rest of the tool — using the same functions as
+ * the full commands. Anything it does not handle itself (other options, env-only credentials, GitHub Actions,
+ * another store, a token that needs a refresh, debris of a crashed write, a terminal where colour or a prompt
+ * may be needed, any error) it leaves to the full CLI by answering undefined.
+ *
+ * - `token [--profile P]` with a valid stored token: the token.
+ * - `exec [--profile P] -- <command…>` with a valid stored token: the command, as `exec` runs it.
+ * - `export [--profile P] [--format F]` off a terminal: the variables.
+ * - `--help`, `-h`, `help [command]`, `<command> --help` off a terminal: the help text, generated at build time.
+ */
+import type { Env } from './env.js';
+import { PodioAuthError } from './errors.js';
+import { runCommand } from './platform/run-command.js';
+import { SECRET_ENV_NAMES } from './secrets.js';
+import { tempFilesOf } from './store/atomic-write.js';
+import { configFileIn, defaultConfigDir, readConfigFile } from './store/config-file.js';
+import type { ProfileRecord } from './store/profile.js';
+import { resolveProfileName } from './store/profile-names.js';
+import { EXPORT_FORMATS, type ExportFormat, formatVariables, ROTATION_WARNING } from './ui/env-format.js';
+import { envCredentials } from './usecases/env-credentials.js';
+import { exportVariables } from './usecases/export.js';
+import { DEFAULT_MIN_TTL_SECONDS, hasTimeLeft, tokensOf } from './usecases/token-policy.js';
+
+export type FastAnswer =
+  | { kind: 'print'; stdout: string; stderr?: string }
+  | { kind: 'exec'; file: string; args: string[]; env: Record<string, string | undefined> };
+
+export interface FastContext {
+  env: Env;
+  now: Date;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  /** Help texts by command path ('' for the program, 'profiles use'), as rendered at build time off a terminal. */
+  help?: (() => Readonly<Record<string, string>>) | undefined;
+}
+
+/** `--profile P`, `--profile=P`, and (when allowed) `--format F`, `--format=F`: null for anything else. */
+function parseFlags(words: readonly string[], allowFormat: boolean): { profile?: string; format?: string } | null {
+  const flags: { profile?: string; format?: string } = {};
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] ?? '';
+    const [name, inline] =
+      word.startsWith('--') && word.includes('=')
+        ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]
+        : [word, undefined];
+    if (name !== '--profile' && !(allowFormat && name === '--format')) return null;
+    const value = inline ?? words[++i];
+    if (value === undefined || value === '' || (inline === undefined && value.startsWith('-'))) return null;
+    if (name === '--profile') flags.profile = value;
+    else flags.format = value;
+  }
+  return flags;
+}
+
+/** The stored profile, when the fast path may use it: file store, no debris, no env-only credentials. */
+function storedProfile(
+  flag: string | undefined,
+  context: FastContext,
+): { name: string; profile: ProfileRecord } | undefined {
+  const { env } = context;
+  if (env['GITHUB_ACTIONS'] === 'true' || env['PODIO_AUTH_STORE']?.startsWith('redis')) return undefined;
+  if (flag === undefined && envCredentials(env)) return undefined;
+  const file = configFileIn(defaultConfigDir(env));
+  const config = readConfigFile(file);
+  const name = resolveProfileName(flag, env, config.defaultProfile);
+  const profile = config.profiles.get(name);
+  if (!profile || (profile.store !== undefined && profile.store !== 'file')) return undefined;
+  if (tempFilesOf(file).length > 0) return undefined;
+  return { name, profile };
+}
+
+function validToken(flag: string | undefined, context: FastContext): string | undefined {
+  const profile = storedProfile(flag, context)?.profile;
+  const tokens = tokensOf(profile);
+  if (!profile || !tokens || !hasTimeLeft(profile, context.now, DEFAULT_MIN_TTL_SECONDS)) return undefined;
+  return tokens.accessToken;
+}
+
+function helpFor(argv: readonly string[], context: FastContext): string | undefined {
+  if (context.stdoutIsTTY || !context.help) return undefined;
+  const isHelpFlag = (word: string | undefined) => word === '--help' || word === '-h';
+  let path: string | undefined;
+  if (argv.length === 1 && (isHelpFlag(argv[0]) || argv[0] === 'help')) path = '';
+  else if (argv.length === 2 && argv[0] === 'help') path = argv[1];
+  else if (
+    argv.length >= 2 &&
+    isHelpFlag(argv[argv.length - 1]) &&
+    argv.slice(0, -1).every((word) => /^[a-z]+$/.test(word))
+  ) {
+    path = argv.slice(0, -1).join(' ');
+  }
+  return path === undefined ? undefined : context.help()[path];
+}
+
+export function fastPath(argv: readonly string[], context: FastContext): FastAnswer | undefined {
+  try {
+    const help = helpFor(argv, context);
+    if (help !== undefined) return { kind: 'print', stdout: help };
+    const [command, ...rest] = argv;
+    if (command === 'token') {
+      const flags = parseFlags(rest, false);
+      const token = flags && validToken(flags.profile, context);
+      return token ? { kind: 'print', stdout: `${token}\n` } : undefined;
+    }
+    if (command === 'exec') {
+      const separator = rest.indexOf('--');
+      const flags = separator === -1 ? null : parseFlags(rest.slice(0, separator), false);
+      const [file, ...args] = rest.slice(separator + 1);
+      const token = flags && file ? validToken(flags.profile, context) : undefined;
+      if (!token || !file) return undefined;
+      const env: Record<string, string | undefined> = { ...context.env, PODIO_ACCESS_TOKEN: token };
+      for (const name of SECRET_ENV_NAMES) if (name !== 'PODIO_ACCESS_TOKEN') delete env[name];
+      return { kind: 'exec', file, args, env };
+    }
+    if (command === 'export') {
+      // A terminal gets a refusal or colour: the full command says those.
+      if (context.stdoutIsTTY || context.stderrIsTTY) return undefined;
+      const flags = parseFlags(rest, true);
+      const format = (flags?.format ?? 'dotenv') as ExportFormat;
+      if (!flags || !EXPORT_FORMATS.includes(format)) return undefined;
+      const stored = storedProfile(flags.profile, context);
+      if (!stored) return undefined;
+      const result = exportVariables(stored.name, stored.profile);
+      return {
+        kind: 'print',
+        stdout: formatVariables(result.variables, format),
+        ...(result.exportsRefreshToken ? { stderr: `! ${ROTATION_WARNING}\n` } : {}),
+      };
+    }
+    return undefined;
+  } catch {
+    // The full command reports it.
+    return undefined;
+  }
+}
+
+/** `exec` from the fast path: its exit code, with SIGINT/SIGTERM/SIGHUP forwarded to the command. */
+export async function runFastExec(answer: Extract<FastAnswer, { kind: 'exec' }>): Promise<number> {
+  const listeners = new Set<(signal: NodeJS.Signals) => void>();
+  const forward = (signal: NodeJS.Signals) => {
+    for (const listener of listeners) listener(signal);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, forward);
+  try {
+    return await runCommand(answer.file, answer.args, answer.env, (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    });
+  } catch (error) {
+    if (!(error instanceof PodioAuthError)) throw error;
+    process.stderr.write(`✗ ${error.message}\n`);
+    return error.exitCode;
+  }
+}
+
+/** Kept for the unit tests and callers of the old name: the token alone. */
+export function fastToken(argv: readonly string[], env: Env, now: Date): string | undefined {
+  const answer = fastPath(argv, { env, now, stdoutIsTTY: false, stderrIsTTY: false });
+  return answer?.kind === 'print' && argv[0] === 'token' ? answer.stdout.trimEnd() : undefined;
+}
