@@ -20,7 +20,7 @@ import { closedPort } from './support/http.js';
 import { FaultyProxy, fakeLookup, type ProxyFault, RecordingProxy, TEST_TLS } from './support/proxy.js';
 
 const TOKEN_URL = 'https://api.podio.example/oauth/token/v2';
-const TIMEOUT_MS = 3_000;
+const TIMEOUT_MS = 1_000;
 /** How late past the deadline a request may end: timers, a loaded machine. */
 const SLACK_MS = 1_500;
 
@@ -206,16 +206,16 @@ describe('a proxy that fails', () => {
       code: 'proxy_failed',
       says: 'The proxy PROXY closed the connection after CONNECT.',
     },
-    { fault: 'never-answer', code: 'proxy_failed', says: 'The proxy PROXY did not answer CONNECT within 3 s.' },
-    { fault: 'accept-and-stall', code: 'proxy_failed', says: 'The proxy PROXY did not answer CONNECT within 3 s.' },
-    { fault: 'drip-answer', code: 'proxy_failed', says: 'The proxy PROXY did not answer CONNECT within 3 s.' },
+    { fault: 'never-answer', code: 'proxy_failed', says: 'The proxy PROXY did not answer CONNECT within 1 s.' },
+    { fault: 'accept-and-stall', code: 'proxy_failed', says: 'The proxy PROXY did not answer CONNECT within 1 s.' },
+    { fault: 'drip-answer', code: 'proxy_failed', says: 'The proxy PROXY did not answer CONNECT within 1 s.' },
     { fault: 'refuse-407', code: 'proxy_failed', says: 'The proxy PROXY refused the tunnel: HTTP 407.' },
     { fault: 'refuse-502', code: 'proxy_failed', says: 'The proxy PROXY refused the tunnel: HTTP 502.' },
     { fault: 'reset', code: 'proxy_failed', says: 'The proxy PROXY reset the connection after CONNECT.' },
     {
       fault: 'tunnel-then-stall',
       code: 'timeout',
-      says: 'api.podio.example did not answer within 3 s through the proxy PROXY.',
+      says: 'api.podio.example did not answer within 1 s through the proxy PROXY.',
     },
     {
       fault: 'tunnel-then-close',
@@ -348,7 +348,7 @@ describe('straight to the origin', () => {
     });
     const { error, elapsedMs } = await failure(post(client({}), `http://127.0.0.1:${server.port}/oauth/token/v2`));
     expect(error.code).toBe('timeout');
-    expect(error.message).toBe(`127.0.0.1:${server.port} did not finish its answer within 3 s.`);
+    expect(error.message).toBe(`127.0.0.1:${server.port} did not finish its answer within 1 s.`);
     expect(elapsedMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
     expect(elapsedMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
     expect(server.connections()).toBe(1);

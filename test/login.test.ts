@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { errorLines, expectClean, runCli, type Sandbox, startCli, startSandbox } from './support/cli.js';
+import { errorLines, expectClean, runCli, runMain, type Sandbox, startCli, startSandbox } from './support/cli.js';
 import { follow } from './support/fake-browser.mjs';
 import { type FakePodio, type FakePodioOptions, USER } from './support/fake-podio.js';
 import { occupyPort, rawRequest } from './support/http.js';
@@ -72,7 +72,7 @@ describe('login through the browser', () => {
 
   it('works when Podio does not echo state', async () => {
     await setup({ echoState: false });
-    const login = await runCli(['login'], sandbox.env());
+    const login = await runMain(['login'], sandbox.env());
     expect(login.code).toBe(0);
     expect(podio.authorizeRequests[0]?.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const last = (await podio.nextBrowserReport()).hops.at(-1)!;
@@ -147,7 +147,7 @@ describe('login through the browser', () => {
 
   it('ends with exit 3 and an escaped "denied" page when the user denies', async () => {
     await setup({ decision: 'deny' });
-    const login = await runCli(['login'], sandbox.env());
+    const login = await runMain(['login'], sandbox.env());
     expect(login.code).toBe(3);
     expect(login.stderr).toMatch(/denied/i);
     expect(errorLines(login)).toHaveLength(1);
@@ -165,7 +165,7 @@ describe('--redirect-host', () => {
   it('puts the host in the redirect URI and accepts the browser coming back to it', async () => {
     // The API key's domain must be the redirect host, on Podio as on the emulator.
     await setup({ domain: '127.0.0.1' });
-    const login = await runCli(['login', '--redirect-host', '127.0.0.1'], sandbox.env());
+    const login = await runMain(['login', '--redirect-host', '127.0.0.1'], sandbox.env());
     expect(login.code).toBe(0);
     expect(new URL(podio.authorizeRequests[0]?.get('redirect_uri') ?? '').hostname).toBe('127.0.0.1');
     expect(sandbox.readConfig().profiles['default']!['redirect_host']).toBe('127.0.0.1');
@@ -188,7 +188,7 @@ describe('waiting for the browser', () => {
 
   it('gives up after --timeout with exit 3', async () => {
     await setup();
-    const login = await runCli(['login', '--no-browser', '--timeout', '1'], sandbox.env());
+    const login = await runMain(['login', '--no-browser', '--timeout', '1'], sandbox.env());
     expect(login.code).toBe(3);
     expect(login.stderr).toMatch(/No answer from the browser within 1 s/);
     expect(existsSync(sandbox.configFile)).toBe(false);
@@ -196,7 +196,7 @@ describe('waiting for the browser', () => {
 
   it('prints the URL on stderr with --no-browser and opens nothing', async () => {
     await setup();
-    const login = await runCli(['login', '--no-browser', '--timeout', '1'], sandbox.env());
+    const login = await runMain(['login', '--no-browser', '--timeout', '1'], sandbox.env());
     expect(login.stderr).toContain(`${podio.url}/oauth/authorize?client_id=demo-client`);
     expect(login.stdout).toBe('');
     expect(podio.authorizeRequests).toHaveLength(0);
@@ -204,7 +204,7 @@ describe('waiting for the browser', () => {
 
   it('keeps waiting, with the URL printed, when the browser cannot be opened', async () => {
     await setup();
-    const login = await runCli(['login', '--timeout', '1'], sandbox.env({ BROWSER: '/nonexistent/browser' }));
+    const login = await runMain(['login', '--timeout', '1'], sandbox.env({ BROWSER: '/nonexistent/browser' }));
     expect(login.stderr).toMatch(/Could not open a browser .*Open the address above yourself/);
     expect(login.stderr).toContain(`${podio.url}/oauth/authorize?`);
     expect(login.code).toBe(3);
@@ -214,7 +214,7 @@ describe('waiting for the browser', () => {
   it('reports a --port that is in use clearly', async () => {
     await setup();
     const port = await occupyPort();
-    const login = await runCli(['login', '--port', String(port)], sandbox.env());
+    const login = await runMain(['login', '--port', String(port)], sandbox.env());
     expect(login.code).toBe(1);
     expect(login.stderr).toContain(`Port ${port} is already in use`);
     expectClean(login, sandbox);
@@ -273,7 +273,7 @@ describe('token endpoint trouble during login', () => {
     it(`${fault}: exit 1, one clear line, nothing stored`, async () => {
       await setup();
       podio.fault('/oauth/token/v2', fault);
-      const login = await runCli(['login'], sandbox.env());
+      const login = await runMain(['login'], sandbox.env());
       expect(login.code).toBe(1);
       expect(login.stderr).toMatch(message);
       expect(errorLines(login)).toHaveLength(1);
@@ -290,7 +290,7 @@ describe('token endpoint trouble during login', () => {
   it('does not follow a redirect from the token endpoint (the body holds the secret)', async () => {
     await setup();
     podio.fault('/oauth/token/v2', 'redirect');
-    const login = await runCli(['login'], sandbox.env());
+    const login = await runMain(['login'], sandbox.env());
     expect(login.code).toBe(1);
     expect(login.stderr).toMatch(/answered HTTP 307/);
     expect(podio.redirectedHits).toBe(0);
@@ -301,7 +301,7 @@ describe('token endpoint trouble during login', () => {
     await setup();
     podio.fault('/oauth/token/v2', 'hang');
     const started = Date.now();
-    const login = await runCli(['login'], sandbox.env({ PODIO_AUTH_HTTP_TIMEOUT: '2' }));
+    const login = await runMain(['login'], sandbox.env({ PODIO_AUTH_HTTP_TIMEOUT: '2' }));
     expect(login.code).toBe(1);
     expect(login.stderr).toMatch(/did not answer within 2 s/);
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -310,7 +310,7 @@ describe('token endpoint trouble during login', () => {
 
   it('exits 4 on a wrong client secret', async () => {
     await setup();
-    const login = await runCli(['login'], sandbox.env({ PODIO_CLIENT_SECRET: 'not-the-secret' }));
+    const login = await runMain(['login'], sandbox.env({ PODIO_CLIENT_SECRET: 'not-the-secret' }));
     expect(login.code).toBe(4);
     expect(login.stderr).toMatch(/rejected the client id or secret/);
     expect(login.stderr).not.toContain('not-the-secret');
@@ -319,11 +319,11 @@ describe('token endpoint trouble during login', () => {
 
   it('falls back to the form endpoint when the JSON one does not exist', async () => {
     await setup({ endpoints: { json: false, form: true } });
-    const login = await runCli(['login'], sandbox.env());
+    const login = await runMain(['login'], sandbox.env());
     expect(login.code).toBe(0);
     expect(podio.faulted).toEqual([]);
     expect(podio.tokenRequests.map((request) => request.endpoint)).toEqual(['form']);
-    const token = await runCli(['token'], sandbox.env());
+    const token = await runMain(['token'], sandbox.env());
     expect(token.code).toBe(0);
   });
 });
@@ -331,7 +331,7 @@ describe('token endpoint trouble during login', () => {
 describe('client credentials', () => {
   it('exits 2 with a hint when there is no client id and no terminal', async () => {
     await setup();
-    const login = await runCli(['login'], sandbox.env({ PODIO_CLIENT_ID: undefined }));
+    const login = await runMain(['login'], sandbox.env({ PODIO_CLIENT_ID: undefined }));
     expect(login.code).toBe(2);
     expect(login.stderr).toContain('podio.com/settings/api');
     expect(podio.authorizeRequests).toHaveLength(0);
@@ -339,7 +339,7 @@ describe('client credentials', () => {
 
   it('reads the client secret from standard input with --client-secret-stdin', async () => {
     await setup();
-    const login = await runCli(
+    const login = await runMain(
       ['login', '--client-secret-stdin'],
       sandbox.env({ PODIO_CLIENT_SECRET: undefined }),
       `${podio.options.clientSecret}\n`,
