@@ -437,7 +437,8 @@ async function checkKeyring(config: ConfigDocument | undefined, fix: boolean, de
     check(
       'keyring',
       'ok',
-      `OS keyring reachable (${why}): ${accounts.length} entr${accounts.length === 1 ? 'y' : 'ies'} under service ${KEYRING_SERVICE}`,
+      `OS keyring reachable (${why}): ${accounts.length} entr${accounts.length === 1 ? 'y' : 'ies'} ` +
+        `under service ${KEYRING_SERVICE}`,
     ),
   ];
   for (const name of keyringProfiles) {
