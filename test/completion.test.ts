@@ -182,7 +182,7 @@ describe.skipIf(bashShell.skip)(bashShell.title, () => {
     expect(await bash('podio-auth export --format=j')).toEqual(['json']);
     expect(await bash('podio-auth export --format=')).toEqual(FORMATS);
     expect(await bash('podio-auth completion ')).toEqual(['bash', 'zsh', 'fish']);
-    expect(await bash('podio-auth profiles ')).toEqual(['use']);
+    expect(await bash('podio-auth profiles ')).toEqual(['use', 'move']);
   });
 
   it('completes the stored profile names after --profile and `profiles use`', async () => {

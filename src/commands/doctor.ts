@@ -1,6 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
 import { PodioAuthError } from '../errors.js';
 import { httpTimeoutMs } from '../http.js';
+import type { KeyringVault } from '../store/keyring-vault.js';
+import { keyringTimeoutMs } from '../store/open-store.js';
 import type { CheckStatus } from '../usecases/doctor.js';
 import { type App, integer, jsonOption, tokenDeps } from './shared.js';
 
@@ -11,16 +13,26 @@ export function registerDoctor(program: Command, app: App): void {
     .command('doctor')
     .description('check everything a login and a refresh depend on, with a hint for each problem')
     .addOption(jsonOption('the checks'))
-    .option('--fix', 'tighten loose modes of the config directory and file')
+    .option(
+      '--fix',
+      'tighten loose modes of the config directory and file; remove keyring entries that no profile owns',
+    )
     .option('--port <n>', 'also check that this callback port is free', integer('--port', 1, 65535))
     .action((options) =>
       app.run(async () => {
         const { runDoctor } = await import('../usecases/doctor.js');
+        let keyring: KeyringVault | undefined;
+        // Loaded and started only if doctor finds the keyring in use.
+        const openKeyring = async (): Promise<KeyringVault> => {
+          const { createKeyringVault } = await import('../store/keyring-vault.js');
+          keyring ??= createKeyringVault({ env: app.deps.env, timeoutMs: keyringTimeoutMs(app.deps.env) });
+          return keyring;
+        };
         const report = await runDoctor(
           options,
-          { ...tokenDeps(app), resolve: app.deps.resolve, monotonic: app.deps.monotonic },
+          { ...tokenDeps(app), resolve: app.deps.resolve, monotonic: app.deps.monotonic, openKeyring },
           httpTimeoutMs(app.deps.env),
-        );
+        ).finally(() => keyring?.close());
         if (options.json) {
           await app.out(
             `${JSON.stringify({ ok: report.ok, http_timeout_ms: report.httpTimeoutMs, checks: report.checks }, null, 2)}\n`,

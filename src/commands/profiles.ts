@@ -1,13 +1,15 @@
-import { Argument, type Command } from '@commander-js/extra-typings';
+import { Argument, type Command, Option } from '@commander-js/extra-typings';
 import { completeAs } from '../completion.js';
 import { describeExpiry } from '../ui/format.js';
-import { listProfiles, useProfile } from '../usecases/profiles.js';
+import { listProfiles, moveProfile, useProfile } from '../usecases/profiles.js';
 import { type App, jsonOption } from './shared.js';
 
 export function registerProfiles(program: Command, app: App): void {
   const profiles = program
     .command('profiles')
-    .description('list the stored profiles (which is the default, who, expiry); `profiles use <name>` sets the default')
+    .description(
+      'list the stored profiles (which is the default, who, expiry, store); `profiles use <name>` sets the default',
+    )
     .addOption(jsonOption('the list'))
     .action((options) =>
       app.run(async () => {
@@ -52,6 +54,27 @@ export function registerProfiles(program: Command, app: App): void {
         ui.success(`Profile "${name}" is now the default.`);
         const fromEnv = app.deps.env['PODIO_PROFILE'];
         if (fromEnv) ui.warn(`PODIO_PROFILE=${fromEnv} is set and still takes precedence.`);
+      }),
+    );
+  profiles
+    .command('move')
+    .addArgument(completeAs(new Argument('<name>', 'the profile'), 'profile'))
+    .addOption(
+      new Option('--to <store>', 'where its secrets go: keyring (the OS credential store) or file (config.json)')
+        .choices(['keyring', 'file'] as const)
+        .makeOptionMandatory(),
+    )
+    .description("move a profile's secrets to the OS keyring or into config.json, leaving no copy behind")
+    .action((name, options) =>
+      app.run(async () => {
+        const result = await moveProfile({ name, to: options.to }, app.deps);
+        const ui = await app.ui();
+        const where =
+          result.to === 'keyring'
+            ? `the OS keyring (service podio-auth, account "${result.profile}"); ${result.location} keeps its metadata`
+            : result.location;
+        if (!result.moved) ui.info(`Profile "${result.profile}" already keeps its secrets in ${where}; nothing to do.`);
+        else ui.success(`Profile "${result.profile}" moved: its secrets are now in ${where}.`);
       }),
     );
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
-import { PodioAuthError } from '../errors.js';
+import { isErrorCode, PodioAuthError } from '../errors.js';
 import { removeTempFiles, tempFilesOf } from './atomic-write.js';
 import { configFileIn, ensurePrivateDir, readConfigFile, unwritable, writeConfigFile } from './config-file.js';
 import { createFileLocker, type FileLockOptions } from './file-lock.js';
@@ -64,10 +64,20 @@ export function openFileStore(options: FileStoreOptions): FileStore {
     return vault;
   };
 
-  const withSecrets = async (name: string, record: ProfileRecord | undefined, signal: AbortSignal) => {
+  const withSecrets = async (
+    name: string,
+    record: ProfileRecord | undefined,
+    signal: AbortSignal,
+  ): Promise<ProfileRecord | undefined> => {
     if (record?.store !== 'keyring') return record;
-    const secrets = parseSecrets(await (await keyring()).get(name, signal), name);
-    return { ...record, ...secrets };
+    const entry = await (await keyring()).get(name, signal);
+    if (entry === undefined) {
+      // Moved into config.json since `record` was read (the entry goes only after the file holds the secrets):
+      // the file has them now.
+      const now = snapshotOf(dir).profiles.get(name);
+      if (now?.store !== 'keyring') return now;
+    }
+    return { ...record, ...parseSecrets(entry, name) };
   };
 
   const transaction = (signal: AbortSignal, assertHeld: () => Promise<void>): StoreTransaction => ({
@@ -95,7 +105,22 @@ export function openFileStore(options: FileStoreOptions): FileStore {
       writeConfigFile(dir, config);
       if (record !== undefined && record.store !== 'keyring' && before?.store === 'keyring') {
         // Moved out of the keyring: the file holds the secrets now, so the old entry can go.
-        await (await keyring()).delete(name, signal);
+        try {
+          await (await keyring()).delete(name, signal);
+        } catch (error) {
+          if (!isErrorCode(error, 'keyring_unavailable')) throw error;
+          throw new PodioAuthError(
+            'keyring_unavailable',
+            `Profile "${name}" is now kept in ${file}, but its old keyring entry could not be removed: ` +
+              `${error.message.replace(/\.$/, '')}.`,
+            {
+              hint:
+                'Remove it once the keyring is back: `PODIO_AUTH_STORE=keyring podio-auth doctor --fix` ' +
+                `(or \`secret-tool clear service podio-auth username ${name}\`).`,
+              cause: error,
+            },
+          );
+        }
       }
     },
     setDefaultProfile: async (name) => {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Deps } from '../deps.js';
 import { envValue } from '../env.js';
-import { PodioAuthError, usageError } from '../errors.js';
+import { isErrorCode, PodioAuthError, usageError } from '../errors.js';
 import { type BrowserPlan, browserLogin } from '../login/browser-login.js';
 import { detectEnvironment } from '../platform/environment.js';
 import { API_KEY_PAGE, apiOriginFor, authOriginFor, isLoopbackHost } from '../podio/origins.js';
@@ -267,7 +267,12 @@ export async function login(input: LoginInput, deps: LoginDeps): Promise<LoginRe
   const target = await targetFor(input, name, deps);
   const stored =
     snapshot.profiles.has(name) || target.store !== deps.store
-      ? await target.store.getProfile(name, deps.signal)
+      ? await target.store.getProfile(name, deps.signal).catch((error: unknown) => {
+          // `login --store file` is the way out of a keyring that is gone: its metadata is enough to log in again.
+          const leavingKeyring = target.secrets === 'file' && snapshot.profiles.get(name)?.store === 'keyring';
+          if (leavingKeyring && isErrorCode(error, 'keyring_unavailable')) return snapshot.profiles.get(name);
+          throw error;
+        })
       : undefined;
   deps.secrets.addProfile(stored);
   const authUrl = authOriginFor(stored, deps.env);

@@ -3,7 +3,10 @@ import { usageError } from '../errors.js';
 import type { ProfileRecord } from '../store/profile.js';
 import { checkProfileName, DEFAULT_PROFILE, resolveProfileName } from '../store/profile-names.js';
 
-/** Listing profiles (metadata only: no network, no keyring) and choosing the default one. */
+/**
+ * Listing profiles (metadata only: no network, no keyring), choosing the default one, and moving a profile's
+ * secrets between config.json and the OS keyring.
+ */
 
 export interface ProfileSummary {
   name: string;
@@ -56,5 +59,69 @@ export async function useProfile(name: string, deps: Pick<Deps, 'store' | 'signa
       );
     }
     await tx.setDefaultProfile(profileName === DEFAULT_PROFILE ? undefined : profileName);
+  });
+}
+
+export type SecretsHome = 'file' | 'keyring';
+
+export interface MoveInput {
+  name: string;
+  to: SecretsHome;
+}
+
+export interface MoveResult {
+  profile: string;
+  from: SecretsHome;
+  to: SecretsHome;
+  /** False when the secrets were already there. */
+  moved: boolean;
+  /** The config file that keeps the profile's metadata (and, in the file store, its secrets). */
+  location: string;
+}
+
+/**
+ * Moves a profile's secrets to the keyring or into config.json, under the store's lock (so no refresh runs
+ * meanwhile). The store writes the new place first and removes the old one after: at every moment one of the two
+ * holds them, and a reader sees the old or the new place whole. If the new place cannot be written (a keyring that
+ * is locked or gone), nothing changes.
+ */
+export async function moveProfile(
+  input: MoveInput,
+  deps: Pick<Deps, 'store' | 'signal' | 'secrets'>,
+): Promise<MoveResult> {
+  const profileName = checkProfileName(input.name);
+  const { store } = deps;
+  if (store.kind !== 'file') {
+    throw usageError(
+      `PODIO_AUTH_STORE names a Redis server (${store.location}): its profiles live there whole, not in the keyring.`,
+      '`profiles move` moves a profile between config.json and the OS keyring; unset PODIO_AUTH_STORE for that.',
+    );
+  }
+  return store.transact(deps.signal, async (tx) => {
+    const snapshot = await tx.read();
+    const metadata = snapshot.profiles.get(profileName);
+    if (!metadata) {
+      const names = [...snapshot.profiles.keys()].sort();
+      throw usageError(
+        `There is no profile "${profileName}".${names.length ? ` Profiles: ${names.join(', ')}.` : ''}`,
+        `Log in to it with the store you want: \`podio-auth login --profile ${profileName} --store ${input.to}\`.`,
+      );
+    }
+    if (metadata.store === 'redis') {
+      throw usageError(
+        `Profile "${profileName}" lives in Redis (${metadata.redis_url ?? 'a server'}), not in config.json.`,
+        `\`profiles move\` moves between config.json and the OS keyring; to leave Redis, log in again: ` +
+          `\`podio-auth login --profile ${profileName} --store ${input.to}\`.`,
+      );
+    }
+    const from: SecretsHome = metadata.store === 'keyring' ? 'keyring' : 'file';
+    const result = { profile: profileName, from, to: input.to, location: store.location };
+    if (from === input.to) return { ...result, moved: false };
+    // Read under the lock, secrets included, from where they are now.
+    const whole = (await tx.getProfile(profileName)) ?? metadata;
+    deps.secrets.addProfile(whole);
+    const { store: _previous, ...rest } = whole;
+    await tx.writeProfile(profileName, input.to === 'keyring' ? { ...rest, store: 'keyring' } : rest);
+    return { ...result, moved: true };
   });
 }
