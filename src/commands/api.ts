@@ -51,7 +51,7 @@ export function registerApi(program: Command, app: App): void {
     .addHelpText('after', EXAMPLES)
     .action((endpoint, options) =>
       app.run(async () => {
-        const { apiRequest, sleepFor } = await import('../api/request.js');
+        const { apiRequest } = await import('../api/request.js');
         const { describeProgress, renderResult } = await import('../api/render.js');
         const { deps } = app;
         const tokens = tokenDeps(app);
@@ -87,7 +87,7 @@ export function registerApi(program: Command, app: App): void {
             },
             readFile: (path) => readFile(path, 'utf8'),
             stdin: deps.stdin,
-            sleep: sleepFor,
+            sleep: deps.sleep,
             signal: deps.signal,
           },
         );
