@@ -1,6 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { APP, USER } from '../src/emulator/podio-emulator.js';
 import { type PodioAuthError, type PodioJsSessionStore, podioJsSessionStore } from '../src/index.js';
@@ -286,6 +287,31 @@ describe('podioJsSessionStore: podio-js 1.6.1 on the CLI login', () => {
     await store.settled();
     expect(errors.map((error) => [error.code, error.exitCode])).toEqual([['not_logged_in', 4]]);
     await expect(client.request('GET', '/user/status')).rejects.toMatchObject({ name: 'PodioForbiddenError' });
+  });
+
+  it('the documented recipe runs as a script on the built package, and the process ends by itself', async () => {
+    const { podio, sandbox } = await startSandbox();
+    sandbox.storeLogin(inEightHours());
+    podio.advanceClock(EIGHT_HOURS + 60);
+    const script = `
+      import podioJs from 'podio-js';
+      import { podioJsSessionStore } from 'podio-auth';
+      const sessionStore = podioJsSessionStore();
+      const { PODIO_CLIENT_ID: clientId, PODIO_CLIENT_SECRET: clientSecret, PODIO_API_URL: apiURL } = process.env;
+      const podio = new podioJs.api({ authType: 'server', clientId, clientSecret }, { sessionStore, apiURL });
+      await podio.isAuthenticated();
+      const me = await podio.request('GET', '/user/status');
+      await sessionStore.settled();
+      process.stdout.write(me.user.mail);
+    `;
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: ROOT,
+      env: sandbox.env(),
+      timeout: 20_000,
+    });
+    expect({ stdout, stderr }).toEqual({ stdout: USER.mail, stderr: '' });
+    expect(podio.grants('refresh_token')).toHaveLength(1);
+    expect(stored(sandbox)['access_token']).toBe(lastTokenSent(podio));
   });
 
   it('by default reports a failure in one line on stderr, without secrets', async () => {
