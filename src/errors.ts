@@ -75,6 +75,10 @@ export const ERRORS = {
   podio_error: { exit: ExitCode.failure },
   http_error: { exit: ExitCode.failure },
   pagination_failed: { exit: ExitCode.failure },
+  session_mismatch: {
+    exit: ExitCode.failure,
+    hint: "Give the podio-js session store only to a client that uses the profile's login.",
+  },
   network: { exit: ExitCode.failure, hint: NETWORK_HINT },
   timeout: { exit: ExitCode.failure, hint: NETWORK_HINT },
   proxy_failed: {

@@ -4,26 +4,25 @@
  *   import { getAccessToken } from 'podio-auth';
  *   const token = await getAccessToken({ profile: 'work' });
  */
-import { createDeps, type Deps } from './deps.js';
 import type { Env } from './env.js';
+import { libraryDeps, sharedFreshToken, type TokenOptions } from './interop/library-context.js';
 import type { TokenRef } from './podio/token-client.js';
 import { createMessages, useColour } from './ui/messages.js';
-import { type FreshToken, getToken as getTokenUseCase } from './usecases/get-token.js';
+import type { FreshToken } from './usecases/get-token.js';
 import type { LoginInput } from './usecases/login.js';
 
 export type { ErrorCode, PodioFailure } from './errors.js';
 export { ERRORS, ExitCode, PodioAuthError } from './errors.js';
+export type { TokenOptions } from './interop/library-context.js';
+export type { PodioFetchInit, PodioQueryValue, PodioResponse } from './interop/podio-fetch.js';
+export { podioFetch } from './interop/podio-fetch.js';
+export type {
+  PodioJsOAuth,
+  PodioJsSessionStore,
+  PodioJsSessionStoreOptions,
+} from './interop/podio-js-session-store.js';
+export { podioJsSessionStore } from './interop/podio-js-session-store.js';
 export type { TokenRef } from './podio/token-client.js';
-
-export interface TokenOptions {
-  /** Profile to use; default as on the command line: PODIO_PROFILE, `profiles use`, then `default`. */
-  profile?: string;
-  /** The token must live at least this long (seconds); refreshed first if not. Default: five minutes. */
-  minTtlSeconds?: number;
-  /** Environment to read (PODIO_* variables, PODIO_AUTH_CONFIG_DIR, proxies). Default: process.env. */
-  env?: Env;
-  signal?: AbortSignal;
-}
 
 export interface AccessToken {
   accessToken: string;
@@ -34,28 +33,6 @@ export interface AccessToken {
   profile: string | null;
   ref: TokenRef | null;
 }
-
-/** One set of side effects per environment object for the life of the process (one HTTP client, one store). */
-const depsByEnv = new WeakMap<Env, Deps>();
-const neverAborted = new AbortController().signal;
-
-function libraryDeps(env: Env, signal: AbortSignal | undefined): Deps {
-  let deps = depsByEnv.get(env);
-  if (!deps) {
-    deps = createDeps({
-      env,
-      stdin: process.stdin,
-      stdout: process.stdout,
-      stderr: process.stderr,
-      signal: neverAborted,
-    });
-    depsByEnv.set(env, deps);
-  }
-  return signal ? { ...deps, signal, forceSignal: signal } : deps;
-}
-
-/** Concurrent requests for the same token share one lookup (and so at most one refresh) in this process. */
-const inFlight = new Map<string, Promise<FreshToken>>();
 
 function toAccessToken({ tokens, source }: FreshToken): AccessToken {
   return {
@@ -70,15 +47,7 @@ function toAccessToken({ tokens, source }: FreshToken): AccessToken {
 /** A valid access token and what is known about it. Throws `PodioAuthError` (with `code`, `exitCode`, `hint`). */
 export async function getToken(options: TokenOptions = {}): Promise<AccessToken> {
   const deps = libraryDeps(options.env ?? process.env, options.signal);
-  const key = JSON.stringify([deps.store.location, options.profile ?? null, options.minTtlSeconds ?? null]);
-  let pending = inFlight.get(key);
-  if (!pending) {
-    pending = getTokenUseCase({ profile: options.profile, minTtlSeconds: options.minTtlSeconds }, deps);
-    inFlight.set(key, pending);
-    const forget = () => inFlight.delete(key);
-    pending.then(forget, forget);
-  }
-  return toAccessToken(await pending);
+  return toAccessToken(await sharedFreshToken(options, deps));
 }
 
 /** The access token alone, for `Authorization: OAuth2 <token>`. */

@@ -47,6 +47,7 @@ describe('token', () => {
       token_type: 'bearer',
       expires_at: expiresAt.toISOString(),
       expires_in: expect.any(Number),
+      refresh_token: null,
       profile: 'default',
       ref: { type: 'user', id: 4242 },
     });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from '@commander-js/extra-typings';
+import { completeAs } from '../completion.js';
 import { apiOriginFor } from '../podio/origins.js';
 import { envCredentials } from '../usecases/env-credentials.js';
 import { type FreshToken, getToken, readProfile } from '../usecases/get-token.js';
@@ -37,7 +38,12 @@ export function registerApi(program: Command, app: App): void {
       collect,
       [],
     )
-    .option('--input <file>', 'the request body as it is, from a file or - for standard input')
+    .addOption(
+      completeAs(
+        new Option('--input <file>', 'the request body as it is, from a file or - for standard input'),
+        'file',
+      ),
+    )
     .option('-H, --header <header>', "an extra header, 'Name: value' (repeatable)", collect, [])
     .option('-i, --include', 'print the status line and headers before the body')
     .option('--silent', 'do not print the body')
@@ -51,7 +57,7 @@ export function registerApi(program: Command, app: App): void {
     .addHelpText('after', EXAMPLES)
     .action((endpoint, options) =>
       app.run(async () => {
-        const { apiRequest, sleepFor } = await import('../api/request.js');
+        const { apiRequest } = await import('../api/request.js');
         const { describeProgress, renderResult } = await import('../api/render.js');
         const { deps } = app;
         const tokens = tokenDeps(app);
@@ -87,7 +93,7 @@ export function registerApi(program: Command, app: App): void {
             },
             readFile: (path) => readFile(path, 'utf8'),
             stdin: deps.stdin,
-            sleep: sleepFor,
+            sleep: deps.sleep,
             signal: deps.signal,
           },
         );

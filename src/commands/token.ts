@@ -29,6 +29,9 @@ export function tokenJson(fresh: FreshToken, now: Date): Record<string, unknown>
     token_type: tokens.tokenType,
     expires_at: tokens.expiresAt || null,
     expires_in: Number.isFinite(expires) ? Math.max(0, Math.floor((expires - now.getTime()) / 1000)) : null,
+    // podio-js's setAccessToken requires the key. The refresh token itself stays with podio-auth: a client that
+    // refreshed it would rotate it away from under the store's lock.
+    refresh_token: null,
     profile: source.kind === 'profile' ? source.name : null,
     ref: tokens.ref ?? null,
   };

@@ -1,0 +1,90 @@
+import { createDeps, type Deps } from '../deps.js';
+import type { Env } from '../env.js';
+import { apiOriginFor } from '../podio/origins.js';
+import { envCredentials } from '../usecases/env-credentials.js';
+import { type FreshToken, getToken, readProfile } from '../usecases/get-token.js';
+
+/**
+ * What every library entry point shares: one set of side effects per environment object for the life of the
+ * process (so one HTTP client and one store, whatever mix of `getToken`, `podioFetch` and session stores a program
+ * uses), and one token lookup in flight per profile (so concurrent callers in this process make at most one
+ * refresh; other processes are kept in line by the store's lock).
+ */
+
+export interface TokenOptions {
+  /** Profile to use; default as on the command line: PODIO_PROFILE, `profiles use`, then `default`. */
+  profile?: string;
+  /** The token must live at least this long (seconds); refreshed first if not. Default: five minutes. */
+  minTtlSeconds?: number;
+  /** Environment to read (PODIO_* variables, PODIO_AUTH_CONFIG_DIR, proxies). Default: process.env. */
+  env?: Env;
+  signal?: AbortSignal;
+}
+
+const depsByEnv = new WeakMap<Env, Deps>();
+const neverAborted = new AbortController().signal;
+
+export function libraryDeps(env: Env, signal?: AbortSignal): Deps {
+  let deps = depsByEnv.get(env);
+  if (!deps) {
+    deps = createDeps({
+      env,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+      signal: neverAborted,
+    });
+    depsByEnv.set(env, deps);
+  }
+  return signal ? { ...deps, signal, forceSignal: signal } : deps;
+}
+
+export interface FreshTokenRequest {
+  profile?: string | undefined;
+  minTtlSeconds?: number | undefined;
+  /** A token Podio just rejected: refresh, unless another process has replaced it already. */
+  rejectedToken?: string | undefined;
+}
+
+const inFlightByEnv = new WeakMap<Env, Map<string, Promise<FreshToken>>>();
+
+/** A valid token through the get-token use case; identical requests made at the same time share one lookup. */
+export function sharedFreshToken(request: FreshTokenRequest, deps: Deps): Promise<FreshToken> {
+  let inFlight = inFlightByEnv.get(deps.env);
+  if (!inFlight) {
+    inFlight = new Map();
+    inFlightByEnv.set(deps.env, inFlight);
+  }
+  const key = JSON.stringify([
+    deps.store.location,
+    request.profile ?? null,
+    request.minTtlSeconds ?? null,
+    request.rejectedToken ?? null,
+  ]);
+  let pending = inFlight.get(key);
+  if (!pending) {
+    pending = getToken(
+      { profile: request.profile, minTtlSeconds: request.minTtlSeconds, rejectedToken: request.rejectedToken },
+      deps,
+    );
+    const requests = inFlight;
+    requests.set(key, pending);
+    const forget = () => requests.delete(key);
+    pending.then(forget, forget);
+  }
+  return pending;
+}
+
+/** Whether credentials come from the environment alone (env-only mode): no `profile` given, and some are set. */
+export function isEnvOnly(profile: string | undefined, env: Env): boolean {
+  return profile === undefined && envCredentials(env) !== undefined;
+}
+
+/**
+ * The API origin the token belongs to (PODIO_API_URL wins), read without a request: nothing is sent, not even a
+ * refresh, before a URL is known to be on it.
+ */
+export async function apiOriginOf(profile: string | undefined, deps: Deps): Promise<string> {
+  if (isEnvOnly(profile, deps.env)) return apiOriginFor(undefined, deps.env);
+  return apiOriginFor((await readProfile(profile, deps)).profile, deps.env);
+}

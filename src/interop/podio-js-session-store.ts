@@ -1,0 +1,338 @@
+import type { Env } from '../env.js';
+import { isErrorCode, PodioAuthError } from '../errors.js';
+import type { TokenRef, TokenSet } from '../podio/token-client.js';
+import type { ProfileRecord } from '../store/profile.js';
+import { notLoggedIn, readProfile } from '../usecases/get-token.js';
+import { sameRef, tokensOf, withRefreshToken, withTokens } from '../usecases/token-policy.js';
+import { isEnvOnly, libraryDeps, sharedFreshToken } from './library-context.js';
+
+/**
+ * podio-js 1.6.1's `sessionStore` on podio-auth's store and lock, so that a podio-js client uses the CLI's login:
+ *
+ *   new Podio({ authType: 'server', clientId, clientSecret }, { sessionStore: podioJsSessionStore() })
+ *
+ * What podio-js does with a session store (lib/podio-js.js, lib/auth.js, lib/transport.js):
+ * - `get(authType, callback)` on construction and in `isAuthenticated()`; what `callback` gets becomes the
+ *   client's `authObject` ({ accessToken, refreshToken, expiresIn, ref, transferToken, scope }: PodioOAuth.js),
+ *   whose `accessToken` it reads for every request.
+ * - On a 401 `invalid_token`/`expired_token` it refreshes by itself with `authObject.refreshToken`, straight to
+ *   Podio and under no lock: `set({}, authType)` (to forget the old token), then `set(newAuthObject, authType,
+ *   callback)` with the answer, and it retries the call once `callback(null)` comes. If that refresh fails (a
+ *   refresh token Podio rotated away), podio-js throws from inside its HTTP callback: the call never settles and
+ *   the process gets an uncaught exception. So podio-js must refresh by itself as rarely as possible, and then
+ *   with the newest refresh token.
+ * - A login made through podio-js (`authenticateWithApp` …) also ends in `set(newAuthObject, authType, callback)`.
+ *
+ * So this store:
+ * - hands podio-js a live `authObject`: its fields read the newest token this store knows. Each time podio-js
+ *   reads `accessToken` (each request), the store looks at the profile again in the background, as `podio-auth
+ *   token` does: the stored token if it has time left, else a refresh under the store's lock (one refresh serves
+ *   the CLI and podio-js). A refresh the CLI made reaches podio-js's next request, and podio-js's own refresh, when
+ *   Podio ends a token early, starts from the newest refresh token;
+ * - `get` hands over the freshest stored token, refreshed first under the lock when it is about to expire;
+ * - ignores `set({})`: a podio-js 401 must not log the CLI out;
+ * - writes podio-js's own refresh back under the lock, compare-and-set: only if the stored refresh token is one
+ *   podio-js held (so the one it refreshed from, which Podio may have rotated away); if the store has moved on to
+ *   a token podio-js never saw (the CLI refreshed meanwhile), the stored login stands and podio-js is switched to
+ *   it. Tokens for another user or app than the profile's are never stored (podio-js keeps them to itself).
+ * - In env-only mode (credentials in the environment, no profile given) there is nothing to write to: the
+ *   tokens live in this store's memory, and podio-js refreshes them by itself when Podio says so.
+ * podio-js gives a session store no way to report an error: `get` then hands over nothing (podio-js says
+ * "Authentication has not been performed"), and the error goes to `onError` (by default one line on stderr).
+ */
+
+/** podio-js's `authObject` (lib/PodioOAuth.js). */
+export interface PodioJsOAuth {
+  accessToken: string;
+  /** Absent when there is none to give (a token from PODIO_ACCESS_TOKEN): podio-js then cannot refresh. */
+  refreshToken?: string;
+  /** Seconds the access token has left; null when unknown. podio-js itself keeps what Podio said. */
+  expiresIn: number | string | null;
+  ref?: TokenRef;
+  transferToken?: string;
+  scope?: string;
+}
+
+/** The interface podio-js 1.6.1 calls (`options.sessionStore`), and `settled()` for orderly exits. */
+export interface PodioJsSessionStore {
+  get(authType: string, callback: (podioOAuth?: PodioJsOAuth) => void): void;
+  set(podioOAuth: Partial<PodioJsOAuth>, authType: string, callback?: (error: null) => void): void;
+  /**
+   * Resolves once the store's work in the background is done: a look at the profile, a refresh, a write-back.
+   * Await it before `process.exit()`, so that a refresh token Podio has just rotated is stored.
+   */
+  settled(): Promise<void>;
+}
+
+export interface PodioJsSessionStoreOptions {
+  /** Profile to use; default as on the command line: PODIO_PROFILE, `profiles use`, then `default`. */
+  profile?: string;
+  /** Environment to read (PODIO_* variables, PODIO_AUTH_CONFIG_DIR, proxies). Default: process.env. */
+  env?: Env;
+  /** Where failures go, since podio-js has no channel for them. Default: one line on stderr. */
+  onError?: (error: PodioAuthError) => void;
+}
+
+/** How many of the refresh tokens podio-js could have read are remembered, to recognise where it refreshed from. */
+const HELD_TOKENS_KEPT = 32;
+
+/** The newest token this store knows, which every live `authObject` shows. */
+interface Latest {
+  accessToken: string;
+  refreshToken: string | undefined;
+  /** Milliseconds since the epoch; undefined when unknown. */
+  expiresAt: number | undefined;
+  ref: TokenRef | undefined;
+  scope: string | undefined;
+}
+
+/** What podio-js's own new tokens come to, decided under the lock. */
+export interface WriteBack {
+  /** The profile to store, or undefined to leave it as it is. */
+  write: ProfileRecord | undefined;
+  /** Which tokens podio-js goes on with: its own, or the stored ones (the store has moved on, or they live longer). */
+  use: 'theirs' | 'stored';
+}
+
+export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): PodioJsSessionStore {
+  const env = options.env ?? process.env;
+  const profile = options.profile;
+  const envOnly = () => isEnvOnly(profile, env);
+  /** Refresh tokens podio-js could have read through this store: the ones a refresh of its own can start from. */
+  const held = new Set<string>();
+  const pending = new Set<Promise<unknown>>();
+  let latest: Latest | undefined;
+  /** Orders what the store saw: each read starts, and each write-back ends, at a higher number. */
+  let clock = 0;
+  let adoptedAt = 0;
+  let loading: Promise<unknown> | undefined;
+  let lastReported: string | undefined;
+
+  const track = <T>(work: Promise<T>): Promise<T> => {
+    pending.add(work);
+    const forget = () => pending.delete(work);
+    work.then(forget, forget);
+    return work;
+  };
+  const hold = (refreshToken: string | undefined) => {
+    if (!refreshToken) return;
+    held.delete(refreshToken);
+    held.add(refreshToken);
+    for (const oldest of held) {
+      if (held.size <= HELD_TOKENS_KEPT) break;
+      held.delete(oldest);
+    }
+  };
+  /**
+   * Makes `tokens` the newest known, unless something newer was adopted since `seen` (the moment the store was
+   * read for them): a look at the profile that began before a write-back finished must not bring back the token
+   * that write-back replaced.
+   */
+  const adopt = (tokens: TokenSet, seen: number) => {
+    if (seen <= adoptedAt) return;
+    adoptedAt = seen;
+    const expires = Date.parse(tokens.expiresAt);
+    latest = {
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      expiresAt: Number.isFinite(expires) ? expires : undefined,
+      ref: tokens.ref,
+      scope: tokens.scope,
+    };
+    hold(tokens.refreshToken);
+  };
+  const report = (error: unknown) => {
+    const failure = asPodioAuthError(error);
+    // A profile logged out under a busy podio-js would otherwise be reported at each of its requests.
+    if (failure.message === lastReported) return;
+    lastReported = failure.message;
+    (options.onError ?? writeToStderr)(failure);
+  };
+
+  /** The freshest token: the stored one while it has time left, else refreshed under the lock. */
+  const load = async (): Promise<void> => {
+    const deps = libraryDeps(env);
+    // Env-only: a refresh token from the environment may have been rotated away by the first use; the one in
+    // memory (podio-js refreshes it when Podio says so) is the one to go on with.
+    if (latest && envOnly()) return;
+    const seen = ++clock;
+    const fresh = await sharedFreshToken({ profile }, deps);
+    adopt(fresh.tokens, seen);
+    lastReported = undefined;
+  };
+
+  /** A look at the profile while podio-js works, one at a time; env-only mode has nothing to look at. */
+  const loadInBackground = () => {
+    if (loading || envOnly()) return;
+    loading = track(load().catch(report)).finally(() => {
+      loading = undefined;
+    });
+  };
+
+  const writeBack = async (oauth: Partial<PodioJsOAuth> & { accessToken: string }): Promise<void> => {
+    const deps = libraryDeps(env);
+    deps.secrets.add(oauth.accessToken);
+    if (oauth.refreshToken) deps.secrets.add(oauth.refreshToken);
+    const theirs = tokenSetOf(oauth, deps.now());
+    if (envOnly()) {
+      adopt(theirs, ++clock);
+      return;
+    }
+    const { name, store } = await readProfile(profile, deps);
+    const attempt = () =>
+      store.transact(deps.signal, async (tx) => {
+        const current = await tx.getProfile(name);
+        if (!current) throw notLoggedIn(name);
+        const decision = writeBackOf(name, current, theirs, held, deps.now());
+        if (decision.write) await tx.writeProfile(name, decision.write);
+        return decision.use === 'stored' ? (tokensOf(current) ?? theirs) : theirs;
+      });
+    let use: TokenSet;
+    try {
+      use = await attempt();
+    } catch (error) {
+      // The lock was taken over before the write (which was then not made): decide again on what is stored now.
+      if (!isErrorCode(error, 'lock_lost')) throw error;
+      use = await attempt();
+    }
+    // Numbered once written: any look at the profile from now on sees this write.
+    adopt(use, ++clock);
+  };
+
+  /** Turns `target` into a live `authObject`: its fields read `latest`, and reading the token looks again. */
+  const live = (target: object): PodioJsOAuth => {
+    const fields: [keyof PodioJsOAuth, (current: Latest) => unknown][] = [
+      ['accessToken', (current) => current.accessToken],
+      ['refreshToken', (current) => current.refreshToken],
+      ['expiresIn', (current) => secondsLeft(current.expiresAt, libraryDeps(env).now())],
+      ['ref', (current) => current.ref],
+      ['scope', (current) => current.scope],
+    ];
+    for (const [name, read] of fields) {
+      Object.defineProperty(target, name, {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          if (name === 'accessToken') loadInBackground();
+          return latest ? read(latest) : undefined;
+        },
+        // Whoever assigns a field takes it over: from then on it is a plain value.
+        set: (value: unknown) => {
+          Object.defineProperty(target, name, { value, writable: true, enumerable: true, configurable: true });
+        },
+      });
+    }
+    return target as PodioJsOAuth;
+  };
+
+  return {
+    get(_authType, callback) {
+      track(load()).then(
+        () => deliver(() => callback?.(live({}))),
+        (error: unknown) => {
+          report(error);
+          deliver(() => callback?.(undefined));
+        },
+      );
+    },
+    set(podioOAuth, _authType, callback) {
+      const done = () => {
+        if (typeof callback === 'function') deliver(() => callback(null));
+      };
+      const accessToken = podioOAuth?.accessToken;
+      if (typeof accessToken !== 'string' || accessToken === '') {
+        done();
+        return;
+      }
+      const oauth = { ...podioOAuth, accessToken };
+      track(writeBack(oauth)).then(
+        () => {
+          live(podioOAuth);
+          done();
+        },
+        (error: unknown) => {
+          // podio-js goes on with its own new token, which works whether or not it could be stored.
+          report(error);
+          done();
+        },
+      );
+    },
+    async settled() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+  };
+}
+
+function secondsLeft(expiresAt: number | undefined, now: Date): number | null {
+  return expiresAt === undefined ? null : Math.max(0, Math.floor((expiresAt - now.getTime()) / 1000));
+}
+
+/** podio-js's tokens as podio-auth keeps them; `expiresAt` is '' when podio-js gave no usable lifetime. */
+function tokenSetOf(oauth: Partial<PodioJsOAuth> & { accessToken: string }, now: Date): TokenSet {
+  const seconds = oauth.expiresIn === null || oauth.expiresIn === '' ? NaN : Number(oauth.expiresIn);
+  const tokens: TokenSet = {
+    accessToken: oauth.accessToken,
+    tokenType: 'bearer',
+    expiresAt: Number.isFinite(seconds) && seconds >= 0 ? new Date(now.getTime() + seconds * 1000).toISOString() : '',
+  };
+  if (oauth.refreshToken) tokens.refreshToken = oauth.refreshToken;
+  if (typeof oauth.scope === 'string' && oauth.scope !== '') tokens.scope = oauth.scope;
+  if (oauth.ref && typeof oauth.ref.type === 'string') tokens.ref = { type: oauth.ref.type, id: oauth.ref.id };
+  return tokens;
+}
+
+/**
+ * What to do with the tokens podio-js got from Podio, given the profile as stored now (read under the lock).
+ * Pure, so that every case can be tested on its own.
+ */
+export function writeBackOf(
+  name: string,
+  current: ProfileRecord,
+  theirs: TokenSet,
+  held: ReadonlySet<string>,
+  now: Date,
+): WriteBack {
+  if (!sameRef(current, theirs)) {
+    const who = (ref: { type: string; id: number | string } | undefined) => `${ref?.type} ${ref?.id}`;
+    throw new PodioAuthError(
+      'session_mismatch',
+      `podio-js signed in as ${who(theirs.ref)}, but profile "${name}" belongs to ${who(current.ref)}; ` +
+        'its tokens were not stored.',
+    );
+  }
+  if (current.access_token === theirs.accessToken) return { write: undefined, use: 'theirs' };
+  const stored = current.refresh_token;
+  // podio-js refreshed from the stored refresh token (it held it, and the answer brought another).
+  const rotatedFromStored = stored !== undefined && theirs.refreshToken !== stored && held.has(stored);
+  const sameRefreshToken = theirs.refreshToken === undefined || theirs.refreshToken === stored;
+  if (!rotatedFromStored && !sameRefreshToken) return { write: undefined, use: 'stored' };
+  if (theirs.expiresAt === '') {
+    // No usable lifetime: of that answer only a new refresh token is worth keeping.
+    const write =
+      rotatedFromStored && theirs.refreshToken ? withRefreshToken(current, theirs.refreshToken, now) : undefined;
+    return { write, use: 'theirs' };
+  }
+  // With the same refresh token either access token works: the one that lives longer is kept.
+  if (!rotatedFromStored && Date.parse(theirs.expiresAt) <= Date.parse(current.expires_at ?? '')) {
+    return { write: undefined, use: 'stored' };
+  }
+  return { write: withTokens(current, theirs, now), use: 'theirs' };
+}
+
+function asPodioAuthError(error: unknown): PodioAuthError {
+  if (error instanceof PodioAuthError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new PodioAuthError('podio_error', `The podio-js session store failed: ${message}`, { cause: error });
+}
+
+function writeToStderr(error: PodioAuthError): void {
+  process.stderr.write(`podio-auth: ${error.message}${error.hint ? ` ${error.hint}` : ''}\n`);
+}
+
+/**
+ * Calls podio-js back outside the promise chain, as a Node callback is called: an exception in its code (or the
+ * app's) is neither taken for a failure of the store nor swallowed.
+ */
+function deliver(call: () => void): void {
+  process.nextTick(call);
+}
