@@ -38,7 +38,7 @@ interface PodioJs {
 
 type PodioJsConstructor = new (
   auth: { authType: 'server' | 'password'; clientId: string; clientSecret: string },
-  options: { apiURL: string; sessionStore?: PodioJsSessionStore },
+  options: { apiURL: string; sessionStore?: PodioJsSessionStore | undefined },
 ) => PodioJs;
 
 const require = createRequire(import.meta.url);
