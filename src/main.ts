@@ -28,15 +28,24 @@ Environment:
   PODIO_PROFILE                         profile to use (default: set by \`profiles use\`, else "default")
   PODIO_AUTH_URL                        origin of the authorize page (default: https://podio.com)
   PODIO_API_URL                         origin of the token endpoint and API (default: https://api.podio.com)
-  PODIO_AUTH_CONFIG_DIR                 directory holding config.json
+  PODIO_AUTH_CONFIG_DIR                 directory holding config.json (default: $XDG_CONFIG_HOME/podio-auth,
+                                        else ~/.config/podio-auth; macOS: ~/Library/Preferences/podio-auth)
   PODIO_AUTH_STORE                      where new logins keep secrets: file, keyring, redis://… (default: file)
+  PODIO_AUTH_REDIS_PREFIX               key prefix in a Redis store (default: podio-auth:)
+  PODIO_AUTH_REDIS_PASSWORD             password of a Redis store (never written to disk)
+  PODIO_AUTH_KEYRING_TIMEOUT            seconds a keyring call may take, 1-600 (default: 20)
+  PODIO_AUTH_LOCK_STALE_SECONDS         seconds a silent refresh lock is waited for, 1-600 (default: 10)
   PODIO_AUTH_HTTP_TIMEOUT               seconds a call to Podio may take, 1-3600 (default: 30)
   PODIO_APP_ID, PODIO_APP_TOKEN         an app login (login --app, or env-only mode)
   PODIO_USERNAME, PODIO_PASSWORD        for login --password
-  BROWSER                               command that opens the authorize URL
+  BROWSER                               command that opens the authorize URL (default: the system's opener)
   HTTPS_PROXY, HTTP_PROXY, NO_PROXY     proxy for calls to Podio (never used for localhost)
-  NO_COLOR, FORCE_COLOR                 colour on stderr (NO_COLOR wins; TERM=dumb turns it off)
-  GITHUB_ACTIONS                        "true": tokens are masked in the job's log
+  NO_COLOR, FORCE_COLOR, TERM           colour on stderr: on a terminal, unless NO_COLOR is set (it always wins)
+                                        or TERM=dumb; FORCE_COLOR=1 turns it on anywhere, FORCE_COLOR=0 off
+  CI                                    set, with no terminal and no BROWSER: login fails at once (exit 2)
+  SSH_CONNECTION, SSH_TTY, DISPLAY,     where login can open a browser: over SSH or without a display it
+  WAYLAND_DISPLAY                       prints the address instead
+  GITHUB_ACTIONS                        "true": token and exec mask the token in the job's log
 
 Env-only mode (CI; no config file is read or written), for token, status and exec without --profile:
   PODIO_ACCESS_TOKEN                                      used as it is
@@ -45,7 +54,53 @@ Env-only mode (CI; no config file is read or written), for token, status and exe
 
 Precedence: options, then the environment, then the stored profile.
 
-Exit codes: 0 ok, 1 failure, 2 usage, 3 login not completed, 4 login needed, 130 interrupted, 143 terminated.`;
+Exit codes: 0 ok, 1 failure, 2 usage, 3 login not completed, 4 login needed, 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM); exec: its command's code, 126 not executable, 127 not found.`;
+
+/** What a command's --help adds under its options: what people look up there (exit codes, the usual lines). */
+const COMMAND_HELP: Record<string, string> = {
+  login: `
+Secrets never go on the command line: PODIO_CLIENT_SECRET, --client-secret-stdin or a hidden prompt (likewise
+PODIO_APP_TOKEN / --app-token-stdin and PODIO_PASSWORD / --password-stdin).
+While it waits, the address the browser ended on may be pasted: at the prompt on a terminal, else as a line on
+standard input (for a browser on another machine).
+Exit codes: 0 logged in, 2 usage (no client id and no terminal to ask on; CI without a browser), 3 denied in the
+browser or timed out, 4 credentials rejected, 1 any other failure, 130 Ctrl-C (nothing is stored).`,
+  token: `
+Examples:
+  curl -H "Authorization: OAuth2 $(podio-auth token)" https://api.podio.com/user/status
+  podio-auth token --json | jq -r .expires_at
+  podio-auth token --min-ttl 3600          # lives at least an hour (at most 28799: Podio's tokens live 8 hours)
+
+Without --profile, PODIO_ACCESS_TOKEN, PODIO_REFRESH_TOKEN or PODIO_APP_ID in the environment select env-only mode
+(see \`podio-auth --help\`). GITHUB_ACTIONS=true: "::add-mask::<token>" goes to stderr first.
+Exit codes: 0 a token on stdout, 4 log in again (or, in env-only mode, update the variable named), 2 usage, 1 any
+other failure (the stored tokens are kept).`,
+  status: `
+Without --profile, env-only mode applies as for \`token\`. Exit codes: 0, 4 log in again, 1 failure.`,
+  logout: `
+A later \`podio-auth login --profile <name>\` finds the client id and origins again; --forget leaves nothing.`,
+  export: `
+Example: podio-auth export --profile ci --format github | gh secret set -f -
+It refuses to print to a terminal unless --reveal is given.`,
+  exec: `
+Example: podio-auth exec --profile work -- node sync.js --all
+
+Everything after -- is the command, run without a shell. It gets PODIO_ACCESS_TOKEN and the rest of the
+environment minus PODIO_CLIENT_SECRET, PODIO_REFRESH_TOKEN, PODIO_APP_TOKEN and PODIO_PASSWORD; SIGINT, SIGTERM
+and SIGHUP are passed on to it.
+Exit codes: the command's own; 128 + the signal's number if a signal ended it; 126 not executable, 127 not found;
+before it runs, podio-auth's own (4 log in again, 2 usage, 1 failure).`,
+  doctor: `
+Exit codes: 0 when no check failed, 1 otherwise.`,
+  emulator: `
+It prints the variables that point podio-auth at it, and runs until Ctrl-C. Demo API key: demo-client /
+demo-secret-0123456789; app 777 / app-token-0123456789abcdef; user ada@example.com / correct horse battery.`,
+  completion: `
+Install (bash): mkdir -p ~/.local/share/bash-completion/completions &&
+  podio-auth completion bash > ~/.local/share/bash-completion/completions/podio-auth
+zsh and fish: see the README. podio-auth must be on PATH: completion asks it for profile names.`,
+};
 
 const COMMANDS = [
   registerLogin,
@@ -74,16 +129,20 @@ export function buildProgram(app: App): Command {
     .configureOutput({
       writeOut: (text) => void app.deps.stdout.write(text),
       // Commander's own error lines are replaced by ours (`report`), in the tool's voice and without option values.
-      writeErr: () => {},
+      // The help shown for `podio-auth` with no command goes to stderr (exit 2).
+      writeErr: (text) => void app.deps.stderr.write(text),
       outputError: () => {},
     });
   for (const register of COMMANDS) register(program, app);
-  for (const command of program.commands)
+  for (const command of program.commands) {
     command.exitOverride().configureOutput({
       writeOut: (text) => void app.deps.stdout.write(text),
-      writeErr: () => {},
+      writeErr: (text) => void app.deps.stderr.write(text),
       outputError: () => {},
     });
+    const notes = COMMAND_HELP[command.name()];
+    if (notes) command.addHelpText('after', notes);
+  }
   return program;
 }
 
@@ -104,7 +163,8 @@ export async function main(argv: readonly string[], given: Deps): Promise<number
     await program.parseAsync([...argv], { from: 'user' });
     return exitCode;
   } catch (error) {
-    return report(error, argv.includes('--debug'), deps, await ui(), argv);
+    const commands = program.commands.map((command) => command.name());
+    return report(error, argv.includes('--debug'), deps, await ui(), argv, commands);
   }
 }
 
@@ -112,19 +172,32 @@ export async function main(argv: readonly string[], given: Deps): Promise<number
 function helpForUnknownCommand(argv: readonly string[], program: Command): PodioAuthError | undefined {
   const words = argv.filter((word) => word !== '--debug');
   if (words[0] !== 'help' || words[1] === undefined) return undefined;
-  const known = program.commands.map((command) => command.name());
-  if (known.includes(words[1])) return undefined;
+  const known = program
+    .createHelp()
+    .visibleCommands(program)
+    .map((command) => command.name())
+    .filter((name) => name !== 'help');
+  if (program.commands.some((command) => command.name() === words[1])) return undefined;
   return usageError(`Unknown command "${words[1].slice(0, 40)}".`, `Commands: ${known.join(', ')}.`);
 }
 
 /** The one place a failure becomes words and an exit code. */
-export function report(error: unknown, debug: boolean, deps: Deps, ui: Messages, argv: readonly string[] = []): number {
+export function report(
+  error: unknown,
+  debug: boolean,
+  deps: Deps,
+  ui: Messages,
+  argv: readonly string[] = [],
+  commands: readonly string[] = [],
+): number {
   const redact = (text: string) => deps.secrets.redact(text);
   if (error instanceof CommanderError) {
     // Help and version were printed on stdout: success.
     if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
       return 0;
-    const failure = commanderFailure(error, argv);
+    // No command given: the help is already on stderr, and says it all.
+    if (error.code === 'commander.help') return exitCodeOf('usage');
+    const failure = commanderFailure(error, argv, commands);
     ui.error(redact(failure.message), failure.hint);
     return exitCodeOf(failure.code);
   }

@@ -206,7 +206,7 @@ describe('status for an app login', () => {
 });
 
 describe('npm run demo', () => {
-  it('completes the whole flow offline, with no display and no Podio account', async () => {
+  it('completes the whole flow offline, with no display and no Podio account, each step in order', async () => {
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [join(ROOT, 'scripts', 'demo.mjs')], {
       env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
@@ -217,11 +217,30 @@ describe('npm run demo', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-    expect(stderr).toContain('a scripted user will click "Grant access"');
-    expect(stderr).toContain('Logged in to Podio as Ada');
+    expect(code, stderr).toBe(0);
+    const lines = stderr.split('\n');
+    const steps = [
+      /^» A Podio emulator is listening on http:\/\/127\.0\.0\.1:\d+; tokens go to /,
+      /^» No browser can open here \(no DISPLAY or WAYLAND_DISPLAY.*\)\. So the demo logs in with --no-browser, and a scripted user opens the address/,
+      /^» podio-auth login --no-browser$/,
+      /^Open this address in a browser to log in to Podio:$/,
+      /^ {2}http:\/\/127\.0\.0\.1:\d+\/oauth\/authorize\?client_id=demo-client&redirect_uri=http%3A%2F%2Flocalhost%3A\d+/,
+      /^Waiting up to 120 s for the browser to come back\. Press Ctrl-C to cancel\.$/,
+      /^scripted user: the authorize page asks to let demo-client access the account \(global:all\); clicking "Grant access"$/,
+      /^scripted user: clicked "Grant access"; the redirect led back to podio-auth at localhost:\d+, whose page says "Logged in to Podio"$/,
+      /^✓ Logged in to Podio as Ada .*\(profile "demo"/,
+      /^» podio-auth token /,
+      /^» podio-auth status$/,
+      /^» Done\. Against the real Podio: create an API key, then `podio-auth login`/,
+    ];
+    const found = steps.map((step) => lines.findIndex((line) => step.test(line)));
+    for (const [i, step] of steps.entries()) expect(found[i], `missing ${step}\n${stderr}`).toBeGreaterThanOrEqual(0);
+    expect(found, stderr).toEqual([...found].sort((a, b) => a - b));
+    // Nothing that would not make sense here: no browser is opened, and nobody is asked to paste.
+    expect(stderr).not.toMatch(/Opening your browser|paste/i);
+    expect(lines.filter((line) => line.startsWith('✓ Logged in'))).toHaveLength(1);
     expect(stdout).toMatch(/^[0-9a-f]{128}$/m);
     expect(stdout).toMatch(/Logged in as: +Ada/);
-    expect(code).toBe(0);
   });
 });
 

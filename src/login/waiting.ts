@@ -1,4 +1,5 @@
-import { clearLine, createInterface, cursorTo, type Interface } from 'node:readline';
+import { clearScreenDown, createInterface, cursorTo, type Interface, moveCursor } from 'node:readline';
+import { stripVTControlCharacters } from 'node:util';
 import type { InputStream, OutputStream } from '../deps.js';
 import { interrupted } from '../errors.js';
 import type { Messages } from '../ui/messages.js';
@@ -36,6 +37,33 @@ function timeLeft(deadline: number, now: number): string {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
+/** Characters a terminal shows two columns wide (CJK, Hangul, full-width forms, most emoji). */
+const WIDE =
+  /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
+/** Characters that take no column: controls, combining marks, zero-width spaces and joiners. */
+const ZERO_WIDTH = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\p{Mn}\p{Me}]/u;
+
+/** How many columns `text` takes on a terminal (escape sequences take none). */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const character of stripVTControlCharacters(text)) {
+    if (ZERO_WIDTH.test(character)) continue;
+    width += WIDE.test(character) ? 2 : 1;
+  }
+  return width;
+}
+
+/**
+ * How many rows above the cursor the prompt and a line typed after it start, once Enter was pressed: readline
+ * writes the line (wrapping every `columns`; one that fills its last row exactly pushes the cursor to a new one)
+ * and then a line break. Clearing only the cursor's row would leave the prompt and the start of a pasted address
+ * on the screen, a stale copy above the new prompt.
+ */
+export function rowsAboveAfterEnter(submitted: string, columns: number | undefined): number {
+  if (!columns || columns <= 0) return 1;
+  return Math.floor(displayWidth(submitted) / columns) + 1;
+}
+
 export function showWaiting(options: WaitingOptions): Waiting {
   const { ui, stderr, stdin, onPaste } = options;
   const deadline = options.monotonic() + options.timeoutMs;
@@ -48,6 +76,7 @@ export function showWaiting(options: WaitingOptions): Waiting {
   let rl: Interface | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopLines: (() => void) | undefined;
+  let clearPrompt: (() => void) | undefined;
 
   const handleLine = (line: string, say: (text: string) => void) => {
     if (!line.trim()) return;
@@ -62,18 +91,24 @@ export function showWaiting(options: WaitingOptions): Waiting {
     rl = createInterface({ input: stdin, output: stderr, terminal: true });
     const interfaceRef = rl;
     let frame = 0;
+    const columns = () => (stderr as OutputStream & { columns?: number }).columns;
     const prompt = () =>
       `${ui.paint('cyan', FRAMES[frame % FRAMES.length] as string)} Waiting for the browser (${timeLeft(deadline, options.monotonic())} left, Ctrl-C cancels). Or paste the address it ended on: `;
-    const say = (text: string) => {
-      clearLine(stderr, 0);
+    /** Takes the prompt (and whatever was typed after it, over as many rows as it wraps to) off the screen. */
+    clearPrompt = () => {
+      moveCursor(stderr, 0, -interfaceRef.getCursorPos().rows);
       cursorTo(stderr, 0);
-      ui.warn(text);
-      interfaceRef.prompt(true);
+      clearScreenDown(stderr);
     };
     rl.setPrompt(prompt());
     rl.prompt();
     rl.on('line', (line) => {
-      handleLine(line, say);
+      // readline has moved below what was submitted: take the prompt and the pasted line off the screen, so that
+      // neither a refusal nor the next prompt leaves a stale copy above it.
+      moveCursor(stderr, 0, -rowsAboveAfterEnter(interfaceRef.getPrompt() + line, columns()));
+      cursorTo(stderr, 0);
+      clearScreenDown(stderr);
+      handleLine(line, (text) => ui.warn(text));
       interfaceRef.prompt();
     });
     rl.on('SIGINT', () => cancel(interrupted()));
@@ -102,10 +137,7 @@ export function showWaiting(options: WaitingOptions): Waiting {
       if (timer) clearInterval(timer);
       stopLines?.();
       if (rl) {
-        if (stderr.isTTY && stdin?.isTTY) {
-          clearLine(stderr, 0);
-          cursorTo(stderr, 0);
-        }
+        clearPrompt?.();
         rl.close();
         stdin?.pause();
       }

@@ -8,21 +8,68 @@ import type { ErrorCode } from '../errors.js';
 
 const SECRET_OPTION = /secret|password|token/i;
 
-/** Takes values out of the text: `'--client-secret=abc'` → `'--client-secret'`, `argument 'abc' is invalid` → `value is invalid`. */
+/** Options the program itself takes, before any command. */
+const PROGRAM_OPTIONS = new Set(['--debug', '-V', '--version', '-h', '--help']);
+
+/** Commands that take no argument but a profile: a bare word after them was meant as `--profile <word>`. */
+const PROFILE_COMMANDS = new Set(['login', 'token', 'status', 'logout', 'export']);
+
+/** Sub-commands, for a near miss such as `profiles uses work`. */
+const SUBCOMMANDS: Record<string, readonly string[]> = { profiles: ['use'] };
+
+/**
+ * Takes values out of the text, keeping the names of options and arguments: `'--client-secret=abc'` →
+ * `'--client-secret'`, `option '--port <n>' argument 'abc' is invalid` → `option '--port <n>' value is invalid`,
+ * `command-argument value 'tcsh' is invalid for argument 'shell'` → `the value of <shell> is invalid`.
+ */
 export function withoutOptionValues(text: string): string {
   return text
     .replace(/'(-{1,2}[A-Za-z0-9][\w-]*)=[^']*'/g, "'$1'")
-    .replace(/argument '[^']*' is invalid/g, 'value is invalid')
-    .replace(/argument '[^']*'/g, 'argument');
+    .replace(/command-argument value '[^']*' is invalid for argument '([^']*)'/g, 'the value of <$1> is invalid')
+    .replace(/argument '[^']*' is invalid/g, 'value is invalid');
 }
 
+/** Commander's "(Did you mean token?)" line, which the one-line message leaves out. */
+function suggestionIn(message: string): string | undefined {
+  return /\(Did you mean ([^?\s]+)\?\)/.exec(message)?.[1];
+}
+
+/** Edit distance up to `limit` (anything further returns limit + 1): enough to spot a typo. */
+function isNear(word: string, target: string, limit = 2): boolean {
+  if (Math.abs(word.length - target.length) > limit) return false;
+  let previous = Array.from({ length: target.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= word.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= target.length; j++) {
+      const substitution = (previous[j - 1] as number) + (word[i - 1] === target[j - 1] ? 0 : 1);
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution);
+    }
+    previous = current;
+  }
+  return (previous[target.length] as number) <= limit;
+}
+
+/** A word from the command line, fit to be shown back (profile names and command names, never a value). */
+function printable(word: string | undefined): string | undefined {
+  return word !== undefined && /^[\w.@-]{1,64}$/.test(word) ? word : undefined;
+}
+
+/**
+ * The failure to report for commander's error. `commands` are the program's command names: with them, the
+ * command is found even behind a misplaced option's value (`--profile work token`).
+ */
 export function commanderFailure(
   error: CommanderError,
   argv: readonly string[] = [],
+  commands: readonly string[] = [],
 ): { code: ErrorCode; message: string; hint?: string | undefined } {
   const text = withoutOptionValues(error.message.replace(/^error:\s*/i, '')).split('\n')[0] ?? '';
   const message = `${text[0]?.toUpperCase() ?? ''}${text.slice(1)}`;
-  const command = argv.find((word) => !word.startsWith('-'));
+  const known = argv.findIndex((word) => commands.includes(word));
+  const commandIndex = known >= 0 ? known : argv.findIndex((word) => !word.startsWith('-'));
+  const command = commandIndex >= 0 ? argv[commandIndex] : undefined;
+  const seeHelp = command ? `See \`podio-auth help ${command}\`.` : 'See `podio-auth help`.';
+  const suggestion = suggestionIn(error.message);
   switch (error.code) {
     case 'commander.unknownOption': {
       const option = /'(-{1,2}[\w-]+)'/.exec(text)?.[1] ?? '';
@@ -40,16 +87,61 @@ export function commanderFailure(
           hint: 'The command to run goes after `--`: podio-auth exec -- <command> [args…].',
         };
       }
-      return { code: 'unknown_option', message, hint: 'See `podio-auth help` for the options.' };
+      const optionIndex = argv.findIndex((word) => word === option || word.startsWith(`${option}=`));
+      if (command && optionIndex >= 0 && optionIndex < commandIndex && !PROGRAM_OPTIONS.has(option)) {
+        return {
+          code: 'unknown_option',
+          message,
+          hint: `Options go after the command: \`podio-auth ${command} ${option} …\`.`,
+        };
+      }
+      if (suggestion) return { code: 'unknown_option', message, hint: `Did you mean ${suggestion}?` };
+      return { code: 'unknown_option', message, hint: `${seeHelp.slice(0, -1)} for the options.` };
     }
-    case 'commander.excessArguments':
+    case 'commander.unknownCommand':
+      return {
+        code: 'unknown_command',
+        message,
+        hint: suggestion ? `Did you mean \`podio-auth ${suggestion}\`?` : 'See `podio-auth help` for the commands.',
+      };
+    case 'commander.excessArguments': {
+      const extra = argv.slice(commandIndex + 1).filter((word) => !word.startsWith('-'));
+      const near = command ? SUBCOMMANDS[command]?.find((name) => extra[0] && isNear(extra[0], name)) : undefined;
+      if (command && near) {
+        const rest = extra.slice(1).map(printable);
+        const example = rest.length > 0 && rest.every(Boolean) ? rest.join(' ') : '<name>';
+        return { code: 'usage', message, hint: `Did you mean \`podio-auth ${command} ${near} ${example}\`?` };
+      }
       if (command === 'profiles') {
         return { code: 'usage', message, hint: 'To choose the default profile: `podio-auth profiles use <name>`.' };
       }
-      return { code: 'usage', message, hint: command ? `See \`podio-auth help ${command}\`.` : undefined };
-    case 'commander.unknownCommand':
-      return { code: 'unknown_command', message, hint: 'See `podio-auth help` for the commands.' };
+      const profile = printable(extra[0]);
+      if (command && PROFILE_COMMANDS.has(command) && extra.length === 1 && profile) {
+        return {
+          code: 'usage',
+          message,
+          hint: `A profile is chosen with --profile: \`podio-auth ${command} --profile ${profile}\`.`,
+        };
+      }
+      return { code: 'usage', message, hint: seeHelp };
+    }
+    case 'commander.missingArgument':
+      if (command === 'exec') {
+        return {
+          code: 'usage',
+          message,
+          hint: 'Give the command to run after `--`: podio-auth exec -- <command> [args…].',
+        };
+      }
+      if (command === 'profiles') {
+        return {
+          code: 'usage',
+          message,
+          hint: '`podio-auth profiles use <name>` makes <name> the default; `podio-auth profiles` lists them.',
+        };
+      }
+      return { code: 'usage', message, hint: seeHelp };
     default:
-      return { code: 'usage', message, hint: command ? `See \`podio-auth help ${command}\`.` : undefined };
+      return { code: 'usage', message, hint: seeHelp };
   }
 }
