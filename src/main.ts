@@ -5,6 +5,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerExec } from './commands/exec.js';
 import { registerExport } from './commands/export.js';
+import { registerImport } from './commands/import.js';
 import { registerLogin } from './commands/login.js';
 import { registerLogout } from './commands/logout.js';
 import { registerProfiles } from './commands/profiles.js';
@@ -53,6 +54,7 @@ const COMMANDS = [
   registerStatus,
   registerLogout,
   registerExport,
+  registerImport,
   registerExec,
   registerApi,
   registerDoctor,
