@@ -226,6 +226,18 @@ describe.skipIf(!available)('a Redis store from the command line', () => {
     const exec = await runCli(['exec', '--', process.execPath, '-e', script], env);
     expect(exec.code, exec.stderr).toBe(0);
     expect(exec.stdout).toBe(`${accessToken} none`);
+    // A password given in the URL instead: the command gets the URL without it.
+    const inUrl = `redis://${FLEET.name}:${FLEET.password}@127.0.0.1:${server.port}/0`;
+    const execUrl = await runCli(
+      ['exec', '--', process.execPath, '-e', 'process.stdout.write(process.env.PODIO_AUTH_STORE)'],
+      {
+        ...env,
+        PODIO_AUTH_STORE: inUrl,
+        PODIO_AUTH_REDIS_PASSWORD: undefined,
+      },
+    );
+    expect(execUrl.code, execUrl.stderr).toBe(0);
+    expect(execUrl.stdout).toBe(fleetUrl());
     const api = await runMain(['api', '/user/status'], env);
     expect(api.code, api.stderr).toBe(0);
     expect(JSON.parse(api.stdout)).toMatchObject({ user: { user_id: 4242 } });
