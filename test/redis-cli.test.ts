@@ -3,11 +3,13 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { KEYRING_SERVICE } from '../src/store/keyring-vault.js';
 import type { ProfileRecord } from '../src/store/profile.js';
 import { openRedisStore } from '../src/store/redis-store.js';
 import { BIN, type CliResult, errorLines, ROOT, runCli, runMain, Sandbox, startCli } from './support/cli.js';
 import { APP, type FakePodio, type FakePodioOptions, startFakePodio } from './support/fake-podio.js';
 import { findRedisServer, type RedisServer, startRedisServer } from './support/redis-server.js';
+import { missingSecretServicePrograms, startSessionBus } from './support/secret-service.js';
 
 /**
  * The Redis store end to end, as a fleet uses it: the built CLI in separate processes and separate config
@@ -722,5 +724,43 @@ describe.skipIf(!available)('a Redis store from the command line', () => {
       expect(result.code, value).toBe(2);
       expect(result.stderr).toMatch(/PODIO_AUTH_REDIS_LEASE_SECONDS must be a number of seconds from 1 to 600/);
     }
+  });
+});
+
+// A real Secret Service (gnome-keyring on a private session bus); CI installs it.
+const keyringMissing = missingSecretServicePrograms().length > 0 && process.env['CI'] !== 'true';
+
+describe.skipIf(keyringMissing)('import into the OS keyring', () => {
+  it('import --store keyring: the secrets go to the keyring, config.json keeps none, and token works', async () => {
+    const session = await startSessionBus();
+    onTestFinished(() => session.stop());
+    const podio = await fakePodio();
+    const sandbox = new Sandbox(podio);
+    onTestFinished(() => sandbox.cleanup());
+    const env = { ...sandbox.env(), ...session.env, PODIO_AUTH_CONFIG_DIR: sandbox.configDir };
+    const tokens = podio.issueTokens();
+    const json = JSON.stringify({
+      PODIO_CLIENT_ID: podio.options.clientId,
+      PODIO_CLIENT_SECRET: podio.options.clientSecret,
+      PODIO_REFRESH_TOKEN: tokens.refresh_token,
+      PODIO_API_URL: podio.url,
+    });
+    const imported = await runMain(['import', '--store', 'keyring', '--profile', 'kr'], env, json);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stderr).toContain('into the OS keyring');
+    expect(sandbox.readConfig().profiles['kr']).toEqual({
+      store: 'keyring',
+      client_id: podio.options.clientId,
+      api_url: podio.url,
+    });
+    const [entry] = await session.search(KEYRING_SERVICE);
+    expect(JSON.parse(String(entry?.secret))).toEqual({
+      client_secret: podio.options.clientSecret,
+      refresh_token: tokens.refresh_token,
+    });
+    const token = await runMain(['token', '--profile', 'kr'], env);
+    expect(token.code, token.stderr).toBe(0);
+    expect(podio.isValidAccessToken(token.stdout.trim())).toBe(true);
+    expectNoSecretOnDisk(sandbox.root, [podio.options.clientSecret, tokens.refresh_token, token.stdout.trim()]);
   });
 });
