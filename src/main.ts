@@ -5,6 +5,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerEmulator } from './commands/emulator.js';
 import { registerExec } from './commands/exec.js';
 import { registerExport } from './commands/export.js';
+import { registerImport } from './commands/import.js';
 import { registerLogin } from './commands/login.js';
 import { registerLogout } from './commands/logout.js';
 import { registerProfiles } from './commands/profiles.js';
@@ -33,6 +34,7 @@ Environment:
   PODIO_AUTH_STORE                      where new logins keep secrets: file, keyring, redis://… (default: file)
   PODIO_AUTH_REDIS_PREFIX               key prefix in a Redis store (default: podio-auth:)
   PODIO_AUTH_REDIS_PASSWORD             password of a Redis store (never written to disk)
+  PODIO_AUTH_REDIS_LEASE_SECONDS        how long a Redis refresh lock outlives a silent holder, 1-600 (default: 10)
   PODIO_AUTH_KEYRING_TIMEOUT            seconds a keyring call may take, 1-600 (default: 20)
   PODIO_AUTH_LOCK_STALE_SECONDS         seconds a silent refresh lock is waited for, 1-600 (default: 10)
   PODIO_AUTH_HTTP_TIMEOUT               seconds a call to Podio may take, 1-3600 (default: 30)
@@ -108,6 +110,7 @@ const COMMANDS = [
   registerStatus,
   registerLogout,
   registerExport,
+  registerImport,
   registerExec,
   registerApi,
   registerDoctor,

@@ -8,12 +8,18 @@ export const SECRET_ENV_NAMES = [
   'PODIO_ACCESS_TOKEN',
   'PODIO_APP_TOKEN',
   'PODIO_PASSWORD',
+  'PODIO_AUTH_REDIS_PASSWORD',
 ] as const;
 
 /** `env` without the secrets, for a child process that has no business with them (a browser). */
 export function withoutSecrets(env: Env): Record<string, string | undefined> {
   const copy: Record<string, string | undefined> = { ...env };
   for (const name of SECRET_ENV_NAMES) delete copy[name];
+  // A Redis store's URL may carry the password to every profile in it.
+  const store = copy['PODIO_AUTH_STORE'];
+  if (store && /^rediss?:\/\/[^/@]*:[^/@]*@/.test(store)) {
+    copy['PODIO_AUTH_STORE'] = store.replace(/^(rediss?:\/\/[^/@:]*):[^/@]*@/, '$1@');
+  }
   return copy;
 }
 

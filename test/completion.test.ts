@@ -34,7 +34,20 @@ const env: Record<string, string> = {
 
 /** The commands in the program's order. */
 const COMMANDS = [
-  ...['login', 'token', 'status', 'logout', 'export', 'exec', 'api', 'doctor', 'emulator', 'completion', 'profiles'],
+  ...[
+    'login',
+    'token',
+    'status',
+    'logout',
+    'export',
+    'import',
+    'exec',
+    'api',
+    'doctor',
+    'emulator',
+    'completion',
+    'profiles',
+  ],
   'help',
 ];
 /** `token`'s options, as the shells sort them. */

@@ -54,6 +54,15 @@ export interface RedisStoreOptions {
 
 export type LockState = { held: false } | { held: true; ttlMs: number };
 
+/**
+ * Whether the server keeps its data across a restart: `appendonly` and the RDB `save` points where this user may
+ * read the configuration (CONFIG GET), else `aof` alone from INFO; `unknown` when neither is allowed.
+ */
+export type Persistence =
+  | { known: 'config'; aof: boolean; rdb: boolean }
+  | { known: 'info'; aof: boolean }
+  | { known: 'unknown' };
+
 export interface RedisProfileStore extends ProfileStore {
   readonly kind: 'redis';
   /** The keys' prefix. */
@@ -62,6 +71,8 @@ export interface RedisProfileStore extends ProfileStore {
   ping(signal: AbortSignal): Promise<number>;
   /** Whether someone holds the lock, and for how much longer unless extended. */
   lockState(signal: AbortSignal): Promise<LockState>;
+  /** Whether the data survives a restart of the server, as far as this user may ask. */
+  persistence(signal: AbortSignal): Promise<Persistence>;
 }
 
 export const DEFAULT_REDIS_PREFIX = 'podio-auth:';
@@ -145,17 +156,27 @@ interface RedisClientHandle {
   sendCommand(args: string[], options?: { abortSignal?: AbortSignal; timeout?: number }): Promise<unknown>;
   close(): Promise<void>;
   destroy(): void;
+  unref(): void;
   on(event: 'error', listener: (error: unknown) => void): unknown;
 }
 
 type RedisModule = typeof import('redis');
+
+/**
+ * node-redis is CommonJS. Node's own `import()` gives its exports by name; the bundled CLI's `import()` gives them
+ * only as `default` (the bundler does not guess a CommonJS module's names). Either way, the same module.
+ */
+async function loadRedisModule(): Promise<RedisModule> {
+  const loaded: RedisModule & { default?: RedisModule } = await import('redis');
+  return typeof loaded.createClient === 'function' ? loaded : (loaded.default ?? loaded);
+}
 
 export async function openRedisStore(options: RedisStoreOptions): Promise<RedisProfileStore> {
   const target = parseRedisUrl(options.url);
   const prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
   const keys = redisKeys(prefix);
   if (options.signal?.aborted) throw interrupted();
-  const redis: RedisModule = await import('redis');
+  const redis = await loadRedisModule();
   const connection = new RedisConnection(redis, target, options.timeoutMs);
   await connection.client(options.signal);
 
@@ -245,6 +266,28 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisP
       // -2: no such key; -1: a key without expiry (set by hand), which only a person can clear.
       if (ttl === -2) return { held: false };
       return { held: true, ttlMs: ttl === -1 ? Number.POSITIVE_INFINITY : ttl };
+    },
+    async persistence(signal) {
+      // A refused command (NOPERM for a user limited to the prefix; managed services rename CONFIG) only means
+      // this way of asking is closed; a connection that fails is reported as such.
+      const unlessRefused = async (args: string[]): Promise<string[] | undefined> => {
+        try {
+          const reply = await connection.send(args, signal);
+          return Array.isArray(reply) ? reply.map(String) : [String(reply)];
+        } catch (error) {
+          if (error instanceof PodioAuthError && error.cause instanceof redis.ErrorReply) return undefined;
+          throw error;
+        }
+      };
+      // One name per CONFIG GET: servers before Redis 7 take a single pattern.
+      const appendonly = await unlessRefused(['CONFIG', 'GET', 'appendonly']);
+      if (appendonly?.[1] !== undefined) {
+        const save = await unlessRefused(['CONFIG', 'GET', 'save']);
+        return { known: 'config', aof: appendonly[1] === 'yes', rdb: (save?.[1] ?? '').trim() !== '' };
+      }
+      const info = await unlessRefused(['INFO', 'persistence']);
+      const aof = /^aof_enabled:(\d)/m.exec(info?.[0] ?? '')?.[1];
+      return aof === undefined ? { known: 'unknown' } : { known: 'info', aof: aof === '1' };
     },
     storeFor: async () => store,
     close: () => connection.close(),
@@ -401,6 +444,9 @@ class RedisConnection {
       this.#destroyQuietly(client);
       throw new Error('This Redis store is closed.');
     }
+    // An idle connection does not keep the process alive (a library caller's script ends by itself); a command in
+    // flight does, through its deadline's timer.
+    client.unref();
     this.#client = client;
     return client;
   }

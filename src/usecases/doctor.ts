@@ -7,9 +7,11 @@ import { detectEnvironment, findOnPath } from '../platform/environment.js';
 import { apiOriginFor, authOriginFor, REFRESH_TOKEN_DAYS } from '../podio/origins.js';
 import { fetchGrantedScope } from '../podio/user-api.js';
 import { type ConfigDocument, configFileIn, defaultConfigDir, readConfigFile } from '../store/config-file.js';
-import type { SecretVault } from '../store/port.js';
+import { isRedisStore, type RedisStoreHandle } from '../store/open-store.js';
+import type { SecretVault, StoreSnapshot } from '../store/port.js';
 import type { ProfileRecord } from '../store/profile.js';
 import { resolveProfileName } from '../store/profile-names.js';
+import type { LockState, Persistence } from '../store/redis-store.js';
 import { describeExpiry } from '../ui/format.js';
 import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import type { TokenDeps } from './get-token.js';
@@ -534,6 +536,8 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps, httpTimeou
   } catch {
     // A bad PODIO_PROFILE: the origins fall back to the environment and Podio's own.
   }
+  const redis = await checkRedis(deps, config, profileName);
+  profile = redis.current ?? profile;
   const origin = (which: 'auth' | 'api'): string | Check => {
     try {
       return which === 'auth' ? authOriginFor(profile, deps.env) : apiOriginFor(profile, deps.env);
@@ -561,8 +565,9 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps, httpTimeou
   const checks = [
     checkNode(process.versions.node),
     ...fileChecks,
-    ...(config ? checkProfiles(config.profiles, now) : []),
+    ...(config ? localProfileChecks(config.profiles, now) : []),
     ...keyring,
+    ...redis.checks,
     ...loopback,
     ...checkBrowser(deps.env),
     ...auth,
@@ -570,4 +575,190 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps, httpTimeou
     ...loginCheck,
   ];
   return { ok: checks.every((item) => item.status !== 'fail'), httpTimeoutMs, checks };
+}
+
+// Redis: the stores profiles live in when PODIO_AUTH_STORE names a server, or a pointer left by
+// `login --store redis://…` does.
+
+const ROUND_TRIPS = 5;
+const ACL_HINT =
+  "Give the user these commands on the prefix's keys (see the README): " +
+  'ACL SETUSER <user> on ><password> resetkeys ~<prefix>* resetchannels -@all +ping +select +get +set +del +sadd ' +
+  '+srem +smembers +pexpire +pttl +eval';
+
+/** The profiles that live here; pointers to Redis are checked where they lead, in the Redis section. */
+function localProfileChecks(profiles: ReadonlyMap<string, ProfileRecord>, now: Date): Check[] {
+  const local = new Map([...profiles].filter(([, record]) => !(record.store === 'redis' && record.redis_url)));
+  return local.size === 0 && profiles.size > 0 ? [] : checkProfiles(local, now);
+}
+
+/**
+ * For each Redis store in use: whether it answers and in how long (the median of a few PINGs), whether it lets
+ * this user in and lets it read and write under the prefix, whether its data survives a restart, who holds the
+ * fleet-wide lock, and the profiles this machine uses there. Returns the current profile if Redis holds it, so that
+ * the origins and the login check are the ones it uses.
+ */
+async function checkRedis(
+  deps: DoctorDeps,
+  config: ConfigDocument | undefined,
+  current: string | undefined,
+): Promise<{ checks: Check[]; current: ProfileRecord | undefined }> {
+  const stores = new Map<RedisStoreHandle, string[] | 'all'>();
+  if (isRedisStore(deps.store)) stores.set(deps.store, 'all');
+  else {
+    for (const [name, record] of config?.profiles ?? []) {
+      if (record.store !== 'redis' || !record.redis_url) continue;
+      const holder = await deps.store.storeFor(name, deps.signal);
+      if (!isRedisStore(holder)) continue;
+      const names = stores.get(holder);
+      stores.set(holder, names === 'all' ? names : [...(names ?? []), name]);
+    }
+  }
+  const checks: Check[] = [];
+  let currentProfile: ProfileRecord | undefined;
+  for (const [store, names] of stores) {
+    const found = await checkRedisStore(store, names, deps);
+    checks.push(...found.checks);
+    if (current !== undefined && (names === 'all' || names.includes(current))) {
+      currentProfile ??= found.profiles?.get(current);
+    }
+  }
+  return { checks, current: currentProfile };
+}
+
+async function checkRedisStore(
+  store: RedisStoreHandle,
+  names: string[] | 'all',
+  deps: DoctorDeps,
+): Promise<{ checks: Check[]; profiles: ReadonlyMap<string, ProfileRecord> | undefined }> {
+  const where = `Redis ${store.location}`;
+  const failed = (error: unknown): Check => {
+    if (!(error instanceof PodioAuthError)) throw error;
+    const name = error.code === 'redis_auth' ? 'redis-auth' : 'redis';
+    return check(name, 'fail', `${where}: ${error.message}`, error.hint);
+  };
+  const checks: Check[] = [];
+  const times: number[] = [];
+  try {
+    // The first PING opens the connection (and logs in): it is not a round trip, so it is not counted.
+    await store.ping(deps.signal);
+    for (let i = 0; i < ROUND_TRIPS; i++) times.push(await store.ping(deps.signal));
+  } catch (error) {
+    return { checks: [failed(error)], profiles: undefined };
+  }
+  const median = [...times].sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? 0;
+  checks.push(
+    check('redis', 'ok', `${where}: answers, round trip ${median.toFixed(1)} ms (median of ${ROUND_TRIPS} PINGs)`),
+  );
+  checks.push(
+    store.user === undefined
+      ? check(
+          'redis-auth',
+          'warn',
+          `${where}: no password is sent, and the server lets anyone who reaches it read every login in it.`,
+          'Set a password (an ACL user limited to the prefix), and give it in PODIO_AUTH_REDIS_PASSWORD.',
+        )
+      : check('redis-auth', 'ok', `${where}: logged in as user "${store.user}"`),
+  );
+
+  let snapshot: StoreSnapshot;
+  try {
+    snapshot = await store.read(deps.signal);
+    await store.checkWritable(deps.signal, 'file');
+  } catch (error) {
+    const failure = failed(error);
+    return {
+      checks: [...checks, { ...failure, name: 'redis-acl', hint: failure.hint ?? ACL_HINT }],
+      profiles: undefined,
+    };
+  }
+  checks.push(
+    check(
+      'redis-acl',
+      'ok',
+      `${where}: reads and writes under the prefix "${store.prefix}" (${snapshot.profiles.size} profile(s) there)`,
+    ),
+  );
+
+  try {
+    checks.push(persistenceCheck(where, await store.persistence(deps.signal)));
+    checks.push(lockCheck(where, store.prefix, await store.lockState(deps.signal)));
+  } catch (error) {
+    checks.push(failed(error));
+  }
+  const mine = new Map([...snapshot.profiles].filter(([name]) => names === 'all' || names.includes(name)));
+  for (const name of names === 'all' ? [] : names) {
+    if (!mine.has(name)) {
+      checks.push(
+        check(
+          `redis-profile:${name}`,
+          'fail',
+          `profile "${name}" points to ${where}, which has no such profile (under the prefix "${store.prefix}").`,
+          `Log in again (\`podio-auth login --profile ${name} --store ${store.location}\`), or check PODIO_AUTH_REDIS_PREFIX.`,
+        ),
+      );
+    }
+  }
+  for (const item of checkProfiles(mine, deps.now())) {
+    if (item.name === 'profiles') continue;
+    checks.push({ ...item, name: `redis-${item.name}`, detail: `${item.detail} (in Redis)` });
+  }
+  return { checks, profiles: snapshot.profiles };
+}
+
+function persistenceCheck(where: string, persistence: Persistence): Check {
+  const lost =
+    'A login rotated since the last save would be lost with it, and the whole fleet would have to log in again.';
+  const aofHint = 'Turn on the append-only file: `appendonly yes` (with `appendfsync everysec`) in redis.conf.';
+  switch (persistence.known) {
+    case 'config':
+      if (persistence.aof) return check('redis-persistence', 'ok', `${where}: append-only file on`);
+      if (persistence.rdb) {
+        return check(
+          'redis-persistence',
+          'warn',
+          `${where}: RDB snapshots only; a crash loses the writes since the last one.`,
+          `${lost} ${aofHint}`,
+        );
+      }
+      return check(
+        'redis-persistence',
+        'warn',
+        `${where}: keeps its data in memory only; a restart loses every login.`,
+        `${lost} ${aofHint}`,
+      );
+    case 'info':
+      return persistence.aof
+        ? check('redis-persistence', 'ok', `${where}: append-only file on`)
+        : check(
+            'redis-persistence',
+            'warn',
+            `${where}: append-only file off (RDB snapshots, if any, are not visible to this user).`,
+            `${lost} ${aofHint}`,
+          );
+    case 'unknown':
+      return check(
+        'redis-persistence',
+        'info',
+        `${where}: this user may not ask whether the data survives a restart (CONFIG, INFO).`,
+        aofHint,
+      );
+  }
+}
+
+function lockCheck(where: string, prefix: string, state: LockState): Check {
+  if (!state.held) return check('redis-lock', 'ok', `${where}: the refresh lock ${prefix}lock is free`);
+  if (!Number.isFinite(state.ttlMs)) {
+    return check(
+      'redis-lock',
+      'fail',
+      `${where}: the refresh lock ${prefix}lock has no expiry (set by hand?): no token can be refreshed while it stays.`,
+      `Delete it: \`redis-cli DEL ${prefix}lock\`.`,
+    );
+  }
+  return check(
+    'redis-lock',
+    'info',
+    `${where}: a podio-auth holds the refresh lock right now (its lease ends in ${(state.ttlMs / 1000).toFixed(1)} s unless extended)`,
+  );
 }

@@ -259,6 +259,21 @@ async function targetFor(
 }
 
 export async function login(input: LoginInput, deps: LoginDeps): Promise<LoginResult> {
+  // A store opened for `--store redis://…` is this login's to close: its connection would keep the process alive.
+  const opened: ProfileStore[] = [];
+  const openRedis = (url: string): ProfileStore => {
+    const store = deps.openRedis(url);
+    opened.push(store);
+    return store;
+  };
+  try {
+    return await loginOnce(input, { ...deps, openRedis });
+  } finally {
+    await Promise.allSettled(opened.map((store) => store.close()));
+  }
+}
+
+async function loginOnce(input: LoginInput, deps: LoginDeps): Promise<LoginResult> {
   checkInput(input);
   const { method } = input;
   // Read first: a config that cannot be used stops the login before anyone opens a browser.

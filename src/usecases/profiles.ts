@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import { usageError } from '../errors.js';
+import type { ProfileStore, StoreSnapshot } from '../store/port.js';
 import type { ProfileRecord } from '../store/profile.js';
 import { checkProfileName, DEFAULT_PROFILE, resolveProfileName } from '../store/profile-names.js';
 
@@ -28,7 +29,7 @@ export async function listProfiles(
   } catch {
     current = DEFAULT_PROFILE;
   }
-  const profiles = [...snapshot.profiles]
+  const profiles = [...(await withPointersFollowed(snapshot.profiles, deps))]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(
       ([name, profile]) =>
@@ -37,7 +38,7 @@ export async function listProfiles(
           default: name === current,
           who: profile.user_name ?? (profile.ref ? `${profile.ref.type} ${profile.ref.id}` : null),
           grant: profile.grant ?? null,
-          store: deps.store.kind === 'redis' ? 'redis' : (profile.store ?? 'file'),
+          store: deps.store.kind === 'redis' || profile.redis_url ? 'redis' : (profile.store ?? 'file'),
           expires_at: profile.expires_at ?? null,
           // A keyring profile's secrets are not read here; its metadata (an expiry) says whether it has tokens.
           logged_in: Boolean(profile.expires_at || profile.refresh_token),
@@ -124,4 +125,34 @@ export async function moveProfile(
     await tx.writeProfile(profileName, input.to === 'keyring' ? { ...rest, store: 'keyring' } : rest);
     return { ...result, moved: true };
   });
+}
+
+/**
+ * A profile logged in to Redis with `login --store` is only a pointer here: list what Redis holds for it. A server
+ * that cannot be reached leaves the pointer listed as it is (as logged out) rather than failing the whole list.
+ */
+async function withPointersFollowed(
+  profiles: ReadonlyMap<string, ProfileRecord>,
+  deps: Pick<Deps, 'store' | 'signal'>,
+): Promise<Map<string, ProfileRecord>> {
+  const followed = new Map(profiles);
+  // One read per server, however many pointers lead to it.
+  const reads = new Map<ProfileStore, Promise<StoreSnapshot>>();
+  for (const [name, pointer] of profiles) {
+    if (pointer.store !== 'redis' || !pointer.redis_url) continue;
+    try {
+      const holder = await deps.store.storeFor(name, deps.signal);
+      if (holder === deps.store) continue;
+      let read = reads.get(holder);
+      if (!read) {
+        read = holder.read(deps.signal);
+        reads.set(holder, read);
+      }
+      const record = (await read).profiles.get(name);
+      if (record) followed.set(name, { ...record, redis_url: pointer.redis_url });
+    } catch {
+      // Listed as the pointer alone; `status` and `doctor` say why the server cannot be reached.
+    }
+  }
+  return followed;
 }
