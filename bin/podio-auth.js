@@ -17,8 +17,8 @@ const { writeSync } = require('node:fs');
 const answer = fast.fastPath(process.argv.slice(2), {
   env: process.env,
   now: new Date(),
-  stdoutIsTTY: Boolean(process.stdout.isTTY),
-  stderrIsTTY: Boolean(process.stderr.isTTY),
+  stdoutIsTTY: () => require('node:tty').isatty(1),
+  stderrIsTTY: () => require('node:tty').isatty(2),
   help: () => require('../dist/help.json'),
 });
 

@@ -30,8 +30,9 @@ export type FastAnswer =
 export interface FastContext {
   env: Env;
   now: Date;
-  stdoutIsTTY: boolean;
-  stderrIsTTY: boolean;
+  /** Whether stdout / stderr is a terminal: asked only where it matters (touching the process's streams costs). */
+  stdoutIsTTY: () => boolean;
+  stderrIsTTY: () => boolean;
   /** Help texts by command path ('' for the program, 'profiles use'), as rendered at build time off a terminal. */
   help?: (() => Readonly<Record<string, string>>) | undefined;
 }
@@ -79,7 +80,7 @@ function validToken(flag: string | undefined, context: FastContext): string | un
 }
 
 function helpFor(argv: readonly string[], context: FastContext): string | undefined {
-  if (context.stdoutIsTTY || !context.help) return undefined;
+  if (!context.help || context.stdoutIsTTY()) return undefined;
   const isHelpFlag = (word: string | undefined) => word === '--help' || word === '-h';
   let path: string | undefined;
   if (argv.length === 1 && (isHelpFlag(argv[0]) || argv[0] === 'help')) path = '';
@@ -116,7 +117,7 @@ export function fastPath(argv: readonly string[], context: FastContext): FastAns
     }
     if (command === 'export') {
       // A terminal gets a refusal or colour: the full command says those.
-      if (context.stdoutIsTTY || context.stderrIsTTY) return undefined;
+      if (context.stdoutIsTTY() || context.stderrIsTTY()) return undefined;
       const flags = parseFlags(rest, true);
       const format = (flags?.format ?? 'dotenv') as ExportFormat;
       if (!flags || !EXPORT_FORMATS.includes(format)) return undefined;
@@ -157,6 +158,6 @@ export async function runFastExec(answer: Extract<FastAnswer, { kind: 'exec' }>)
 
 /** Kept for the unit tests and callers of the old name: the token alone. */
 export function fastToken(argv: readonly string[], env: Env, now: Date): string | undefined {
-  const answer = fastPath(argv, { env, now, stdoutIsTTY: false, stderrIsTTY: false });
+  const answer = fastPath(argv, { env, now, stdoutIsTTY: () => false, stderrIsTTY: () => false });
   return answer?.kind === 'print' && argv[0] === 'token' ? answer.stdout.trimEnd() : undefined;
 }
