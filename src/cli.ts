@@ -13,8 +13,7 @@ const WIND_DOWN_MS = 1_500;
 
 /** As a shell reports a command a signal ended: 128 + the signal's number (SIGHUP 129, SIGINT 130, SIGTERM 143). */
 function signalExitCode(signal: NodeJS.Signals): number {
-  if (signal === 'SIGHUP') return 129;
-  return exitCodeOf(signal === 'SIGTERM' ? 'terminated' : 'interrupted');
+  return exitCodeOf(signal === 'SIGTERM' ? 'terminated' : signal === 'SIGHUP' ? 'hung_up' : 'interrupted');
 }
 
 export async function runCli(argv: string[]): Promise<void> {

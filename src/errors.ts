@@ -13,6 +13,7 @@ export const ExitCode = {
   /** `exec`: as a shell says it. */
   commandNotExecutable: 126,
   commandNotFound: 127,
+  hungUp: 129,
   interrupted: 130,
   terminated: 143,
 } as const;
@@ -120,6 +121,7 @@ export const ERRORS = {
   unexpected: { exit: ExitCode.failure, hint: 'Run again with --debug for details, and report it if it persists.' },
   command_not_found: { exit: ExitCode.commandNotFound },
   command_not_executable: { exit: ExitCode.commandNotExecutable },
+  hung_up: { exit: ExitCode.hungUp },
   interrupted: { exit: ExitCode.interrupted },
   terminated: { exit: ExitCode.terminated },
 } as const satisfies Record<string, { exit: ExitCode; hint?: string }>;
@@ -168,9 +170,15 @@ export function usageError(message: string, hint?: string): PodioAuthError {
   return new PodioAuthError('usage', message, { hint });
 }
 
-/** The error for a command a signal ended: exit 130 for Ctrl-C, 143 for SIGTERM (the signal's `reason`). */
+/**
+ * The error for a command a signal ended, by the signal (an AbortSignal's `reason`): 130 for Ctrl-C, 143 for
+ * SIGTERM, 129 for SIGHUP, as a shell reports them.
+ */
 export function interrupted(message = 'Interrupted; nothing was stored.', reason?: unknown): PodioAuthError {
-  return new PodioAuthError(reason === 'SIGTERM' ? 'terminated' : 'interrupted', message);
+  return new PodioAuthError(
+    reason === 'SIGTERM' ? 'terminated' : reason === 'SIGHUP' ? 'hung_up' : 'interrupted',
+    message,
+  );
 }
 
 /** True for the error an aborted `AbortSignal` raises (ours or Node's). */

@@ -10,12 +10,14 @@
  * - `export [--profile P] [--format F]` off a terminal: the variables.
  * - `--help`, `-h`, `help [command]`, `<command> --help` off a terminal: the help text, generated at build time.
  */
-import type { Env } from './env.js';
+import { type Env, envValue } from './env.js';
 import { PodioAuthError } from './errors.js';
+import { httpTimeoutMs } from './http.js';
 import { runCommand } from './platform/run-command.js';
 import { SECRET_ENV_NAMES } from './secrets.js';
 import { tempFilesOf } from './store/atomic-write.js';
 import { configFileIn, defaultConfigDir, readConfigFile } from './store/config-file.js';
+import { keyringTimeoutMs, lockStaleMs, storeChoice } from './store/open-store.js';
 import type { ProfileRecord } from './store/profile.js';
 import { resolveProfileName } from './store/profile-names.js';
 import { EXPORT_FORMATS, type ExportFormat, formatVariables, ROTATION_WARNING } from './ui/env-format.js';
@@ -95,7 +97,21 @@ function helpFor(argv: readonly string[], context: FastContext): string | undefi
   return path === undefined ? undefined : context.help()[path];
 }
 
+/** Settings the full CLI refuses when they are wrong: the fast path never answers past one (the full CLI says so). */
+function settingsAreValid(env: Env): boolean {
+  try {
+    httpTimeoutMs(env);
+    storeChoice(envValue(env, 'PODIO_AUTH_STORE'));
+    lockStaleMs(env);
+    keyringTimeoutMs(env);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function fastPath(argv: readonly string[], context: FastContext): FastAnswer | undefined {
+  if (!settingsAreValid(context.env)) return undefined;
   try {
     const help = helpFor(argv, context);
     if (help !== undefined) return { kind: 'print', stdout: help };

@@ -13,8 +13,9 @@ import { type App, createApp } from './commands/shared.js';
 import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
 import type { Deps } from './deps.js';
-import { ERRORS, exitCodeOf, isAbortError, PodioAuthError, usageError } from './errors.js';
+import { ERRORS, exitCodeOf, interrupted, isAbortError, PodioAuthError, usageError } from './errors.js';
 import { createMessages, type Messages, useColour } from './ui/messages.js';
+import { sanitizeForTerminal } from './ui/terminal-text.js';
 import { commanderFailure } from './ui/usage-errors.js';
 import { VERSION } from './version.js';
 
@@ -193,7 +194,11 @@ export function report(
   argv: readonly string[] = [],
   commands: readonly string[] = [],
 ): number {
-  const redact = (text: string) => deps.secrets.redact(text);
+  // The last guard: no secret, and no control character (a value from a file, the environment or Podio could
+  // otherwise rewrite the terminal), whatever produced the text.
+  const redact = (text: string) => sanitizeForTerminal(deps.secrets.redact(text), 2_000);
+  const redactStack = (text: string) =>
+    deps.secrets.redact(text).replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, ' ');
   if (error instanceof CommanderError) {
     // Help and version were printed on stdout: success.
     if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
@@ -205,20 +210,24 @@ export function report(
     return exitCodeOf(failure.code);
   }
   if (error instanceof PodioAuthError) {
-    if ((error.code === 'interrupted' || error.code === 'terminated') && deps.stderr.isTTY) {
+    if (
+      (error.code === 'interrupted' || error.code === 'terminated' || error.code === 'hung_up') &&
+      deps.stderr.isTTY
+    ) {
       // The terminal has just echoed "^C": start on a fresh line.
       deps.stderr.write('\n');
     }
     ui.error(redact(error.message), error.hint === undefined ? undefined : redact(error.hint));
-    if (debug && error.cause instanceof Error && error.cause.stack) deps.stderr.write(`${redact(error.cause.stack)}\n`);
+    if (debug && error.cause instanceof Error && error.cause.stack)
+      deps.stderr.write(`${redactStack(error.cause.stack)}\n`);
     return error.exitCode;
   }
   if (isAbortError(error)) {
     ui.error('Interrupted; nothing was stored.');
-    return exitCodeOf(deps.signal.reason === 'SIGTERM' ? 'terminated' : 'interrupted');
+    return interrupted(undefined, deps.signal.reason).exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
   ui.error(`Unexpected error: ${redact(message)}`, debug ? undefined : ERRORS.unexpected.hint);
-  if (debug && error instanceof Error && error.stack) deps.stderr.write(`${redact(error.stack)}\n`);
+  if (debug && error instanceof Error && error.stack) deps.stderr.write(`${redactStack(error.stack)}\n`);
   return exitCodeOf('unexpected');
 }

@@ -243,7 +243,7 @@ describe('parseHeaders', () => {
   });
 
   it('refuses a line without a colon, a bad name and a control character', () => {
-    expect(thrown(() => parseHeaders(['X-Thing'])).message).toContain('needs a value after a colon');
+    expect(thrown(() => parseHeaders(['X-Thing'])).message).toContain('has no colon');
     expect(thrown(() => parseHeaders(['X Thing: y'])).message).toContain('not a valid header name');
     expect(thrown(() => parseHeaders(['X-Thing: a\r\nHost: evil'])).message).toContain('control character');
   });

@@ -1,5 +1,17 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { BIN, errorLines, expectClean, runCli, runMain, startCli, startSandbox } from './support/cli.js';
@@ -62,6 +74,24 @@ describe('a signal during a refresh', () => {
     expect(result.code).toBe(130);
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(tempFiles(sandbox.configDir)).toEqual([]);
+  });
+
+  it('login: a second Ctrl-C during the code exchange ends it at once; SIGTERM there says 143', async () => {
+    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 20_000 });
+    const cli = startCli(['login'], sandbox.env());
+    await podio.nextTokenRequestArrives();
+    cli.child.kill('SIGINT');
+    await cli.waitForStderr(/Ctrl-C again/);
+    const started = Date.now();
+    cli.child.kill('SIGINT');
+    expect((await cli.done).code).toBe(130);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const term = startCli(['login'], sandbox.env({ PODIO_AUTH_HTTP_TIMEOUT: '2' }));
+    await podio.nextTokenRequestArrives();
+    term.child.kill('SIGTERM');
+    const ended = await term.done;
+    expect(ended.code).toBe(143);
+    expect(ended.stderr).toMatch(/Podio did not answer, so nothing was stored/);
   });
 
   it('SIGTERM while waiting for the lock ends it at once with 143 and takes nothing', async () => {
@@ -420,5 +450,89 @@ describe('inputs that used to crash or mislead', () => {
       expect(result.code).toBe(1);
       expect(podio.authorizeRequests).toHaveLength(0);
     }
+  });
+});
+
+describe('what an adversarial review found', () => {
+  it('a dangling symlink or a directory as the lock is taken over after the stale limit, and leaves nothing', async () => {
+    const { sandbox } = await startSandbox();
+    for (const make of [
+      (lock: string) => symlinkSync('/nonexistent-podio-auth', lock),
+      (lock: string) => mkdirSync(lock),
+    ]) {
+      sandbox.storeLogin(aMinuteAgo());
+      const lock = `${sandbox.configFile}.lock`;
+      make(lock);
+      const result = await runCli(['token'], sandbox.env({ PODIO_AUTH_LOCK_STALE_SECONDS: '1' }));
+      expect(result.code).toBe(0);
+      expect(readdirSync(sandbox.configDir)).toEqual(['config.json']);
+    }
+  });
+
+  it('never echoes what may be a secret typed in the wrong place', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    for (const args of [
+      ['login', '--app=SUPERSECRET99'],
+      ['api', '/x', '-H', 'X-Key=SUPERSECRET99'],
+    ]) {
+      const result = await runMain(args, sandbox.env());
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).not.toContain('SUPERSECRET99');
+    }
+  });
+
+  it('the fast path answers nothing past a setting the full CLI refuses', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    for (const env of [
+      { PODIO_AUTH_HTTP_TIMEOUT: '0' },
+      { PODIO_AUTH_STORE: 'garbage' },
+      { PODIO_AUTH_LOCK_STALE_SECONDS: '0' },
+    ]) {
+      const result = await runCli(['token'], sandbox.env(env));
+      expect(result.code, JSON.stringify(env)).toBe(2);
+      expect(result.stdout).toBe('');
+    }
+  });
+
+  it('keeps control characters from Podio out of the terminal (scope, ref)', async () => {
+    const { podio, sandbox } = await startSandbox();
+    sandbox.storeLogin(aMinuteAgo());
+    const fresh = podio.issueTokens();
+    podio.overrideNextTokenAnswer(() => ({
+      status: 200,
+      body: { ...fresh, scope: 'global:all\u001b]0;pwned\u0007', ref: { type: 'user', id: 4242 } },
+    }));
+    const result = await runMain(['status'], sandbox.env());
+    expect(result.stdout + result.stderr).not.toContain('\u001b');
+  });
+
+  it('writes a symlinked config.json where it really lives, keeping the link', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(aMinuteAgo());
+    const real = join(sandbox.root, 'dotfiles-config.json');
+    writeFileSync(real, readFileSync(sandbox.configFile), { mode: 0o600 });
+    rmSync(sandbox.configFile);
+    symlinkSync(real, sandbox.configFile);
+    expect((await runMain(['token'], sandbox.env())).code).toBe(0);
+    expect(lstatSync(sandbox.configFile).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(real, 'utf8')).profiles.default.expires_at).not.toBe(undefined);
+    expect(Date.parse(JSON.parse(readFileSync(real, 'utf8')).profiles.default.expires_at)).toBeGreaterThan(Date.now());
+  });
+
+  it('refuses to make a shared (sticky) directory private', async () => {
+    const { podio, sandbox } = await startSandbox();
+    const shared = join(sandbox.root, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const result = await runMain(
+      ['login', '--app', '777'],
+      sandbox.env({ PODIO_AUTH_CONFIG_DIR: shared, PODIO_APP_TOKEN: 'app-token-0123456789abcdef' }),
+    );
+    expect(result.code).toBe(1);
+    expect(errorLines(result)).toEqual([expect.stringMatching(/is a shared directory or not yours/)]);
+    expect(statSync(shared).mode & 0o7777).toBe(0o1777);
+    expect(podio.tokenRequests).toHaveLength(0);
   });
 });

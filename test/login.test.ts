@@ -264,7 +264,7 @@ function decodeIpv6(hex: string): string {
 describe('token endpoint trouble during login', () => {
   const cases = [
     { fault: 'rate-limit', message: /rate limit was reached at the token endpoint \(limit 1000, remaining 0\)/ },
-    { fault: 'server-error', message: /token endpoint failed \(HTTP 500\)/ },
+    { fault: 'server-error', message: /Podio failed at the token endpoint \(HTTP 500\)/ },
     { fault: 'html', message: /text\/html instead of JSON/ },
     { fault: 'truncated', message: /JSON that could not be parsed/ },
     { fault: 'reset', message: /connection was closed before an answer came/ },

@@ -1,4 +1,4 @@
-import { usageError } from '../errors.js';
+import { PodioAuthError, usageError } from '../errors.js';
 
 /**
  * `-f key=value` and `-F key=value` as `gh api` reads them (cli/cli pkg/cmd/api/fields.go and http.go), so that
@@ -164,6 +164,7 @@ async function typedValue(value: string, key: string, sources: FieldSources): Pr
     try {
       return await sources.readFile(path);
     } catch (error) {
+      if (error instanceof PodioAuthError) throw error;
       throw usageError(`Could not read the file "${path}" for the field "${key}": ${reason(error)}.`);
     }
   }

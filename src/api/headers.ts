@@ -30,8 +30,8 @@ export function parseHeaders(lines: readonly string[]): Record<string, string> {
   for (const line of lines) {
     const colon = line.indexOf(':');
     if (colon === -1) {
-      const shown = sanitizeForTerminal(line, 80);
-      throw usageError(`The header "${shown}" needs a value after a colon, as in 'Name: value'.`);
+      // Not repeated: what was typed may be a secret meant for the value.
+      throw usageError("A header given with -H has no colon: write it as 'Name: value'.");
     }
     const name = line.slice(0, colon).trim();
     const value = line.slice(colon + 1).trim();

@@ -6,6 +6,7 @@ import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { resolveEndpoint } from './endpoint.js';
 import { addQuery, hasFields, parseFields } from './fields.js';
 import { parseHeaders } from './headers.js';
+import { MAX_BODY_INPUT_BYTES } from './limits.js';
 import { type PageProgress, type PageRequest, paginate, planPagination } from './paginate.js';
 
 /**
@@ -258,15 +259,26 @@ async function readInputFile(path: string, readFile: (path: string) => Promise<s
   try {
     return await readFile(path);
   } catch (error) {
+    if (error instanceof PodioAuthError) throw error;
     const code = (error as { code?: unknown }).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : 'it cannot be read';
     throw usageError(`Could not read --input "${sanitizeForTerminal(path, 100)}": ${why}.`);
   }
 }
 
+function tooLarge(what: string): PodioAuthError {
+  return usageError(`${what} is larger than ${MAX_BODY_INPUT_BYTES / 1024 / 1024} MiB; Podio takes nothing that size.`);
+}
+
 async function readAll(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+    size += buffer.length;
+    if (size > MAX_BODY_INPUT_BYTES) throw tooLarge('Standard input');
+    chunks.push(buffer);
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 

@@ -1,6 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { type Command, Option } from '@commander-js/extra-typings';
+import { MAX_BODY_INPUT_BYTES } from '../api/limits.js';
 import { completeAs } from '../completion.js';
+import { usageError } from '../errors.js';
 import { apiOriginFor } from '../podio/origins.js';
 import { envCredentials } from '../usecases/env-credentials.js';
 import { type FreshToken, getToken, readProfile } from '../usecases/get-token.js';
@@ -20,6 +22,28 @@ Fields: -f sends a string, -F a typed value (true, false, null, integers, @file,
 a[]=x appends. GET puts them in the query, other methods in a JSON body. Failures print Podio's body on stdout
 and one line on stderr; a 401 expired_token is refreshed and retried once; a GET that meets 502/503/504 or a
 reset connection is retried twice; HTTP 420 (rate limit) is never retried.`;
+
+/** A file for a field or --input, refused past what Podio takes before it fills memory (`@/dev/zero`). */
+async function readCapped(path: string): Promise<string> {
+  const tooLarge = () => usageError(`A file given to api is larger than ${MAX_BODY_INPUT_BYTES / 1024 / 1024} MiB.`);
+  if ((await stat(path)).size > MAX_BODY_INPUT_BYTES) throw tooLarge();
+  const handle = await open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(64 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length);
+      if (bytesRead === 0) break;
+      size += bytesRead;
+      if (size > MAX_BODY_INPUT_BYTES) throw tooLarge();
+      chunks.push(chunk.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  } finally {
+    await handle.close();
+  }
+}
 
 /**
  * `podio-auth api <endpoint>`: the Podio API with the stored login, like `gh api`. The token is fetched only once
@@ -91,7 +115,7 @@ export function registerApi(program: Command, app: App): void {
                 current = await getToken({ profile: options.profile, rejectedToken: rejected }, tokens);
               return current.tokens.accessToken;
             },
-            readFile: (path) => readFile(path, 'utf8'),
+            readFile: (path) => readCapped(path),
             stdin: deps.stdin,
             sleep: deps.sleep,
             signal: deps.signal,

@@ -13,7 +13,7 @@ export function registerEmulator(program: Command, app: App): void {
     .command('emulator')
     .description('serve a local Podio (authorize page, token endpoints, API) for trying podio-auth and for tests')
     .option('--host <address>', 'loopback address to listen on', '127.0.0.1')
-    .addOption(new Option('--port <n>', 'port').argParser(integer('--port', 1, 65535)).default(0, 'any free port'))
+    .addOption(new Option('--port <n>', 'port').argParser(integer('--port', 0, 65535)).default(0, 'any free port'))
     .addOption(
       new Option('--decision <decision>', 'what the authorize page does')
         .choices(['ask', 'grant', 'deny'] as const)

@@ -59,7 +59,7 @@ export function registerLogin(program: Command, app: App): void {
     .option('--scope <scopes>', 'scopes to ask for, e.g. "global:read"')
     .option('--redirect-host <host>', "host of the redirect URI, as registered as the API key's domain", 'localhost')
     .addOption(
-      new Option('--port <n>', 'callback port').argParser(integer('--port', 1, 65535)).default(0, 'any free port'),
+      new Option('--port <n>', 'callback port').argParser(integer('--port', 0, 65535)).default(0, 'any free port'),
     )
     .option('--no-browser', 'do not open a browser; print the URL only')
     .addOption(

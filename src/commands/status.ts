@@ -1,5 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { describeExpiry } from '../ui/format.js';
+import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { getStatus, type Status } from '../usecases/status.js';
 import { type App, jsonOption, profileOption, tokenDeps } from './shared.js';
 
@@ -46,6 +47,7 @@ function statusText(status: Status, now: Date): string {
   rows.push(['API', status.apiOrigin]);
   if (status.storedIn) rows.push(['Stored in', status.storedIn]);
   const width = Math.max(...rows.map(([label]) => label.length));
+  for (const row of rows) row[1] = sanitizeForTerminal(row[1], 400);
   return `${rows.map(([label, value]) => `${`${label}:`.padEnd(width + 1)} ${value}`).join('\n')}\n`;
 }
 

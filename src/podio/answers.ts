@@ -61,7 +61,7 @@ export function commonError(response: HttpResponse, what: string): PodioAuthErro
     });
   }
   if (response.status >= 500) {
-    return new PodioAuthError('server_error', `Podio's ${what} failed (HTTP ${response.status}).`, {
+    return new PodioAuthError('server_error', `Podio failed at ${what} (HTTP ${response.status}).`, {
       podio: podioFailure(response),
     });
   }

@@ -1,6 +1,7 @@
 import { PodioAuthError } from '../errors.js';
 import type { HttpResponse, HttpSend } from '../http.js';
 import { isObject, isTokenText } from '../store/profile.js';
+import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { commonError, describeBody, describeFailure, parseJson, podioFailure } from './answers.js';
 import { API_KEY_PAGE } from './origins.js';
 
@@ -119,7 +120,7 @@ function tokenText(value: unknown): string | undefined {
 /** `expires_in` as seconds, or undefined when it is not a finite positive number of at most a year. */
 export function parseExpiresIn(value: unknown): number | undefined {
   const seconds = typeof value === 'string' && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
-  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0 || seconds > MAX_EXPIRES_IN_SECONDS) {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 1 || seconds > MAX_EXPIRES_IN_SECONDS) {
     return undefined;
   }
   return seconds;
@@ -155,14 +156,16 @@ export function parseTokenAnswer(response: HttpResponse, grantType: GrantType, n
     expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString(),
   };
   if (refreshToken !== undefined) tokens.refreshToken = refreshToken;
-  if (typeof body['scope'] === 'string') tokens.scope = body['scope'];
-  const ref = body['ref'];
+  // Shown and stored as text: nothing that could rewrite a terminal.
+  if (typeof body['scope'] === 'string') tokens.scope = sanitizeForTerminal(body['scope'], 1_000);
+  const ref = isObject(body['ref']) ? body['ref'] : {};
+  const { type, id } = ref;
   if (
-    isObject(ref) &&
-    typeof ref['type'] === 'string' &&
-    (typeof ref['id'] === 'number' || typeof ref['id'] === 'string')
+    typeof type === 'string' &&
+    /^[a-z_]{1,40}$/.test(type) &&
+    (typeof id === 'number' || (typeof id === 'string' && /^\w{1,40}$/.test(id)))
   ) {
-    tokens.ref = { type: ref['type'], id: ref['id'] };
+    tokens.ref = { type, id };
   }
   return { kind: 'tokens', tokens };
 }
@@ -177,7 +180,7 @@ function tokenEndpointError(response: HttpResponse, body: unknown, grantType: Gr
   if (
     error === 'invalid_client' ||
     error === 'unauthorized_client' ||
-    (response.status === 401 && error !== 'invalid_grant')
+    (response.status === 401 && error !== undefined && error !== 'invalid_grant')
   ) {
     return new PodioAuthError('client_rejected', `Podio rejected the client id or secret${paren}.`, {
       hint: `Check the API key at ${API_KEY_PAGE}, then run \`podio-auth login\` again.`,

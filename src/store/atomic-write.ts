@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -35,7 +45,17 @@ export function removeTempFiles(target: string): void {
   }
 }
 
-export function writeFileAtomic(target: string, text: string, mode = 0o600): void {
+/** A symlinked file (dotfiles managed elsewhere) is replaced where it really lives, and the link kept. */
+function realTarget(target: string): string {
+  try {
+    return lstatSync(target).isSymbolicLink() ? realpathSync(target) : target;
+  } catch {
+    return target;
+  }
+}
+
+export function writeFileAtomic(path: string, text: string, mode = 0o600): void {
+  const target = realTarget(path);
   removeTempFiles(target);
   const temp = `${target}${TEMP_MARK}${randomBytes(6).toString('hex')}`;
   let fd: number | undefined;

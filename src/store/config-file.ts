@@ -117,12 +117,24 @@ function makeDirectories(dir: string, mode: number): void {
 export function ensurePrivateDir(dir: string): void {
   makeDirectories(dir, 0o700);
   if (process.platform === 'win32') return;
-  const mode = statSync(dir).mode & 0o777;
-  if (mode !== 0o700) chmodSync(dir, 0o700);
+  const stat = statSync(dir);
+  // A shared directory (sticky, like /tmp) or someone else's is not made private: that would lock others out of
+  // it, and secrets do not belong there anyway.
+  if (stat.mode & 0o1000 || (process.getuid !== undefined && stat.uid !== process.getuid())) {
+    throw new PodioAuthError(
+      'config_unwritable',
+      `${dir} is a shared directory or not yours, so podio-auth keeps no secrets there.`,
+      {
+        hint: 'Point PODIO_AUTH_CONFIG_DIR at a directory of your own.',
+      },
+    );
+  }
+  if ((stat.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
   accessSync(dir, constants.W_OK);
 }
 
 export function unwritable(file: string, error: unknown): PodioAuthError {
+  if (error instanceof PodioAuthError) return error;
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return new PodioAuthError('config_unwritable', `Could not write ${file}${code ? ` (${code})` : ''}.`, {
     hint: code === 'ENOSPC' ? 'The disk is full: free some space and try again.' : undefined,

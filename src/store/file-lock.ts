@@ -25,11 +25,12 @@ import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   linkSync,
+  lstatSync,
   openSync,
   readFileSync,
   readlinkSync,
   renameSync,
-  statSync,
+  rmSync,
   unlinkSync,
   utimesSync,
   writeFileSync,
@@ -147,6 +148,8 @@ function tryCreate(path: string, owner: LockOwner): boolean {
   try {
     writeFileSync(temp, text, { mode: 0o600, flag: 'wx' });
   } catch (error) {
+    // A full disk creates the file and then fails to write it: leave nothing behind.
+    rmSync(temp, { force: true });
     throw lockError(path, error);
   }
   try {
@@ -186,7 +189,8 @@ function tryCreateExclusive(path: string, text: string): boolean {
 /** Identity of the lock file as a waiter sees it: any change means its holder is alive. */
 function fingerprint(path: string): string | undefined {
   try {
-    const stat = statSync(path);
+    // lstat: a lock that is a symlink (dangling or not) is judged as itself, never by what it points at.
+    const stat = lstatSync(path);
     return `${stat.ino}:${stat.mtimeMs}:${stat.size}`;
   } catch {
     return undefined;
@@ -200,7 +204,7 @@ function breakLock(path: string, judged: string): void {
   } catch {
     return;
   }
-  const moved = statSync(aside, { throwIfNoEntry: false });
+  const moved = lstatSync(aside, { throwIfNoEntry: false });
   if (!moved || `${moved.ino}:${moved.mtimeMs}:${moved.size}` !== judged) {
     // A new holder got in between the judgement and the rename: its lock stands.
     try {
@@ -209,11 +213,15 @@ function breakLock(path: string, judged: string): void {
       // Someone holds a newer lock already; theirs stands.
     }
   }
-  try {
-    unlinkSync(aside);
-  } catch {
-    // Already gone.
-  }
+  // Whatever it is (a file, a symlink, a directory someone made there), it goes.
+  rmSync(aside, { recursive: true, force: true });
+}
+
+function lockTimeout(path: string, waitMs: number): PodioAuthError {
+  return new PodioAuthError(
+    'lock_timeout',
+    `Another podio-auth process has held ${path} for over ${Math.round(waitMs / 1000)} s.`,
+  );
 }
 
 /** Locks this process holds, released synchronously when the process must exit at once (a second Ctrl-C). */
@@ -249,6 +257,7 @@ export function createFileLocker(path: string, options: FileLockOptions = {}): L
         const print = fingerprint(path);
         if (print === undefined) {
           // Released between our attempt and the look: try again, but never in a loop that starves signals.
+          if (monotonic() > deadline) throw lockTimeout(path, timings.waitMs);
           await sleep(1, signal).catch(() => undefined);
           continue;
         }
@@ -264,12 +273,7 @@ export function createFileLocker(path: string, options: FileLockOptions = {}): L
           seen = undefined;
           continue;
         }
-        if (monotonic() > deadline) {
-          throw new PodioAuthError(
-            'lock_timeout',
-            `Another podio-auth process has held ${path} for over ${Math.round(timings.waitMs / 1000)} s.`,
-          );
-        }
+        if (monotonic() > deadline) throw lockTimeout(path, timings.waitMs);
         try {
           await sleep(20 + Math.random() * 40, signal);
         } catch {

@@ -239,9 +239,14 @@ async function exchangeAndStore(
   if (deps.signal.aborted) throw interrupted(undefined, deps.signal.reason);
   const now = deps.now();
   deps.debug(`${grant.grant_type} grant: POST ${apiOrigin}/oauth/token/v2`);
-  const answer: TokenAnswer = await deps.critical(() =>
-    requestToken(deps.http, apiOrigin, client, grant, now, deps.forceSignal),
-  );
+  const answer: TokenAnswer = await deps
+    .critical(() => requestToken(deps.http, apiOrigin, client, grant, now, deps.forceSignal))
+    .catch((error: unknown) => {
+      // Ctrl-C came while Podio was answering, and the answer never came: the command ends as interrupted.
+      if (deps.signal.aborted)
+        throw interrupted('Interrupted; Podio did not answer, so nothing was stored.', deps.signal.reason);
+      throw error;
+    });
   const sentRefresh = grant.grant_type === 'refresh_token' ? grant.refresh_token : undefined;
   const store = (next: ProfileRecord, newRefresh: string | undefined) =>
     storeAnswer(name, profile, next, newRefresh !== undefined && newRefresh !== sentRefresh, tx, deps);

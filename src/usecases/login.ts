@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Deps } from '../deps.js';
 import { envValue } from '../env.js';
-import { isErrorCode, PodioAuthError, usageError } from '../errors.js';
+import { interrupted, isErrorCode, PodioAuthError, usageError } from '../errors.js';
 import { type BrowserPlan, browserLogin } from '../login/browser-login.js';
 import { detectEnvironment } from '../platform/environment.js';
 import { API_KEY_PAGE, apiOriginFor, authOriginFor, isLoopbackHost } from '../podio/origins.js';
@@ -215,7 +215,8 @@ function checkInput(input: LoginInput): void {
   if (readers.length > 1)
     throw usageError(`Only one secret can come from standard input; got ${readers.join(' and ')}.`);
   if (method.kind === 'app' && !/^\d{1,20}$/.test(method.appId)) {
-    throw usageError(`--app takes a numeric app id, not "${method.appId.slice(0, 40)}".`);
+    // Not repeated: the app token pasted in the wrong place is a common slip.
+    throw usageError('--app takes a numeric app id.', 'The app token goes in PODIO_APP_TOKEN or --app-token-stdin.');
   }
 }
 
@@ -337,7 +338,14 @@ async function loginOnce(input: LoginInput, deps: LoginDeps): Promise<LoginResul
   };
   const exchange = async (grant: Grant, extra: ProfileRecord) => {
     const now = deps.now();
-    const answer = await deps.critical(() => requestToken(deps.http, apiUrl, client, grant, now, deps.forceSignal));
+    const answer = await deps
+      .critical(() => requestToken(deps.http, apiUrl, client, grant, now, deps.forceSignal))
+      .catch((error: unknown) => {
+        // Ctrl-C came while Podio was answering, and the answer never came: the command ends as interrupted.
+        if (deps.signal.aborted)
+          throw interrupted('Interrupted; Podio did not answer, so nothing was stored.', deps.signal.reason);
+        throw error;
+      });
     return save(answer, extra);
   };
 
