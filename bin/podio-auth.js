@@ -4,17 +4,25 @@
 // without the ES module loader, commander or anything else. Every other command line goes to the bundled CLI.
 'use strict';
 
+const argv = process.argv.slice(2);
+const [first] = argv;
+const isHelp = first === 'help' || argv.includes('--help') || argv.includes('-h');
+// One small bundle per fast command; the bundle itself decides whether it can answer this command line.
+const which = first === 'token' || first === 'exec' || first === 'export' ? first : isHelp ? 'help' : undefined;
+
 let fast;
-try {
-  fast = require('../dist/fast-path.cjs');
-} catch (error) {
-  if (error.code !== 'MODULE_NOT_FOUND') throw error;
-  process.stderr.write('✗ podio-auth is not built yet.\nRun `npm ci` (or `npm run build`) in its folder first.\n');
-  process.exit(1);
+if (which !== undefined) {
+  try {
+    fast = require(`../dist/fast-${which}.cjs`);
+  } catch (error) {
+    if (error.code !== 'MODULE_NOT_FOUND') throw error;
+    process.stderr.write('✗ podio-auth is not built yet.\nRun `npm ci` (or `npm run build`) in its folder first.\n');
+    process.exit(1);
+  }
 }
 
 const { writeSync } = require('node:fs');
-const answer = fast.fastPath(process.argv.slice(2), {
+const answer = fast?.run(argv, {
   env: process.env,
   now: new Date(),
   stdoutIsTTY: () => require('node:tty').isatty(1),

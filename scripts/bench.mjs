@@ -136,6 +136,14 @@ try {
   const results = [
     await compare('token (valid)', node([bin, 'token']), node(['-e', readConfig]), valid, 1.1),
     await compare('exec -- true (valid)', node([bin, 'exec', '--', 'true']), node(['-e', readConfig]), valid, 1.25),
+    // What any exec must also pay: starting the command. A floor that reads the config and runs `true` too.
+    await compare(
+      'exec -- true, vs a floor that also runs true',
+      node([bin, 'exec', '--', 'true']),
+      node(['-e', `${readConfig}; require('child_process').spawn('true', { stdio: 'inherit' })`]),
+      valid,
+      1.1,
+    ),
     await compare('export (valid)', node([bin, 'export']), node(['-e', readConfig]), valid, 1.25),
     await compare('--help', node([bin, '--help']), node(['-e', '0']), valid, 1.3),
     await compare('token (refreshing)', node([bin, 'token']), node(['-e', bareRefresh]), expired, 1.3),

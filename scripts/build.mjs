@@ -36,7 +36,19 @@ if (process.argv.includes('--transpile')) {
   });
 }
 await Promise.all([
-  build({ ...common, entryPoints: ['src/fast-path.ts'], format: 'cjs', outfile: 'dist/fast-path.cjs' }),
+  // One bundle per fast command: `token`, the one scripts loop on, loads only what it needs.
+  ...['token', 'exec', 'export', 'help'].map((name) =>
+    build({
+      ...common,
+      stdin: {
+        contents: `export { ${name}Fast as run${name === 'exec' ? ', runFastExec' : ''} } from './src/fast-path.ts';`,
+        resolveDir: '.',
+        loader: 'ts',
+      },
+      format: 'cjs',
+      outfile: `dist/fast-${name}.cjs`,
+    }),
+  ),
   build({
     ...common,
     entryPoints: { cli: 'src/cli-entry.ts' },

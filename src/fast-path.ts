@@ -110,47 +110,79 @@ function settingsAreValid(env: Env): boolean {
   }
 }
 
-export function fastPath(argv: readonly string[], context: FastContext): FastAnswer | undefined {
-  if (!settingsAreValid(context.env)) return undefined;
-  try {
-    const help = helpFor(argv, context);
-    if (help !== undefined) return { kind: 'print', stdout: help };
-    const [command, ...rest] = argv;
-    if (command === 'token') {
-      const flags = parseFlags(rest, false);
-      const token = flags && validToken(flags.profile, context);
-      return token ? { kind: 'print', stdout: `${token}\n` } : undefined;
+type FastCommand = (argv: readonly string[], context: FastContext) => FastAnswer | undefined;
+
+/** Wraps a fast command: nothing past a bad setting, and any error leaves the command to the full CLI. */
+function guarded(command: FastCommand): FastCommand {
+  return (argv, context) => {
+    if (!settingsAreValid(context.env)) return undefined;
+    try {
+      return command(argv, context);
+    } catch {
+      // The full command reports it.
+      return undefined;
     }
-    if (command === 'exec') {
-      const separator = rest.indexOf('--');
-      const flags = separator === -1 ? null : parseFlags(rest.slice(0, separator), false);
-      const [file, ...args] = rest.slice(separator + 1);
-      const token = flags && file ? validToken(flags.profile, context) : undefined;
-      if (!token || !file) return undefined;
-      const env: Record<string, string | undefined> = { ...context.env, PODIO_ACCESS_TOKEN: token };
-      for (const name of SECRET_ENV_NAMES) if (name !== 'PODIO_ACCESS_TOKEN') delete env[name];
-      return { kind: 'exec', file, args, env };
-    }
-    if (command === 'export') {
-      // A terminal gets a refusal or colour: the full command says those.
-      if (context.stdoutIsTTY() || context.stderrIsTTY()) return undefined;
-      const flags = parseFlags(rest, true);
-      const format = (flags?.format ?? 'dotenv') as ExportFormat;
-      if (!flags || !EXPORT_FORMATS.includes(format)) return undefined;
-      const stored = storedProfile(flags.profile, context);
-      if (!stored) return undefined;
-      const result = exportVariables(stored.name, stored.profile);
-      return {
-        kind: 'print',
-        stdout: formatVariables(result.variables, format),
-        ...(result.exportsRefreshToken ? { stderr: `! ${ROTATION_WARNING}\n` } : {}),
-      };
-    }
-    return undefined;
-  } catch {
-    // The full command reports it.
-    return undefined;
+  };
+}
+
+/** `token [--profile P]`. */
+export const tokenFast = /* @__PURE__ */ guarded((argv, context) => {
+  const flags = parseFlags(argv.slice(1), false);
+  const token = flags && validToken(flags.profile, context);
+  return token ? { kind: 'print', stdout: `${token}\n` } : undefined;
+});
+
+/** `exec [--profile P] -- <command…>`. */
+export const execFast = /* @__PURE__ */ guarded((argv, context) => {
+  const rest = argv.slice(1);
+  const separator = rest.indexOf('--');
+  const flags = separator === -1 ? null : parseFlags(rest.slice(0, separator), false);
+  const [file, ...args] = rest.slice(separator + 1);
+  const token = flags && file ? validToken(flags.profile, context) : undefined;
+  if (!token || !file) return undefined;
+  const env: Record<string, string | undefined> = { ...context.env, PODIO_ACCESS_TOKEN: token };
+  for (const name of SECRET_ENV_NAMES) if (name !== 'PODIO_ACCESS_TOKEN') delete env[name];
+  return { kind: 'exec', file, args, env };
+});
+
+/** `export [--profile P] [--format F]`, off a terminal (a terminal gets a refusal or colour: the full command). */
+export const exportFast = /* @__PURE__ */ guarded((argv, context) => {
+  if (context.stdoutIsTTY() || context.stderrIsTTY()) return undefined;
+  const flags = parseFlags(argv.slice(1), true);
+  const format = (flags?.format ?? 'dotenv') as ExportFormat;
+  if (!flags || !EXPORT_FORMATS.includes(format)) return undefined;
+  const stored = storedProfile(flags.profile, context);
+  if (!stored) return undefined;
+  const result = exportVariables(stored.name, stored.profile);
+  return {
+    kind: 'print',
+    stdout: formatVariables(result.variables, format),
+    ...(result.exportsRefreshToken ? { stderr: `! ${ROTATION_WARNING}\n` } : {}),
+  };
+});
+
+/** Help off a terminal. */
+export const helpFast = /* @__PURE__ */ guarded((argv, context) => {
+  const help = helpFor(argv, context);
+  return help === undefined ? undefined : { kind: 'print', stdout: help };
+});
+
+/** Which fast command a command line is for, if any: the launcher loads only that one's bundle. */
+export function fastCommandFor(argv: readonly string[]): 'token' | 'exec' | 'export' | 'help' | undefined {
+  const [first] = argv;
+  if (first === 'token' || first === 'exec' || first === 'export') {
+    return argv.includes('--help') || argv.includes('-h') ? 'help' : first;
   }
+  if (first === 'help' || first === '--help' || first === '-h' || argv.at(-1) === '--help' || argv.at(-1) === '-h')
+    return 'help';
+  return undefined;
+}
+
+/** All of the fast path at once (tests). */
+export function fastPath(argv: readonly string[], context: FastContext): FastAnswer | undefined {
+  const command = fastCommandFor(argv);
+  if (command === undefined) return undefined;
+  return { token: tokenFast, exec: execFast, export: exportFast, help: helpFast }[command](argv, context);
 }
 
 /** `exec` from the fast path: its exit code, with SIGINT/SIGTERM/SIGHUP forwarded to the command. */

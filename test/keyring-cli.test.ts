@@ -740,7 +740,7 @@ describe.skipIf(skip)('file profiles and env-only mode never touch the keyring',
     const fast = await runCli(['token'], traced(sandbox));
     expect(fast.code).toBe(0);
     expect(fast.stdout).toBe(`${access_token}\n`);
-    expect(fast.stderr).toMatch(/^MODULE \d+: load .*fast-path\.cjs/m);
+    expect(fast.stderr).toMatch(/^MODULE \d+: load .*fast-token\.cjs/m);
     expect(fast.stderr).not.toMatch(/^ESM \d+:/m);
     expect(fast.stderr).not.toMatch(KEYRING_MODULES);
 
