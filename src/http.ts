@@ -1,6 +1,6 @@
 import type { LookupFunction, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { Env } from './env.js';
+import { type Env, secondsSetting } from './env.js';
 import { interrupted, PodioAuthError, usageError } from './errors.js';
 import { sanitizeForTerminal } from './ui/terminal-text.js';
 
@@ -62,16 +62,11 @@ const HTTP_1_1 = ['http/1.1'];
  * a plain number in range is a usage error: ignoring it would leave a CI job waiting for the default instead.
  */
 export function httpTimeoutMs(env: Env): number {
-  const raw = env['PODIO_AUTH_HTTP_TIMEOUT'];
-  if (raw === undefined || raw === '') return DEFAULT_HTTP_TIMEOUT_SECONDS * 1000;
-  const trimmed = raw.trim();
-  const seconds = /^(\d+(\.\d*)?|\.\d+)$/.test(trimmed) ? Number(trimmed) : NaN;
-  if (!(seconds >= MIN_HTTP_TIMEOUT_SECONDS && seconds <= MAX_HTTP_TIMEOUT_SECONDS)) {
-    const range = `from ${MIN_HTTP_TIMEOUT_SECONDS} to ${MAX_HTTP_TIMEOUT_SECONDS}`;
-    const shown = sanitizeForTerminal(raw, 40);
-    throw usageError(`PODIO_AUTH_HTTP_TIMEOUT must be a number of seconds ${range}, not "${shown}".`);
-  }
-  return Math.round(seconds * 1000);
+  return secondsSetting(env, 'PODIO_AUTH_HTTP_TIMEOUT', {
+    min: MIN_HTTP_TIMEOUT_SECONDS,
+    max: MAX_HTTP_TIMEOUT_SECONDS,
+    defaultMs: DEFAULT_HTTP_TIMEOUT_SECONDS * 1000,
+  });
 }
 
 /** A proxy to go through: where it is, how to name it in messages (no credentials), and which variable set it. */

@@ -1,5 +1,5 @@
 import type { Env } from '../env.js';
-import { envValue } from '../env.js';
+import { envValue, secondsSetting } from '../env.js';
 import { usageError } from '../errors.js';
 import { defaultConfigDir } from './config-file.js';
 import { DEFAULT_FILE_LOCK_TIMINGS } from './file-lock.js';
@@ -29,15 +29,7 @@ export function storeChoice(value: string | undefined, what = 'PODIO_AUTH_STORE'
 
 /** PODIO_AUTH_KEYRING_TIMEOUT: how long a keyring call may take (an unlock prompt on a desktop needs a while). */
 export function keyringTimeoutMs(env: Env): number {
-  const raw = envValue(env, 'PODIO_AUTH_KEYRING_TIMEOUT');
-  if (raw === undefined) return 20_000;
-  const seconds = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw) || seconds < 1 || seconds > 600) {
-    throw usageError(
-      `PODIO_AUTH_KEYRING_TIMEOUT must be a number of seconds from 1 to 600, not "${raw.slice(0, 40)}".`,
-    );
-  }
-  return seconds * 1000;
+  return secondsSetting(env, 'PODIO_AUTH_KEYRING_TIMEOUT', { min: 1, max: 600, defaultMs: 20_000 });
 }
 
 /**
@@ -45,15 +37,11 @@ export function keyringTimeoutMs(env: Env): number {
  * for dead (default 10). Longer for file systems where a heartbeat can stall; shorter in tests.
  */
 export function lockStaleMs(env: Env): number {
-  const raw = envValue(env, 'PODIO_AUTH_LOCK_STALE_SECONDS');
-  if (raw === undefined) return DEFAULT_FILE_LOCK_TIMINGS.staleMs;
-  const seconds = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw) || seconds < 1 || seconds > 600) {
-    throw usageError(
-      `PODIO_AUTH_LOCK_STALE_SECONDS must be a number of seconds from 1 to 600, not "${raw.slice(0, 40)}".`,
-    );
-  }
-  return seconds * 1000;
+  return secondsSetting(env, 'PODIO_AUTH_LOCK_STALE_SECONDS', {
+    min: 1,
+    max: 600,
+    defaultMs: DEFAULT_FILE_LOCK_TIMINGS.staleMs,
+  });
 }
 
 /**
@@ -62,15 +50,7 @@ export function lockStaleMs(env: Env): number {
  * Longer where a holder can stall (a paused VM) without being dead; shorter in tests.
  */
 export function redisLeaseMs(env: Env): number {
-  const raw = envValue(env, 'PODIO_AUTH_REDIS_LEASE_SECONDS');
-  if (raw === undefined) return DEFAULT_LEASE_TTL_MS;
-  const seconds = Number(raw);
-  if (!/^\d+(\.\d+)?$/.test(raw) || seconds < 1 || seconds > 600) {
-    throw usageError(
-      `PODIO_AUTH_REDIS_LEASE_SECONDS must be a number of seconds from 1 to 600, not "${raw.slice(0, 40)}".`,
-    );
-  }
-  return Math.round(seconds * 1000);
+  return secondsSetting(env, 'PODIO_AUTH_REDIS_LEASE_SECONDS', { min: 1, max: 600, defaultMs: DEFAULT_LEASE_TTL_MS });
 }
 
 /** What `doctor` asks of a Redis store beyond the port. */
@@ -192,4 +172,25 @@ export function openStore(env: Env, clock: StoreClock): ProfileStore {
       (await import('./keyring-vault.js')).createKeyringVault({ env, timeoutMs: keyringTimeoutMs(env) }),
     openPointer: (redisUrl) => lazyRedisStore(redisUrl, env, clock),
   });
+}
+
+/**
+ * Runs `work` with a Redis opener whose stores are closed when it ends: a store opened for `--store redis://…` is
+ * the command's own, and its connection would keep the process alive.
+ */
+export async function closingOpened<D extends { openRedis: (url: string) => ProfileStore }, T>(
+  deps: D,
+  work: (deps: D) => Promise<T>,
+): Promise<T> {
+  const opened: ProfileStore[] = [];
+  const openRedis = (url: string): ProfileStore => {
+    const store = deps.openRedis(url);
+    opened.push(store);
+    return store;
+  };
+  try {
+    return await work({ ...deps, openRedis });
+  } finally {
+    await Promise.allSettled(opened.map((store) => store.close()));
+  }
 }

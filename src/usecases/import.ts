@@ -2,7 +2,7 @@ import type { Deps } from '../deps.js';
 import { envValue } from '../env.js';
 import { usageError } from '../errors.js';
 import { parseOrigin } from '../podio/origins.js';
-import { redisLocationOf, type StoreChoice } from '../store/open-store.js';
+import { closingOpened, redisLocationOf, type StoreChoice } from '../store/open-store.js';
 import type { ProfileStore } from '../store/port.js';
 import { isObject, isTokenText, type ProfileRecord } from '../store/profile.js';
 import { resolveProfileName } from '../store/profile-names.js';
@@ -162,18 +162,7 @@ function refuseReplacing(name: string, where: string): never {
 }
 
 export async function importProfile(input: ImportInput, deps: ImportDeps): Promise<ImportResult> {
-  // A store opened for `--store redis://…` is this import's to close: its connection would keep the process alive.
-  const opened: ProfileStore[] = [];
-  const openRedis = (url: string): ProfileStore => {
-    const store = deps.openRedis(url);
-    opened.push(store);
-    return store;
-  };
-  try {
-    return await importOnce(input, { ...deps, openRedis });
-  } finally {
-    await Promise.allSettled(opened.map((store) => store.close()));
-  }
+  return closingOpened(deps, (withClosing) => importOnce(input, withClosing));
 }
 
 async function importOnce(input: ImportInput, deps: ImportDeps): Promise<ImportResult> {

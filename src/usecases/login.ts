@@ -8,7 +8,7 @@ import { API_KEY_PAGE, apiOriginFor, authOriginFor, isLoopbackHost } from '../po
 import type { ClientCredentials, Grant, TokenAnswer, TokenSet } from '../podio/token-client.js';
 import { requestToken } from '../podio/token-client.js';
 import { describeUser, fetchUserStatus } from '../podio/user-api.js';
-import { redisLocationOf, type StoreChoice } from '../store/open-store.js';
+import { closingOpened, redisLocationOf, type StoreChoice } from '../store/open-store.js';
 import type { ProfileStore } from '../store/port.js';
 import type { ProfileRecord } from '../store/profile.js';
 import { resolveProfileName } from '../store/profile-names.js';
@@ -260,18 +260,7 @@ async function targetFor(
 }
 
 export async function login(input: LoginInput, deps: LoginDeps): Promise<LoginResult> {
-  // A store opened for `--store redis://…` is this login's to close: its connection would keep the process alive.
-  const opened: ProfileStore[] = [];
-  const openRedis = (url: string): ProfileStore => {
-    const store = deps.openRedis(url);
-    opened.push(store);
-    return store;
-  };
-  try {
-    return await loginOnce(input, { ...deps, openRedis });
-  } finally {
-    await Promise.allSettled(opened.map((store) => store.close()));
-  }
+  return closingOpened(deps, (withClosing) => loginOnce(input, withClosing));
 }
 
 async function loginOnce(input: LoginInput, deps: LoginDeps): Promise<LoginResult> {
