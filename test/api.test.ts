@@ -15,19 +15,10 @@ import { createItemRoutes, type TokenRef } from '../src/emulator/items.js';
 import { PodioEmulator, USER } from '../src/emulator/podio-emulator.js';
 import { PodioAuthError } from '../src/errors.js';
 import { createHttpClient, type HttpResponse } from '../src/http.js';
+import { thrown } from './support/errors.js';
 import { closedPort } from './support/http.js';
 
 const ORIGIN = 'https://api.podio.com';
-
-function thrown(fn: () => unknown): PodioAuthError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof PodioAuthError) return error;
-    throw error;
-  }
-  throw new Error('did not throw');
-}
 
 async function rejected(promise: Promise<unknown>): Promise<PodioAuthError> {
   try {

@@ -6,7 +6,17 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import { KEYRING_SERVICE } from '../src/store/keyring-vault.js';
 import type { ProfileRecord } from '../src/store/profile.js';
 import { openRedisStore } from '../src/store/redis-store.js';
-import { BIN, type CliResult, errorLines, ROOT, runCli, runMain, Sandbox, startCli } from './support/cli.js';
+import {
+  BIN,
+  type CliResult,
+  errorLines,
+  loginRecord,
+  ROOT,
+  runCli,
+  runMain,
+  Sandbox,
+  startCli,
+} from './support/cli.js';
 import { APP, type FakePodio, type FakePodioOptions, startFakePodio } from './support/fake-podio.js';
 import { findRedisServer, type RedisServer, startRedisServer } from './support/redis-server.js';
 import { missingSecretServicePrograms, startSessionBus } from './support/secret-service.js';
@@ -145,21 +155,7 @@ describe.skipIf(!available)('a Redis store from the command line', () => {
 
   /** A user login the emulator knows, with `expiresAt` as its access token's expiry. */
   function userLogin(podio: FakePodio, expiresAt: Date): ProfileRecord {
-    const tokens = podio.issueTokens();
-    return {
-      grant: 'authorization_code',
-      client_id: podio.options.clientId,
-      client_secret: podio.options.clientSecret,
-      auth_url: podio.url,
-      api_url: podio.url,
-      access_token: tokens.access_token,
-      token_type: 'bearer',
-      expires_at: expiresAt.toISOString(),
-      refresh_token: tokens.refresh_token,
-      scope: 'global:all',
-      ref: { type: 'user', id: 4242 },
-      obtained_at: new Date(expiresAt.getTime() - tokens.expires_in * 1000).toISOString(),
-    };
+    return { grant: 'authorization_code', ...loginRecord(podio, expiresAt).record } as ProfileRecord;
   }
 
   /** An app login: when its refresh token is refused, the app grant is redone without a person. */

@@ -124,6 +124,31 @@ export async function runMain(
   return { code, signal: null, stdout: stdout.text(), stderr: stderr.text() };
 }
 
+/**
+ * A user login record the fake Podio knows (its tokens are live there), with `expiresAt` as its access token's
+ * expiry: what `login` would have stored.
+ */
+export function loginRecord(
+  podio: Pick<PodioEmulator, 'url' | 'options' | 'issueTokens'>,
+  expiresAt: Date,
+): { record: Record<string, unknown>; tokens: { access_token: string; refresh_token: string } } {
+  const tokens = podio.issueTokens();
+  const record = {
+    client_id: podio.options.clientId,
+    client_secret: podio.options.clientSecret,
+    auth_url: podio.url,
+    api_url: podio.url,
+    access_token: tokens.access_token,
+    token_type: 'bearer',
+    expires_at: expiresAt.toISOString(),
+    refresh_token: tokens.refresh_token,
+    scope: 'global:all',
+    ref: { type: 'user', id: 4242 },
+    obtained_at: new Date(expiresAt.getTime() - tokens.expires_in * 1000).toISOString(),
+  };
+  return { record, tokens };
+}
+
 /** A throwaway config dir and home, and the environment pointing the CLI at a fake Podio. */
 export class Sandbox {
   readonly root = mkdtempSync(join(tmpdir(), 'podio-auth-test-'));
@@ -167,20 +192,7 @@ export class Sandbox {
 
   /** A stored login whose tokens the fake Podio knows, expiring at `expiresAt`. */
   storeLogin(expiresAt: Date, profile = 'default'): { access_token: string; refresh_token: string } {
-    const tokens = this.podio.issueTokens();
-    const record = {
-      client_id: this.podio.options.clientId,
-      client_secret: this.podio.options.clientSecret,
-      auth_url: this.podio.url,
-      api_url: this.podio.url,
-      access_token: tokens.access_token,
-      token_type: 'bearer',
-      expires_at: expiresAt.toISOString(),
-      refresh_token: tokens.refresh_token,
-      scope: 'global:all',
-      ref: { type: 'user', id: 4242 },
-      obtained_at: new Date(expiresAt.getTime() - tokens.expires_in * 1000).toISOString(),
-    };
+    const { record, tokens } = loginRecord(this.podio, expiresAt);
     let existing: { profiles: Record<string, unknown> } = { profiles: {} };
     try {
       existing = this.readConfig();

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { PodioAuthError } from '../../src/errors.js';
 import type { HttpRequest, HttpResponse } from '../../src/http.js';
 import { isTokenExpiredAnswer, podioFailure } from '../../src/podio/answers.js';
 import { authorizeUrl } from '../../src/podio/authorize-url.js';
 import { parseExpiresIn, parseTokenAnswer, requestToken, type TokenAnswer } from '../../src/podio/token-client.js';
 import { parseGrantedScope, parseUserStatus } from '../../src/podio/user-api.js';
+import { thrown as failure } from '../support/errors.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse => ({
@@ -17,16 +17,6 @@ const podioError = (error: string, description = 'x') => ({
   error_description: description,
   error_detail: null,
 });
-
-function failure(fn: () => unknown): PodioAuthError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof PodioAuthError) return error;
-    throw error;
-  }
-  throw new Error('did not throw');
-}
 
 function unusable(answer: TokenAnswer): Extract<TokenAnswer, { kind: 'unusable' }> {
   if (answer.kind !== 'unusable') throw new Error('expected an unusable answer');
