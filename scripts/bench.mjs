@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // What each command costs against its floor — what any tool doing the same must pay — as medians of paired,
 // alternating runs (pairs cancel out drift in machine load), and the peak memory of `token` against a bare node.
-// Usage: npm run bench [-- --runs 40]
+// Usage: npm run bench [-- --runs 40] [-- --only exec]
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,9 @@ import { PodioEmulator } from '../dist/emulator/podio-emulator.js';
 
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 40;
+const onlyArg = process.argv.indexOf('--only');
+// Rows whose name holds this text; the others are not run (for working on one of them).
+const only = onlyArg > 0 ? process.argv[onlyArg + 1] : '';
 const bin = fileURLToPath(new URL('../bin/podio-auth.js', import.meta.url));
 const peakProbe = fileURLToPath(new URL('./peak-rss.cjs', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'podio-auth-bench-'));
@@ -79,6 +82,7 @@ const median = (values) => {
 };
 
 async function compare(name, candidate, floor, prepare, limit) {
+  if (!name.includes(only)) return undefined;
   for (let i = 0; i < 3; i++) {
     prepare();
     await time(candidate);
@@ -106,6 +110,7 @@ async function compare(name, candidate, floor, prepare, limit) {
 }
 
 async function peakMemory() {
+  if (!'peak memory of token (KiB)'.includes(only)) return undefined;
   const rss = async (command) => {
     const samples = [];
     for (let i = 0; i < 10; i++) {
@@ -148,7 +153,7 @@ try {
     await compare('--help', node([bin, '--help']), node(['-e', '0']), valid, 1.3),
     await compare('token (refreshing)', node([bin, 'token']), node(['-e', bareRefresh]), expired, 1.3),
     await peakMemory(),
-  ];
+  ].filter((result) => result !== undefined);
   const rows = results.map((r) => {
     const unit = r.name.startsWith('peak') ? '' : ' ms';
     return `| ${r.name} | ${r.candidate.toFixed(1)}${unit} | ${r.floor.toFixed(1)}${unit} | ${r.ratio.toFixed(3)} | ≤ ${r.limit} | ${r.ok ? 'ok' : 'OVER'} |`;

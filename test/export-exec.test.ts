@@ -97,6 +97,15 @@ describe('exec', () => {
     expect(missing.stderr).toContain('Command not found: no-such-command-here');
   });
 
+  it('prints no warning of its own where Node would warn of internals used (--pending-deprecation)', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    for (const extra of [{ NODE_OPTIONS: '--pending-deprecation' }, { NODE_PENDING_DEPRECATION: '1' }]) {
+      const result = await runCli(['exec', '--', 'sh', '-c', 'exit 3'], { ...sandbox.env(), ...extra });
+      expect(result).toMatchObject({ code: 3, stdout: '', stderr: '' });
+    }
+  });
+
   it('forwards SIGTERM to the command', async () => {
     const { sandbox } = await startSandbox();
     sandbox.storeLogin(inAnHour());

@@ -1,33 +1,132 @@
+import { constants } from 'node:os';
+import { getSystemErrorName } from 'node:util';
 import { PodioAuthError } from '../errors.js';
+
+/** What `exec` needs of a started command: it can be signalled, and it reports its end once. */
+interface StartedCommand {
+  kill(signal: NodeJS.Signals): void;
+}
+
+interface StartEvents {
+  /** The command ran and ended: its exit code, or the signal that ended it. */
+  onExit(code: number | null, signal: NodeJS.Signals | null): void;
+  /** The command could not be started: the system's error name (ENOENT, EACCES…). */
+  onError(errorName: string): void;
+}
+
+/** Starts `file` with stdio inherited and no shell; `undefined` when it could not start (onError has been told). */
+export type CommandStarter = (
+  file: string,
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+  events: StartEvents,
+) => StartedCommand | undefined;
+
+/** The handle Node's child_process is built on, as far as starting an inherited-stdio command needs it. */
+interface ProcessHandle {
+  onexit: (exitCode: number, signalName: string) => void;
+  spawn(options: {
+    file: string;
+    args: string[];
+    envPairs: string[];
+    stdio: { type: 'inherit'; fd: number }[];
+  }): number;
+  kill(signal: number): number;
+  close(): void;
+}
+
+/** `process.binding`, which Node keeps for a fixed list of its internals and its types leave out. */
+interface ProcessWithBindings {
+  binding: (name: 'process_wrap') => { Process: new () => ProcessHandle };
+}
+
+/**
+ * Starts the command on the process handle child_process itself uses. `exec` runs in loops, and loading
+ * child_process (with net, streams and dgram behind it) costs more than starting the command does; this path
+ * does what child_process's `spawn` does for inherited stdio, without loading it.
+ */
+export const startOnProcessHandle: CommandStarter = (file, args, env, events) => {
+  const { Process } = (process as unknown as ProcessWithBindings).binding('process_wrap');
+  const handle = new Process();
+  let ended = false;
+  handle.onexit = (exitCode, signalName) => {
+    ended = true;
+    handle.close();
+    if (exitCode < 0) events.onError(getSystemErrorName(exitCode));
+    else if (signalName) events.onExit(null, signalName as NodeJS.Signals);
+    else events.onExit(exitCode, null);
+  };
+  const envPairs: string[] = [];
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) envPairs.push(`${name}=${value}`);
+  const error = handle.spawn({
+    file,
+    args: [file, ...args],
+    envPairs,
+    stdio: [0, 1, 2].map((fd) => ({ type: 'inherit' as const, fd })),
+  });
+  if (error !== 0) {
+    ended = true;
+    handle.close();
+    events.onError(getSystemErrorName(error));
+    return undefined;
+  }
+  return {
+    kill(signal) {
+      if (!ended) handle.kill(constants.signals[signal]);
+    },
+  };
+};
+
+/** Starts the command through child_process: where the process handle is not there, or must not be used. */
+export const startWithChildProcess: CommandStarter = (file, args, env, events) => {
+  const { spawn } = process.getBuiltinModule('node:child_process');
+  const child = spawn(file, args, { stdio: 'inherit', env });
+  child.once('error', (error: NodeJS.ErrnoException) => events.onError(error.code ?? error.message));
+  child.once('exit', (code, signal) => events.onExit(code, signal));
+  return {
+    kill(signal) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+};
+
+/**
+ * The handle is an internal of Node's: used only where Node still offers it through `process.binding` and using
+ * it prints nothing (`--pending-deprecation` makes every `process.binding` call print a warning).
+ */
+export function processHandleUsable(env: Record<string, string | undefined> = process.env): boolean {
+  if (typeof (process as unknown as Partial<ProcessWithBindings>).binding !== 'function') return false;
+  const flags = [...process.execArgv, env['NODE_OPTIONS'] ?? ''].join(' ');
+  return env['NODE_PENDING_DEPRECATION'] !== '1' && !/deprecation/.test(flags);
+}
 
 /**
  * Runs a command as `exec` does: no shell, stdio inherited, its exit code passed on (128 + the signal's number
  * when a signal ended it, as a shell reports it), the signals this process gets forwarded to it.
  */
-export async function runCommand(
+export function runCommand(
   file: string,
   args: readonly string[],
   env: Record<string, string | undefined>,
   onSignal: (listener: (signal: NodeJS.Signals) => void) => () => void,
+  start: CommandStarter = processHandleUsable() ? startOnProcessHandle : startWithChildProcess,
 ): Promise<number> {
-  // Loaded here, not at the top: the launcher's fast path shares this module with `token`, which never spawns.
-  const [{ spawn }, { constants }] = await Promise.all([import('node:child_process'), import('node:os')]);
   return new Promise<number>((resolve, reject) => {
-    const child = spawn(file, args, { stdio: 'inherit', env });
-    const stopForwarding = onSignal((signal) => {
-      if (child.exitCode === null) child.kill(signal);
+    let stopForwarding = () => {};
+    const started = start(file, args, env, {
+      onExit(code, signal) {
+        stopForwarding();
+        resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
+      },
+      onError(errorName) {
+        stopForwarding();
+        reject(
+          errorName === 'ENOENT'
+            ? new PodioAuthError('command_not_found', `Command not found: ${file}`)
+            : new PodioAuthError('command_not_executable', `Could not run ${file} (${errorName}).`),
+        );
+      },
     });
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      stopForwarding();
-      reject(
-        error.code === 'ENOENT'
-          ? new PodioAuthError('command_not_found', `Command not found: ${file}`)
-          : new PodioAuthError('command_not_executable', `Could not run ${file} (${error.code ?? error.message}).`),
-      );
-    });
-    child.once('exit', (code, signal) => {
-      stopForwarding();
-      resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
-    });
+    if (started) stopForwarding = onSignal((signal) => started.kill(signal));
   });
 }

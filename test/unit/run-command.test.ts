@@ -1,0 +1,107 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PodioAuthError } from '../../src/errors.js';
+import {
+  type CommandStarter,
+  processHandleUsable,
+  runCommand,
+  startOnProcessHandle,
+  startWithChildProcess,
+} from '../../src/platform/run-command.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'podio-auth-run-'));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** The PodioAuthError a promise rejects with (anything else, or no rejection, fails the test). */
+async function rejection(promise: Promise<unknown>): Promise<PodioAuthError> {
+  const error = await promise.then(
+    () => new Error('did not reject'),
+    (reason: unknown) => reason,
+  );
+  if (error instanceof PodioAuthError) return error;
+  throw error;
+}
+
+const env = { PATH: process.env['PATH'] };
+const noSignals = () => () => {};
+
+// Both ways of starting a command must behave alike: `exec` picks one by what Node offers.
+describe.each([
+  ['the process handle', startOnProcessHandle],
+  ['child_process', startWithChildProcess],
+] as [string, CommandStarter][])('runCommand through %s', (_, start) => {
+  const run = (file: string, args: string[], commandEnv: Record<string, string | undefined> = env) =>
+    runCommand(file, args, commandEnv, noSignals, start);
+
+  it('passes on the exit code, and 128 + the number of a signal that ended the command', async () => {
+    expect(await run('sh', ['-c', 'exit 7'])).toBe(7);
+    expect(await run('sh', ['-c', 'exit 0'])).toBe(0);
+    expect(await run('sh', ['-c', 'kill -TERM $$'])).toBe(143);
+  });
+
+  it('gives the command its arguments as they are, and the environment without unset entries', async () => {
+    const out = join(dir, 'out');
+    const script = 'printf "%s|%s|%s|%s" "$1" "$2" "$SET" "${UNSET-unset}" > "$OUT"';
+    const code = await run('sh', ['-c', script, 'sh', 'two words', '$HOME;*'], {
+      ...env,
+      OUT: out,
+      SET: 'yes',
+      UNSET: undefined,
+    });
+    expect(code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe('two words|$HOME;*|yes|unset');
+  });
+
+  it('says command_not_found for a missing command and command_not_executable for a file that is not one', async () => {
+    const missing = await rejection(run('no-such-command-here', []));
+    expect(missing).toMatchObject({ code: 'command_not_found', exitCode: 127 });
+    const notExecutable = join(dir, 'script');
+    writeFileSync(notExecutable, 'echo hi\n');
+    chmodSync(notExecutable, 0o644);
+    const refused = await rejection(run(notExecutable, []));
+    expect(refused).toMatchObject({ code: 'command_not_executable', exitCode: 126 });
+    expect(refused.message).toContain('EACCES');
+  });
+
+  it('forwards a signal to the running command, and stops forwarding once it has ended', async () => {
+    const ready = join(dir, 'ready');
+    execFileSync('mkfifo', [ready]);
+    const script = `trap 'exit 42' TERM; echo ready > "${ready}"; while :; do sleep 0.01; done`;
+    let forward: ((signal: NodeJS.Signals) => void) | undefined;
+    let stopped = false;
+    const done = runCommand(
+      'sh',
+      ['-c', script],
+      env,
+      (listener) => {
+        forward = listener;
+        return () => {
+          stopped = true;
+        };
+      },
+      start,
+    );
+    for await (const _line of createReadStream(ready)) break;
+    expect(stopped).toBe(false);
+    forward?.('SIGTERM');
+    expect(await done).toBe(42);
+    expect(stopped).toBe(true);
+    // A signal that comes after the end reaches nothing and throws nothing.
+    forward?.('SIGTERM');
+  });
+});
+
+describe('processHandleUsable', () => {
+  it('is true where Node offers the handle quietly, and false where using it would print a deprecation warning', () => {
+    expect(processHandleUsable({})).toBe(true);
+    expect(processHandleUsable({ NODE_OPTIONS: '--pending-deprecation' })).toBe(false);
+    expect(processHandleUsable({ NODE_OPTIONS: '--max-old-space-size=100 --throw-deprecation' })).toBe(false);
+    expect(processHandleUsable({ NODE_PENDING_DEPRECATION: '1' })).toBe(false);
+  });
+});
