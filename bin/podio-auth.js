@@ -25,8 +25,8 @@ const { writeSync } = require('node:fs');
 const answer = fast?.run(argv, {
   env: process.env,
   now: new Date(),
-  stdoutIsTTY: () => require('node:tty').isatty(1),
-  stderrIsTTY: () => require('node:tty').isatty(2),
+  stdoutIsTTY: () => fast.isTerminal(1),
+  stderrIsTTY: () => fast.isTerminal(2),
   help: () => require('../dist/help.json'),
 });
 

@@ -14,6 +14,10 @@ import { type Env, envValue } from './env.js';
 import { PodioAuthError } from './errors.js';
 import { httpTimeoutMs } from './http.js';
 import { runCommand } from './platform/run-command.js';
+
+// The launcher asks whether stdout and stderr are terminals through the bundle it has loaded.
+export { isTerminal } from './platform/node-bindings.js';
+
 import { SECRET_ENV_NAMES } from './secrets.js';
 import { tempFilesOf } from './store/atomic-write.js';
 import { configFileIn, defaultConfigDir, readConfigFile } from './store/config-file.js';

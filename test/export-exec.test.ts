@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { runCli, runMain, startCli, startSandbox } from './support/cli.js';
+import { BIN, runCli, runMain, startCli, startSandbox } from './support/cli.js';
 import { APP } from './support/fake-podio.js';
 
 const inAnHour = () => new Date(Date.now() + 3_600_000);
@@ -64,6 +64,22 @@ describe('export', () => {
     const revealed = await run(['export', '--reveal']);
     expect(revealed.code).toBe(0);
     expect(revealed.out).toContain('PODIO_REFRESH_TOKEN=');
+  });
+
+  it('refuses on a real terminal too, where the launcher asks the system whether stdout is one', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    const refreshToken = sandbox.readConfig().profiles['default']?.['refresh_token'] as string;
+    // `script` runs the command on a new pseudo-terminal and passes on its exit code.
+    const quoted = [process.execPath, BIN, 'export'].map((word) => `'${word}'`).join(' ');
+    const onTerminal = spawnSync('script', ['-qec', quoted, '/dev/null'], {
+      env: sandbox.env() as NodeJS.ProcessEnv,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    expect(onTerminal.status).toBe(2);
+    expect(onTerminal.stdout).toContain('--reveal');
+    expect(onTerminal.stdout).not.toContain(refreshToken);
   });
 
   it('needs a login (exit 4)', async () => {

@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { PodioAuthError } from '../errors.js';
+import { nodeBinding, nodeBindingsQuiet } from './node-bindings.js';
 
 /** What `exec` needs of a started command: it can be signalled, and it reports its end once. */
 interface StartedCommand {
@@ -35,18 +36,13 @@ interface ProcessHandle {
   close(): void;
 }
 
-/** `process.binding`, which Node keeps for a fixed list of its internals and its types leave out. */
-interface ProcessWithBindings {
-  binding: (name: 'process_wrap') => { Process: new () => ProcessHandle };
-}
-
 /**
  * Starts the command on the process handle child_process itself uses. `exec` runs in loops, and loading
  * child_process (with net, streams and dgram behind it) costs more than starting the command does; this path
  * does what child_process's `spawn` does for inherited stdio, without loading it.
  */
 export const startOnProcessHandle: CommandStarter = (file, args, env, events) => {
-  const { Process } = (process as unknown as ProcessWithBindings).binding('process_wrap');
+  const { Process } = nodeBinding<{ Process: new () => ProcessHandle }>('process_wrap');
   const handle = new Process();
   let ended = false;
   handle.onexit = (exitCode, signalName) => {
@@ -91,16 +87,6 @@ export const startWithChildProcess: CommandStarter = (file, args, env, events) =
 };
 
 /**
- * The handle is an internal of Node's: used only where Node still offers it through `process.binding` and using
- * it prints nothing (`--pending-deprecation` makes every `process.binding` call print a warning).
- */
-export function processHandleUsable(env: Record<string, string | undefined> = process.env): boolean {
-  if (typeof (process as unknown as Partial<ProcessWithBindings>).binding !== 'function') return false;
-  const flags = [...process.execArgv, env['NODE_OPTIONS'] ?? ''].join(' ');
-  return env['NODE_PENDING_DEPRECATION'] !== '1' && !/deprecation/.test(flags);
-}
-
-/**
  * Runs a command as `exec` does: no shell, stdio inherited, its exit code passed on (128 + the signal's number
  * when a signal ended it, as a shell reports it), the signals this process gets forwarded to it.
  */
@@ -109,7 +95,7 @@ export function runCommand(
   args: readonly string[],
   env: Record<string, string | undefined>,
   onSignal: (listener: (signal: NodeJS.Signals) => void) => () => void,
-  start: CommandStarter = processHandleUsable() ? startOnProcessHandle : startWithChildProcess,
+  start: CommandStarter = nodeBindingsQuiet() ? startOnProcessHandle : startWithChildProcess,
 ): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let stopForwarding = () => {};

@@ -1,12 +1,21 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  createReadStream,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PodioAuthError } from '../../src/errors.js';
+import { isTerminal, nodeBindingsQuiet } from '../../src/platform/node-bindings.js';
 import {
   type CommandStarter,
-  processHandleUsable,
   runCommand,
   startOnProcessHandle,
   startWithChildProcess,
@@ -97,11 +106,26 @@ describe.each([
   });
 });
 
-describe('processHandleUsable', () => {
+describe('isTerminal', () => {
+  it('answers as tty.isatty does, for a file and a pipe (a real terminal: the export tests)', async () => {
+    const { isatty } = await import('node:tty');
+    const file = openSync(join(dir, 'file'), 'w');
+    try {
+      expect(isTerminal(file)).toBe(false);
+      expect(isTerminal(file)).toBe(isatty(file));
+    } finally {
+      closeSync(file);
+    }
+    // The internal behind it aborts the process on these; tty.isatty answers false.
+    for (const fd of [-1, 1.5, 2 ** 31]) expect(isTerminal(fd)).toBe(false);
+  });
+});
+
+describe('nodeBindingsQuiet', () => {
   it('is true where Node offers the handle quietly, and false where using it would print a deprecation warning', () => {
-    expect(processHandleUsable({})).toBe(true);
-    expect(processHandleUsable({ NODE_OPTIONS: '--pending-deprecation' })).toBe(false);
-    expect(processHandleUsable({ NODE_OPTIONS: '--max-old-space-size=100 --throw-deprecation' })).toBe(false);
-    expect(processHandleUsable({ NODE_PENDING_DEPRECATION: '1' })).toBe(false);
+    expect(nodeBindingsQuiet({})).toBe(true);
+    expect(nodeBindingsQuiet({ NODE_OPTIONS: '--pending-deprecation' })).toBe(false);
+    expect(nodeBindingsQuiet({ NODE_OPTIONS: '--max-old-space-size=100 --throw-deprecation' })).toBe(false);
+    expect(nodeBindingsQuiet({ NODE_PENDING_DEPRECATION: '1' })).toBe(false);
   });
 });
