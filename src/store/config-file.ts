@@ -1,5 +1,4 @@
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Env } from '../env.js';
 import { PodioAuthError } from '../errors.js';
@@ -27,16 +26,23 @@ export function configFileIn(dir: string): string {
 }
 
 /** Where conf/env-paths would put a `podio-auth` config with an empty project suffix. */
-export function defaultConfigDir(
-  env: Env,
-  platform: NodeJS.Platform = process.platform,
-  home: string = homedir(),
-): string {
+export function defaultConfigDir(env: Env, platform: NodeJS.Platform = process.platform, homeDir?: string): string {
   const fromEnv = env['PODIO_AUTH_CONFIG_DIR'];
   if (fromEnv) return fromEnv;
+  const home = homeDir ?? homeDirectory(env, platform);
   if (platform === 'darwin') return join(home, 'Library', 'Preferences', 'podio-auth');
   if (platform === 'win32') return join(env['APPDATA'] ?? join(home, 'AppData', 'Roaming'), 'podio-auth', 'Config');
   return join(env['XDG_CONFIG_HOME'] || join(home, '.config'), 'podio-auth');
+}
+
+/**
+ * The home directory as os.homedir() finds it. On POSIX that is $HOME when it is set, which is read here without
+ * loading node:os: `token` runs in loops, and that module is a tenth of what it costs beyond starting node.
+ */
+function homeDirectory(env: Env, platform: NodeJS.Platform): string {
+  const fromEnv = env['HOME'];
+  if (platform !== 'win32' && fromEnv) return fromEnv;
+  return process.getBuiltinModule('node:os').homedir();
 }
 
 function invalid(file: string, reason: string): PodioAuthError {

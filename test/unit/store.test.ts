@@ -37,6 +37,13 @@ describe('config file', () => {
     expect(defaultConfigDir({}, 'darwin', '/Users/u')).toBe('/Users/u/Library/Preferences/podio-auth');
   });
 
+  it('finds the home directory as os.homedir() does: $HOME on POSIX, else the system', async () => {
+    const { homedir } = await import('node:os');
+    expect(defaultConfigDir({ HOME: '/home/h' }, 'linux')).toBe('/home/h/.config/podio-auth');
+    expect(defaultConfigDir({ HOME: '' }, 'linux')).toBe(join(homedir(), '.config', 'podio-auth'));
+    expect(defaultConfigDir({}, 'linux')).toBe(join(homedir(), '.config', 'podio-auth'));
+  });
+
   it('reads a missing file as empty and refuses what it cannot use, naming the field, leaving it as it is', () => {
     const file = join(tempDir(), 'config.json');
     expect(readConfigFile(file).profiles.size).toBe(0);
