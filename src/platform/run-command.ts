@@ -76,7 +76,14 @@ export const startOnProcessHandle: CommandStarter = (file, args, env, events) =>
 /** Starts the command through child_process: where the process handle is not there, or must not be used. */
 export const startWithChildProcess: CommandStarter = (file, args, env, events) => {
   const { spawn } = process.getBuiltinModule('node:child_process');
-  const child = spawn(file, args, { stdio: 'inherit', env });
+  let child: import('node:child_process').ChildProcess;
+  try {
+    child = spawn(file, args, { stdio: 'inherit', env });
+  } catch (error) {
+    // child_process throws, rather than emits, the errors it does not expect (E2BIG for a too long command line).
+    events.onError((error as NodeJS.ErrnoException).code ?? String(error));
+    return undefined;
+  }
   child.once('error', (error: NodeJS.ErrnoException) => events.onError(error.code ?? error.message));
   child.once('exit', (code, signal) => events.onExit(code, signal));
   return {

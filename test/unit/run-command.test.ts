@@ -67,7 +67,7 @@ describe.each([
     expect(readFileSync(out, 'utf8')).toBe('two words|$HOME;*|yes|unset');
   });
 
-  it('says command_not_found for a missing command and command_not_executable for a file that is not one', async () => {
+  it('says command_not_found for a missing command, command_not_executable for one it cannot start', async () => {
     const missing = await rejection(run('no-such-command-here', []));
     expect(missing).toMatchObject({ code: 'command_not_found', exitCode: 127 });
     const notExecutable = join(dir, 'script');
@@ -76,6 +76,9 @@ describe.each([
     const refused = await rejection(run(notExecutable, []));
     expect(refused).toMatchObject({ code: 'command_not_executable', exitCode: 126 });
     expect(refused.message).toContain('EACCES');
+    // Longer than the system takes for one argument.
+    const tooLong = await rejection(run('true', ['x'.repeat(1024 * 1024)]));
+    expect(tooLong).toMatchObject({ code: 'command_not_executable', message: 'Could not run true (E2BIG).' });
   });
 
   it('forwards a signal to the running command, and stops forwarding once it has ended', async () => {
