@@ -93,4 +93,25 @@ describe('doctor', () => {
       ['profile:dead', 'fail'],
     ]);
   });
+
+  it('reads a refresh token dated minutes ahead as new, and one dated days ahead as a clock to check', () => {
+    const now = new Date('2026-06-30T00:00:00Z');
+    const profile = (obtained: string) => ({
+      client_id: 'c',
+      client_secret: 's',
+      refresh_token: 'r',
+      expires_at: '2026-06-30T08:00:00Z',
+      refresh_obtained_at: obtained,
+    });
+    const [skewed, ahead] = checkProfiles(
+      new Map(Object.entries({ skewed: profile('2026-06-30T00:10:00Z'), ahead: profile('2026-07-03T00:00:00Z') })),
+      now,
+    );
+    expect(skewed).toMatchObject({ status: 'ok', detail: expect.stringContaining('refresh token 0 of') });
+    expect(ahead).toMatchObject({
+      status: 'warn',
+      detail: expect.stringContaining('refresh token dated 2026-07-03T00:00:00Z (in the future)'),
+      hint: expect.stringContaining('clock'),
+    });
+  });
 });

@@ -199,9 +199,19 @@ export function checkProfiles(profiles: ReadonlyMap<string, ProfileRecord>, now:
     const since = profile.refresh_obtained_at ?? profile.obtained_at;
     const ageDays = since ? (now.getTime() - Date.parse(since)) / 86_400_000 : NaN;
     const age = Number.isFinite(ageDays)
-      ? `refresh token ${Math.floor(ageDays)} of ${REFRESH_TOKEN_DAYS} days old`
+      ? `refresh token ${Math.max(0, Math.floor(ageDays))} of ${REFRESH_TOKEN_DAYS} days old`
       : 'refresh token of unknown age';
-    if (ageDays >= REFRESH_TOKEN_DAYS && !redoable) {
+    // More than an hour ahead is no clock skew: the clock was put back, or the date written by hand.
+    if (ageDays < -1 / 24) {
+      checks.push(
+        check(
+          `profile:${name}`,
+          'warn',
+          `${label}: ${access}, refresh token dated ${since} (in the future).`,
+          "Check this machine's clock; a new login dates it again.",
+        ),
+      );
+    } else if (ageDays >= REFRESH_TOKEN_DAYS && !redoable) {
       checks.push(
         check(
           `profile:${name}`,
