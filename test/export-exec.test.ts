@@ -122,6 +122,24 @@ describe('exec', () => {
     }
   });
 
+  it("runs under Node's permission model where it allows child processes, and says so in one line where not", async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    const permission = '--experimental-permission --allow-fs-read=*';
+    const allowed = await runCli(['exec', '--', 'sh', '-c', 'exit 5'], {
+      ...sandbox.env(),
+      NODE_OPTIONS: `${permission} --allow-child-process`,
+    });
+    expect(allowed.code).toBe(5);
+    const refused = await runCli(['exec', '--', 'sh', '-c', 'exit 5'], { ...sandbox.env(), NODE_OPTIONS: permission });
+    expect(refused.code).toBe(126);
+    // Node's own warnings about the permission model aside, one line and no stack trace.
+    expect(refused.stderr.split('\n').filter((line) => line.startsWith('✗'))).toEqual([
+      '✗ Could not run sh (ERR_ACCESS_DENIED).',
+    ]);
+    expect(refused.stderr).not.toMatch(/^\s+at /m);
+  });
+
   it('forwards SIGTERM to the command', async () => {
     const { sandbox } = await startSandbox();
     sandbox.storeLogin(inAnHour());

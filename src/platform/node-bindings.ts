@@ -10,11 +10,13 @@ interface ProcessWithBindings {
 }
 
 /**
- * Whether the internals can be used without a word: Node has `process.binding`, and no deprecation flag is on
- * (`--pending-deprecation` makes every call to it print a warning; `--throw-deprecation` would make that throw).
+ * Whether the internals can be used without a word: Node has `process.binding`, no deprecation flag is on
+ * (`--pending-deprecation` makes every call to it print a warning; `--throw-deprecation` would make that throw),
+ * and Node's permission model is off (it refuses `process.binding` even where it allows child processes).
  */
 export function nodeBindingsQuiet(env: Record<string, string | undefined> = process.env): boolean {
   if (typeof (process as unknown as Partial<ProcessWithBindings>).binding !== 'function') return false;
+  if ((process as { permission?: unknown }).permission !== undefined) return false;
   const flags = [...process.execArgv, env['NODE_OPTIONS'] ?? ''].join(' ');
   return env['NODE_PENDING_DEPRECATION'] !== '1' && !/deprecation/.test(flags);
 }

@@ -76,14 +76,7 @@ export const startOnProcessHandle: CommandStarter = (file, args, env, events) =>
 /** Starts the command through child_process: where the process handle is not there, or must not be used. */
 export const startWithChildProcess: CommandStarter = (file, args, env, events) => {
   const { spawn } = process.getBuiltinModule('node:child_process');
-  let child: import('node:child_process').ChildProcess;
-  try {
-    child = spawn(file, args, { stdio: 'inherit', env });
-  } catch (error) {
-    // child_process throws, rather than emits, the errors it does not expect (E2BIG for a too long command line).
-    events.onError((error as NodeJS.ErrnoException).code ?? String(error));
-    return undefined;
-  }
+  const child = spawn(file, args, { stdio: 'inherit', env });
   child.once('error', (error: NodeJS.ErrnoException) => events.onError(error.code ?? error.message));
   child.once('exit', (code, signal) => events.onExit(code, signal));
   return {
@@ -106,7 +99,7 @@ export function runCommand(
 ): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let stopForwarding = () => {};
-    const started = start(file, args, env, {
+    const events: StartEvents = {
       onExit(code, signal) {
         stopForwarding();
         resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
@@ -119,7 +112,15 @@ export function runCommand(
             : new PodioAuthError('command_not_executable', `Could not run ${file} (${errorName}).`),
         );
       },
-    });
+    };
+    let started: StartedCommand | undefined;
+    try {
+      started = start(file, args, env, events);
+    } catch (error) {
+      // What is thrown rather than reported: child_process throws E2BIG (a command line too long for the system),
+      // and Node's permission model refuses child processes by throwing ERR_ACCESS_DENIED.
+      events.onError((error as NodeJS.ErrnoException).code ?? String(error));
+    }
     if (started) stopForwarding = onSignal((signal) => started.kill(signal));
   });
 }
