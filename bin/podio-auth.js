@@ -17,6 +17,7 @@ if (which !== undefined) {
   } catch (error) {
     if (error.code !== 'MODULE_NOT_FOUND') throw error;
     process.stderr.write('✗ podio-auth is not built yet.\nRun `npm ci` (or `npm run build`) in its folder first.\n');
+    // 1, written out: the table of exit codes is in what has not been built.
     process.exit(1);
   }
 }
@@ -35,6 +36,7 @@ if (answer === undefined) {
     process.stderr.write(
       `✗ podio-auth could not start: ${error.message}\nRun \`npm ci\` (or \`npm run build\`) in its folder.\n`,
     );
+    // 1, written out: the table of exit codes is in what could not be loaded.
     process.exitCode = 1;
   });
 } else if (answer.kind === 'exec') {
@@ -50,12 +52,12 @@ if (answer === undefined) {
   try {
     writeSync(1, answer.stdout);
   } catch (error) {
-    // A closed, full or broken stdout: one line, exit 1 (and nothing at all if stderr is gone too).
+    // A closed, full or broken stdout: one line, exit output_failed (and nothing at all if stderr is gone too).
     try {
       writeSync(2, `✗ Could not write to standard output (${error.code || error.message}).\n`);
     } catch {
       // Nowhere to say it.
     }
-    process.exitCode = 1;
+    process.exitCode = fast.OUTPUT_FAILED_EXIT;
   }
 }

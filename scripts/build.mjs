@@ -41,7 +41,7 @@ await Promise.all([
     build({
       ...common,
       stdin: {
-        contents: `export { ${name}Fast as run${name === 'exec' ? ', runFastExec' : ''}, isTerminal } from './src/fast-path.ts';`,
+        contents: `export { ${name}Fast as run${name === 'exec' ? ', runFastExec' : ''}, isTerminal, OUTPUT_FAILED_EXIT } from './src/fast-path.ts';`,
         resolveDir: '.',
         loader: 'ts',
       },

@@ -11,12 +11,16 @@
  * - `--help`, `-h`, `help [command]`, `<command> --help` off a terminal: the help text, generated at build time.
  */
 import { type Env, envValue } from './env.js';
-import { PodioAuthError } from './errors.js';
+import { exitCodeOf, PodioAuthError } from './errors.js';
 import { httpTimeoutMs } from './http.js';
 import { runCommand } from './platform/run-command.js';
 
-// The launcher asks whether stdout and stderr are terminals through the bundle it has loaded.
+// The launcher asks whether stdout and stderr are terminals, and what a failure to write exits with, through the
+// bundle it has loaded.
 export { isTerminal } from './platform/node-bindings.js';
+
+/** The exit code when standard output cannot be written. */
+export const OUTPUT_FAILED_EXIT = exitCodeOf('output_failed');
 
 import { SECRET_ENV_NAMES } from './secrets.js';
 import { tempFilesOf } from './store/atomic-write.js';

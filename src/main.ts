@@ -13,7 +13,7 @@ import { type App, createApp } from './commands/shared.js';
 import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
 import type { Deps } from './deps.js';
-import { ERRORS, exitCodeOf, interrupted, isAbortError, PodioAuthError, usageError } from './errors.js';
+import { ERRORS, ExitCode, exitCodeOf, interrupted, isAbortError, PodioAuthError, usageError } from './errors.js';
 import { createMessages, type Messages, useColour } from './ui/messages.js';
 import { sanitizeForTerminal } from './ui/terminal-text.js';
 import { commanderFailure } from './ui/usage-errors.js';
@@ -156,7 +156,7 @@ export async function main(argv: readonly string[], given: Deps): Promise<number
     : given;
   let messages: Promise<Messages> | undefined;
   const ui = () => (messages ??= createMessages(deps.stderr, useColour(deps.env, Boolean(deps.stderr.isTTY))));
-  let exitCode = 0;
+  let exitCode: number = ExitCode.ok;
   const app = createApp(deps, ui, (code) => {
     exitCode = code;
   });
@@ -202,7 +202,7 @@ export function report(
   if (error instanceof CommanderError) {
     // Help and version were printed on stdout: success.
     if (error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
-      return 0;
+      return ExitCode.ok;
     // No command given: the help is already on stderr, and says it all.
     if (error.code === 'commander.help') return exitCodeOf('usage');
     const failure = commanderFailure(error, argv, commands);
