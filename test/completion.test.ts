@@ -264,14 +264,16 @@ interface ZshOptions {
   fpath?: string;
 }
 
+/** compinit's dump for each $fpath: built by the first call that uses it (a quarter of a second), then read. */
+const zshDumps = new Map<string, string>();
+
 async function zsh(line: string, options: ZshOptions = {}): Promise<string[]> {
+  const fpath = options.init ? '' : (options.fpath ?? zshFunctions);
+  const dump = zshDumps.get(fpath) ?? join(root, `zcompdump-${zshDumps.size}`);
+  zshDumps.set(fpath, dump);
   const { stdout } = await run('zsh', ['-f', ZSH_CAPTURE, options.mode ?? 'list', line], {
     cwd: workDir,
-    env: {
-      ...env,
-      CAPTURE_FPATH: options.init ? '' : (options.fpath ?? zshFunctions),
-      CAPTURE_INIT: options.init ?? '',
-    },
+    env: { ...env, CAPTURE_FPATH: fpath, CAPTURE_INIT: options.init ?? '', CAPTURE_DUMP: dump },
     timeout: 30_000,
   });
   return lines(stdout);

@@ -1,6 +1,7 @@
 # zsh -f zsh-capture.zsh MODE 'command line'
 # Starts an interactive zsh in a pseudo-terminal, runs compinit with $CAPTURE_FPATH first on $fpath, evaluates
-# $CAPTURE_INIT, types the command line and Tab, and prints:
+# $CAPTURE_INIT, types the command line and Tab, and prints (compinit's dump is $CAPTURE_DUMP when given, so that
+# calls with the same $fpath build it once):
 #   MODE list: every match completion offered, one a line, as "match -- description" when it has one;
 #   MODE line: the command line as Tab left it.
 zmodload zsh/zpty || { print -u2 'zsh/zpty is missing'; exit 3 }
@@ -13,7 +14,7 @@ RPROMPT=
 stty columns 1000 2>/dev/null
 COLUMNS=1000
 [[ -n $CAPTURE_FPATH ]] && fpath=($CAPTURE_FPATH $fpath)
-autoload -U compinit && compinit -u -d $CAPTURE_TMP/zcompdump
+autoload -U compinit && compinit -u -d ${CAPTURE_DUMP:-$CAPTURE_TMP/zcompdump}
 eval "$CAPTURE_INIT"
 bindkey '^I' complete-word
 zstyle ':completion:*' list-grouped false
