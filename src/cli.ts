@@ -78,8 +78,13 @@ export async function runCli(argv: string[]): Promise<void> {
         }
       },
       onSignal: (listener) => {
+        // Ctrl-\ keeps its default (end at once) except while a command runs, which it must not outlive.
+        if (listeners.size === 0) process.on('SIGQUIT', onSignal);
         listeners.add(listener);
-        return () => listeners.delete(listener);
+        return () => {
+          listeners.delete(listener);
+          if (listeners.size === 0) process.off('SIGQUIT', onSignal);
+        };
       },
     });
   } catch (error) {

@@ -13,7 +13,7 @@
 import { type Env, envValue } from './env.js';
 import { exitCodeOf, PodioAuthError } from './errors.js';
 import { httpTimeoutMs } from './http.js';
-import { runCommand } from './platform/run-command.js';
+import { FORWARDED_SIGNALS, runCommand } from './platform/run-command.js';
 
 // The launcher asks whether stdout and stderr are terminals, and what a failure to write exits with, through the
 // bundle it has loaded.
@@ -199,7 +199,7 @@ export async function runFastExec(answer: Extract<FastAnswer, { kind: 'exec' }>)
   const forward = (signal: NodeJS.Signals) => {
     for (const listener of listeners) listener(signal);
   };
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, forward);
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
   try {
     return await runCommand(answer.file, answer.args, answer.env, (listener) => {
       listeners.add(listener);

@@ -1,5 +1,6 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { BIN, runCli, runMain, startCli, startSandbox } from './support/cli.js';
 import { APP } from './support/fake-podio.js';
@@ -158,5 +159,79 @@ describe('exec', () => {
     const result = await runCli(['exec', '--', process.execPath, '-e', 'console.log("ran")'], sandbox.env());
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
+  });
+});
+
+describe('exec and Ctrl-C', () => {
+  /** Counts the signals it gets, and ends 300 ms after the first with 10 + their number. */
+  const counterOf = (signal: NodeJS.Signals) =>
+    `let n = 0; process.on('${signal}', () => { if (n++ === 0) setTimeout(() => process.exit(10 + n), 300); }); console.log('ready'); setInterval(() => {}, 1000);`;
+  const counter = counterOf('SIGINT');
+  const shellQuoted = (words: string[]) => words.map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ');
+
+  /** Waits for `text` on a stream, then resolves with the exit code. */
+  function readyThenDone(
+    child: ChildProcess,
+    stream: Readable,
+  ): { ready: Promise<void>; done: Promise<number | null> } {
+    let seen = '';
+    const ready = new Promise<void>((resolve, reject) => {
+      stream.setEncoding('utf8').on('data', (chunk: string) => {
+        seen += chunk;
+        if (seen.includes('ready')) resolve();
+      });
+      child.once('close', () => reject(new Error(`ended before it was ready: ${seen}`)));
+    });
+    const done = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    return { ready, done };
+  }
+
+  for (const [path, flags] of [
+    ['the fast path', []],
+    ['the full CLI', ['--min-ttl', '60']],
+  ] as [string, string[]][]) {
+    it(`${path}: one Ctrl-C on the terminal reaches the command once; exec exits with its code`, async () => {
+      const { sandbox } = await startSandbox();
+      sandbox.storeLogin(inAnHour());
+      const command = `exec ${shellQuoted([process.execPath, BIN, 'exec', ...flags, '--', process.execPath, '-e', counter])}`;
+      // `script` runs it on a new pseudo-terminal; a Ctrl-C typed there goes to the terminal's foreground group.
+      const terminal = spawn('script', ['-qec', command, '/dev/null'], {
+        env: sandbox.env() as NodeJS.ProcessEnv,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const { ready, done } = readyThenDone(terminal, terminal.stdout);
+      await ready;
+      terminal.stdin.write('\u0003');
+      expect(await done).toBe(11);
+    });
+  }
+
+  it('Ctrl-\\ on the terminal reaches the command once, and podio-auth waits for it to end', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    const words = [process.execPath, BIN, 'exec', '--', process.execPath, '-e', counterOf('SIGQUIT')];
+    const terminal = spawn('script', ['-qec', `exec ${shellQuoted(words)}`, '/dev/null'], {
+      env: sandbox.env() as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const { ready, done } = readyThenDone(terminal, terminal.stdout);
+    await ready;
+    terminal.stdin.write('\u001c');
+    expect(await done).toBe(11);
+  });
+
+  it('a SIGINT sent to podio-auth alone, with no terminal, is forwarded to the command once', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    // A session of its own: no controlling terminal, as under a supervisor or a CI runner.
+    const cli = spawn(process.execPath, [BIN, 'exec', '--', process.execPath, '-e', counter], {
+      env: sandbox.env() as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    const { ready, done } = readyThenDone(cli, cli.stdout);
+    await ready;
+    cli.kill('SIGINT');
+    expect(await done).toBe(11);
   });
 });

@@ -1,7 +1,14 @@
 import { constants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { PodioAuthError } from '../errors.js';
+import { inTerminalForeground } from './foreground.js';
 import { nodeBinding, nodeBindingsQuiet } from './node-bindings.js';
+
+/** The signals a terminal's keys send: Ctrl-C, Ctrl-\. */
+const SENT_BY_THE_TERMINAL: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUIT']);
+
+/** The signals forwarded to the command while it runs. */
+export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as const;
 
 /** What `exec` needs of a started command: it can be signalled, and it reports its end once. */
 interface StartedCommand {
@@ -88,7 +95,8 @@ export const startWithChildProcess: CommandStarter = (file, args, env, events) =
 
 /**
  * Runs a command as `exec` does: no shell, stdio inherited, its exit code passed on (128 + the signal's number
- * when a signal ended it, as a shell reports it), the signals this process gets forwarded to it.
+ * when a signal ended it, as a shell reports it), the signals this process gets forwarded to it, except a Ctrl-C
+ * or Ctrl-\ from the terminal, which reached the command already.
  */
 export function runCommand(
   file: string,
@@ -121,6 +129,13 @@ export function runCommand(
       // and Node's permission model refuses child processes by throwing ERR_ACCESS_DENIED.
       events.onError((error as NodeJS.ErrnoException).code ?? String(error));
     }
-    if (started) stopForwarding = onSignal((signal) => started.kill(signal));
+    if (started) {
+      stopForwarding = onSignal((signal) => {
+        // The terminal sends these to its whole foreground group, so the command has had this one already; sent
+        // again, it would be a second Ctrl-C, which many programs take as "stop now, without cleaning up".
+        if (SENT_BY_THE_TERMINAL.has(signal) && inTerminalForeground()) return;
+        started.kill(signal);
+      });
+    }
   });
 }
