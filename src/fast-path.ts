@@ -29,6 +29,7 @@ import { keyringTimeoutMs, lockStaleMs, storeChoice } from './store/open-store.j
 import type { ProfileRecord } from './store/profile.js';
 import { resolveProfileName } from './store/profile-names.js';
 import { EXPORT_FORMATS, type ExportFormat, formatVariables, ROTATION_WARNING } from './ui/env-format.js';
+import { sanitizeForTerminal } from './ui/terminal-text.js';
 import { envCredentials } from './usecases/env-credentials.js';
 import { exportVariables } from './usecases/export.js';
 import { DEFAULT_MIN_TTL_SECONDS, hasTimeLeft, tokensOf } from './usecases/token-policy.js';
@@ -207,7 +208,8 @@ export async function runFastExec(answer: Extract<FastAnswer, { kind: 'exec' }>)
     });
   } catch (error) {
     if (!(error instanceof PodioAuthError)) throw error;
-    process.stderr.write(`✗ ${error.message}\n`);
+    // As the full CLI reports it: no control character from the command line reaches the terminal.
+    process.stderr.write(`✗ ${sanitizeForTerminal(error.message, 2_000)}\n`);
     return error.exitCode;
   }
 }

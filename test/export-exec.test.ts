@@ -114,6 +114,20 @@ describe('exec', () => {
     expect(missing.stderr).toContain('Command not found: no-such-command-here');
   });
 
+  it('keeps control characters in a command name off the terminal, and the line short, on both paths', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    const name = '\u001b]0;pwned\u0007\u001b[2Jnope';
+    for (const flags of [[], ['--min-ttl', '60']]) {
+      const result = await runCli(['exec', ...flags, '--', name], sandbox.env());
+      expect(result).toMatchObject({ code: 127, stderr: '✗ Command not found:  ]0;pwned  [2Jnope\n' });
+      const long = await runCli(['exec', ...flags, '--', `\u001b[2J${'x'.repeat(5_000)}`], sandbox.env());
+      expect(long.code).toBe(126);
+      expect(long.stderr).toMatch(/^✗ Could not run {2}\[2Jx+…\n$/);
+      expect(long.stderr.length).toBeLessThan(2_100);
+    }
+  });
+
   it('prints no warning of its own where Node would warn of internals used (--pending-deprecation)', async () => {
     const { sandbox } = await startSandbox();
     sandbox.storeLogin(inAnHour());
