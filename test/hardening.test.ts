@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -467,6 +467,32 @@ describe('what an adversarial review found', () => {
       expect(result.code).toBe(0);
       expect(readdirSync(sandbox.configDir)).toEqual(['config.json']);
     }
+  });
+
+  it('a FIFO, a device or a huge file as config.json: one line at once, on both paths; a FIFO lock is stale', async () => {
+    const { sandbox } = await startSandbox();
+    const cases: [string, (file: string) => void, string][] = [
+      ['fifo', (file) => execFileSync('mkfifo', [file]), 'is not a regular file'],
+      ['/dev/zero', (file) => symlinkSync('/dev/zero', file), 'is not a regular file'],
+      ['5 MiB', (file) => writeFileSync(file, ' '.repeat(5 * 1024 * 1024), { mode: 0o600 }), 'is larger than 4 MiB'],
+    ];
+    mkdirSync(sandbox.configDir, { recursive: true, mode: 0o700 });
+    for (const [what, make, says] of cases) {
+      rmSync(sandbox.configFile, { force: true });
+      make(sandbox.configFile);
+      for (const args of [['token'], ['token', '--json'], ['exec', '--', 'true'], ['status']]) {
+        // Bounded by the call's own timeout: a blocking read would hang until it.
+        const result = await runCli(args, sandbox.env());
+        expect(result.code, `${what}: ${args.join(' ')}`).toBe(1);
+        expect(errorLines(result)).toEqual([`✗ The config file ${sandbox.configFile} ${says}.`]);
+      }
+    }
+    rmSync(sandbox.configFile);
+    sandbox.storeLogin(aMinuteAgo());
+    execFileSync('mkfifo', [`${sandbox.configFile}.lock`]);
+    const result = await runCli(['token'], sandbox.env({ PODIO_AUTH_LOCK_STALE_SECONDS: '1' }));
+    expect(result.code).toBe(0);
+    expect(readdirSync(sandbox.configDir)).toEqual(['config.json']);
   });
 
   it('never echoes what may be a secret typed in the wrong place', async () => {

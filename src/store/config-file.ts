@@ -1,9 +1,10 @@
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Env } from '../env.js';
 import { PodioAuthError } from '../errors.js';
 import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { readSmallRegularFile, UnusableFile } from './bounded-read.js';
 import { checkProfile, isObject, type ProfileRecord } from './profile.js';
 
 /**
@@ -55,11 +56,18 @@ export function emptyConfig(): ConfigDocument {
 }
 
 /** A missing file is an empty config; a file that cannot be used is an error naming it, and is left as it is. */
+/** Far above what any number of profiles takes; past it, the file is not a config podio-auth wrote. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
 export function readConfigFile(file: string): ConfigDocument {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readSmallRegularFile(file, MAX_CONFIG_BYTES);
   } catch (error) {
+    if (error instanceof UnusableFile) {
+      const what = error.reason === 'too large' ? `larger than ${MAX_CONFIG_BYTES / 1024 / 1024} MiB` : error.reason;
+      throw invalid(file, `is ${what}`);
+    }
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return emptyConfig();
     throw invalid(file, `cannot be read (${code ?? 'error'})`);

@@ -39,6 +39,7 @@ import {
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { interrupted, PodioAuthError } from '../errors.js';
+import { readSmallRegularFile } from './bounded-read.js';
 import type { Lease, Locker } from './port.js';
 
 export interface FileLockTimings {
@@ -106,7 +107,13 @@ function currentOwner(): LockOwner {
 }
 
 function readOwner(path: string): LockOwner | undefined {
-  const text = readText(path);
+  let text: string;
+  try {
+    // A lock file someone replaced with a FIFO or a device must not block or fill the memory.
+    text = readSmallRegularFile(path, 64 * 1024).trim();
+  } catch {
+    return undefined;
+  }
   if (!text) return undefined;
   try {
     const owner = JSON.parse(text) as Partial<LockOwner>;
