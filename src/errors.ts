@@ -91,6 +91,10 @@ export const ERRORS = {
     hint: 'It was left as it is. Fix it, or move it aside and run `podio-auth login` again.',
   },
   config_unwritable: { exit: ExitCode.failure, hint: CONFIG_DIR_HINT },
+  no_config_dir: {
+    exit: ExitCode.failure,
+    hint: 'Set HOME to your home directory, or PODIO_AUTH_CONFIG_DIR to where podio-auth should keep its files.',
+  },
   rotated_token_lost: {
     exit: ExitCode.failure,
     hint: 'Free the disk or fix the permissions, then run `podio-auth login` again.',

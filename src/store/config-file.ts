@@ -1,5 +1,5 @@
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Env } from '../env.js';
 import { PodioAuthError } from '../errors.js';
 import { sanitizeForTerminal } from '../ui/terminal-text.js';
@@ -26,24 +26,45 @@ export function configFileIn(dir: string): string {
   return join(dir, CONFIG_FILE_NAME);
 }
 
-/** Where conf/env-paths would put a `podio-auth` config with an empty project suffix. */
+/**
+ * Where conf/env-paths would put a `podio-auth` config with an empty project suffix. Never a relative path, which
+ * would put secrets wherever the command happens to run (a repository, say): a relative XDG_CONFIG_HOME is
+ * ignored, as its specification says, and an empty or relative HOME gives way to the system's account entry.
+ */
 export function defaultConfigDir(env: Env, platform: NodeJS.Platform = process.platform, homeDir?: string): string {
   const fromEnv = env['PODIO_AUTH_CONFIG_DIR'];
   if (fromEnv) return fromEnv;
   const home = homeDir ?? homeDirectory(env, platform);
   if (platform === 'darwin') return join(home, 'Library', 'Preferences', 'podio-auth');
   if (platform === 'win32') return join(env['APPDATA'] ?? join(home, 'AppData', 'Roaming'), 'podio-auth', 'Config');
-  return join(env['XDG_CONFIG_HOME'] || join(home, '.config'), 'podio-auth');
+  const xdg = env['XDG_CONFIG_HOME'];
+  return join(xdg && isAbsolute(xdg) ? xdg : join(home, '.config'), 'podio-auth');
 }
 
 /**
- * The home directory as os.homedir() finds it. On POSIX that is $HOME when it is set, which is read here without
- * loading node:os: `token` runs in loops, and that module is a tenth of what it costs beyond starting node.
+ * The home directory as os.homedir() finds it, if absolute. On POSIX that is $HOME when it is set, which is read
+ * here without loading node:os: `token` runs in loops, and that module is a tenth of what it costs beyond
+ * starting node.
  */
 function homeDirectory(env: Env, platform: NodeJS.Platform): string {
   const fromEnv = env['HOME'];
-  if (platform !== 'win32' && fromEnv) return fromEnv;
-  return process.getBuiltinModule('node:os').homedir();
+  if (platform !== 'win32' && fromEnv && isAbsolute(fromEnv)) return fromEnv;
+  const os = process.getBuiltinModule('node:os');
+  const found = platform === 'win32' ? os.homedir() : accountHome(os);
+  if (found && isAbsolute(found)) return found;
+  throw new PodioAuthError(
+    'no_config_dir',
+    `There is no home directory to keep podio-auth's files in (HOME is ${fromEnv ? `"${sanitizeForTerminal(fromEnv, 40)}"` : 'empty'}).`,
+  );
+}
+
+/** The home directory of this user's account entry (HOME aside); undefined where there is no entry. */
+function accountHome(os: typeof import('node:os')): string | undefined {
+  try {
+    return os.userInfo().homedir;
+  } catch {
+    return undefined;
+  }
 }
 
 function invalid(file: string, reason: string): PodioAuthError {

@@ -40,8 +40,16 @@ describe('config file', () => {
   it('finds the home directory as os.homedir() does: $HOME on POSIX, else the system', async () => {
     const { homedir } = await import('node:os');
     expect(defaultConfigDir({ HOME: '/home/h' }, 'linux')).toBe('/home/h/.config/podio-auth');
-    expect(defaultConfigDir({ HOME: '' }, 'linux')).toBe(join(homedir(), '.config', 'podio-auth'));
     expect(defaultConfigDir({}, 'linux')).toBe(join(homedir(), '.config', 'podio-auth'));
+  });
+
+  it('is never relative: a relative XDG_CONFIG_HOME is ignored, an empty or relative HOME gives way', async () => {
+    const { userInfo } = await import('node:os');
+    const account = join(userInfo().homedir, '.config', 'podio-auth');
+    expect(defaultConfigDir({ HOME: '/home/h', XDG_CONFIG_HOME: 'xdg' }, 'linux')).toBe('/home/h/.config/podio-auth');
+    expect(defaultConfigDir({ HOME: '' }, 'linux')).toBe(account);
+    expect(defaultConfigDir({ HOME: 'relative' }, 'linux')).toBe(account);
+    expect(defaultConfigDir({ HOME: '.', XDG_CONFIG_HOME: '.' }, 'linux')).toBe(account);
   });
 
   it('reads a missing file as empty and refuses what it cannot use, naming the field, leaving it as it is', () => {
