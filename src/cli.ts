@@ -62,31 +62,34 @@ export async function runCli(argv: string[]): Promise<void> {
 
   let deps: Deps;
   try {
-    deps = createDeps({
-      env,
-      stdin: process.stdin,
-      stdout: process.stdout,
-      stderr: process.stderr,
-      signal: soft.signal,
-      forceSignal: force.signal,
-      critical: async (work) => {
-        critical++;
-        try {
-          return await work();
-        } finally {
-          critical--;
-        }
+    deps = createDepsForHelpToo(
+      {
+        env,
+        stdin: process.stdin,
+        stdout: process.stdout,
+        stderr: process.stderr,
+        signal: soft.signal,
+        forceSignal: force.signal,
+        critical: async (work) => {
+          critical++;
+          try {
+            return await work();
+          } finally {
+            critical--;
+          }
+        },
+        onSignal: (listener) => {
+          // Ctrl-\ keeps its default (end at once) except while a command runs, which it must not outlive.
+          if (listeners.size === 0) process.on('SIGQUIT', onSignal);
+          listeners.add(listener);
+          return () => {
+            listeners.delete(listener);
+            if (listeners.size === 0) process.off('SIGQUIT', onSignal);
+          };
+        },
       },
-      onSignal: (listener) => {
-        // Ctrl-\ keeps its default (end at once) except while a command runs, which it must not outlive.
-        if (listeners.size === 0) process.on('SIGQUIT', onSignal);
-        listeners.add(listener);
-        return () => {
-          listeners.delete(listener);
-          if (listeners.size === 0) process.off('SIGQUIT', onSignal);
-        };
-      },
-    });
+      argv,
+    );
   } catch (error) {
     // The environment itself is wrong (PODIO_AUTH_HTTP_TIMEOUT, PODIO_AUTH_STORE): say so in one line.
     if (!(error instanceof PodioAuthError)) throw error;
@@ -102,4 +105,19 @@ export async function runCli(argv: string[]): Promise<void> {
     code = exitCodeOf('output_failed');
   }
   process.exitCode = code;
+}
+
+/** Help and the version need no setting: a wrong one must not stand between a user and the help that explains it. */
+function createDepsForHelpToo(side: Parameters<typeof createDeps>[0], argv: readonly string[]): Deps {
+  try {
+    return createDeps(side);
+  } catch (error) {
+    const words = argv.filter((word) => word !== '--debug');
+    const asksForHelp = words[0] === 'help' || words.some((word) => ['--help', '-h', '--version', '-V'].includes(word));
+    if (!(error instanceof PodioAuthError) || !asksForHelp) throw error;
+    const env = Object.fromEntries(
+      Object.entries(side.env).filter(([name]) => !name.startsWith('PODIO_AUTH_') || name === 'PODIO_AUTH_CONFIG_DIR'),
+    );
+    return createDeps({ ...side, env });
+  }
 }

@@ -121,10 +121,13 @@ function settingsAreValid(env: Env): boolean {
 
 type FastCommand = (argv: readonly string[], context: FastContext) => FastAnswer | undefined;
 
-/** Wraps a fast command: nothing past a bad setting, and any error leaves the command to the full CLI. */
-function guarded(command: FastCommand): FastCommand {
+/**
+ * Wraps a fast command: nothing past a bad setting (help needs none), and any error leaves the command to the
+ * full CLI.
+ */
+function guarded(command: FastCommand, needsSettings = true): FastCommand {
   return (argv, context) => {
-    if (!settingsAreValid(context.env)) return undefined;
+    if (needsSettings && !settingsAreValid(context.env)) return undefined;
     try {
       return command(argv, context);
     } catch {
@@ -174,7 +177,7 @@ export const exportFast = /* @__PURE__ */ guarded((argv, context) => {
 export const helpFast = /* @__PURE__ */ guarded((argv, context) => {
   const help = helpFor(argv, context);
   return help === undefined ? undefined : { kind: 'print', stdout: help };
-});
+}, false);
 
 /** Which fast command a command line is for, if any: the launcher loads only that one's bundle. */
 export function fastCommandFor(argv: readonly string[]): 'token' | 'exec' | 'export' | 'help' | undefined {

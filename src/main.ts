@@ -57,8 +57,8 @@ Env-only mode (CI; no config file is read or written), for token, status and exe
 
 Precedence: options, then the environment, then the stored profile.
 
-Exit codes: 0 ok, 1 failure, 2 usage, 3 login not completed, 4 login needed, 130 interrupted (Ctrl-C),
-143 terminated (SIGTERM); exec: its command's code, 126 not executable, 127 not found.`;
+Exit codes: 0 ok, 1 failure, 2 usage, 3 login not completed, 4 login needed, 129 hung up (SIGHUP),
+130 interrupted (Ctrl-C), 143 terminated (SIGTERM); exec: its command's code, 126 not executable, 127 not found.`;
 
 /** What a command's --help adds under its options: what people look up there (exit codes, the usual lines). */
 const COMMAND_HELP: Record<string, string> = {
@@ -164,7 +164,7 @@ export async function main(argv: readonly string[], given: Deps): Promise<number
   try {
     const unknownHelp = helpForUnknownCommand(argv, program);
     if (unknownHelp) throw unknownHelp;
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(helpOnHelp(argv), { from: 'user' });
     return exitCode;
   } catch (error) {
     const commands = program.commands.map((command) => command.name());
@@ -172,10 +172,16 @@ export async function main(argv: readonly string[], given: Deps): Promise<number
   }
 }
 
+/** `help help` is help about help: the program's help, as `--help` prints it (commander would exit 2). */
+function helpOnHelp(argv: readonly string[]): string[] {
+  const words = argv.filter((word) => word !== '--debug');
+  return words.length === 2 && words[0] === 'help' && words[1] === 'help' ? ['--help'] : [...argv];
+}
+
 /** `help nosuch` would print the full help and exit 2 without saying why. */
 function helpForUnknownCommand(argv: readonly string[], program: Command): PodioAuthError | undefined {
   const words = argv.filter((word) => word !== '--debug');
-  if (words[0] !== 'help' || words[1] === undefined) return undefined;
+  if (words[0] !== 'help' || words[1] === undefined || words[1] === 'help') return undefined;
   const known = program
     .createHelp()
     .visibleCommands(program)

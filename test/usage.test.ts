@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { type CliResult, errorLines, ROOT, runMain, startSandbox } from './support/cli.js';
+import { type CliResult, errorLines, ROOT, runCli, runMain, startSandbox } from './support/cli.js';
 
 /** A place for a config dir that nothing else uses; the commands here fail before they would write to it. */
 function bareEnv(): Record<string, string | undefined> {
@@ -104,6 +104,28 @@ describe('help', () => {
   });
 });
 
+describe('help whatever the settings', () => {
+  it('`help help` is the help, exit 0', async () => {
+    const result = await runMain(['help', 'help'], bareEnv());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: podio-auth /);
+  });
+
+  it('help and the version work with a setting that is wrong, on the fast path and the full CLI', async () => {
+    const env = { ...bareEnv(), PODIO_AUTH_HTTP_TIMEOUT: 'abc', PODIO_AUTH_STORE: 'nowhere' };
+    for (const args of [['--help'], ['token', '--help'], ['help', 'exec'], ['--version'], ['-V']]) {
+      const result = await runCli(args, env);
+      expect(result.code, args.join(' ')).toBe(0);
+      expect(result.stdout, args.join(' ')).not.toBe('');
+      expect(result.stderr, args.join(' ')).toBe('');
+    }
+    // Anything else still says what is wrong.
+    const token = await runCli(['token'], env);
+    expect(token.code).toBe(2);
+    expect(errorLines(token)).toEqual([expect.stringContaining('PODIO_AUTH_HTTP_TIMEOUT must be')]);
+  });
+});
+
 describe("commander's errors, in the tool's voice with a hint", () => {
   it('exec without `--` before its command’s options', async () => {
     const result = await runMain(['exec', 'node', 'x', '--all'], bareEnv());
@@ -169,8 +191,10 @@ describe('what a newcomer ran into, settled', () => {
   it('--min-ttl of 8 hours or more is refused before any request, even with an expired token', async () => {
     const { podio, sandbox } = await startSandbox();
     sandbox.storeLogin(new Date(Date.now() - 60_000));
-    const result = await runMain(['token', '--min-ttl', '30000'], sandbox.env());
-    expectUsageError(result, /longer than Podio's tokens live \(8 hours\)/, /less than 28800 seconds/);
+    for (const seconds of ['30000', '999999']) {
+      const result = await runMain(['token', '--min-ttl', seconds], sandbox.env());
+      expectUsageError(result, /longer than Podio's tokens live \(8 hours\)/, /less than 28800 seconds/);
+    }
     expect(podio.tokenRequests).toEqual([]);
   });
 
