@@ -10,15 +10,25 @@ const isHelp = first === 'help' || argv.includes('--help') || argv.includes('-h'
 // One small bundle per fast command; the bundle itself decides whether it can answer this command line.
 const which = first === 'token' || first === 'exec' || first === 'export' ? first : isHelp ? 'help' : undefined;
 
+/**
+ * What could not be loaded, in one line: not built (a hint to build), or not readable now (out of file
+ * descriptors, say: the reason alone). Exit 1, written out: the table of exit codes is in what could not be loaded.
+ */
+function cannotStart(error, notBuilt) {
+  process.stderr.write(
+    notBuilt
+      ? '✗ podio-auth is not built yet.\nRun `npm ci` (or `npm run build`) in its folder first.\n'
+      : `✗ podio-auth could not start: ${error.code || error.message}.\n`,
+  );
+  process.exit(1);
+}
+
 let fast;
 if (which !== undefined) {
   try {
     fast = require(`../dist/fast-${which}.cjs`);
   } catch (error) {
-    if (error.code !== 'MODULE_NOT_FOUND') throw error;
-    process.stderr.write('✗ podio-auth is not built yet.\nRun `npm ci` (or `npm run build`) in its folder first.\n');
-    // 1, written out: the table of exit codes is in what has not been built.
-    process.exit(1);
+    cannotStart(error, error.code === 'MODULE_NOT_FOUND');
   }
 }
 
@@ -32,13 +42,7 @@ const answer = fast?.run(argv, {
 });
 
 if (answer === undefined) {
-  import('../dist/cli/cli.js').catch((error) => {
-    process.stderr.write(
-      `✗ podio-auth could not start: ${error.message}\nRun \`npm ci\` (or \`npm run build\`) in its folder.\n`,
-    );
-    // 1, written out: the table of exit codes is in what could not be loaded.
-    process.exitCode = 1;
-  });
+  import('../dist/cli/cli.js').catch((error) => cannotStart(error, error.code === 'ERR_MODULE_NOT_FOUND'));
 } else if (answer.kind === 'exec') {
   fast.runFastExec(answer).then((code) => {
     process.exitCode = code;
