@@ -41,6 +41,33 @@ function mountTmpfs(dir: string, size: string): void {
   onTestFinished(() => void spawnSync('umount', ['-l', dir]));
 }
 
+describe('a refresh stopped past its deadline (Ctrl-Z, SIGSTOP), then resumed', () => {
+  // The stops are the scenario, not synchronisation: the process must stay stopped past its deadline.
+  const stoppedFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  for (const [when, tokenDelayMs] of [
+    ['came while it was stopped', 300],
+    ['comes just after it resumes', 2_500],
+  ] as [string, number][]) {
+    it(`stores the rotated token Podio's answer holds, when that answer ${when}`, async () => {
+      const { podio, sandbox } = await startSandbox({ tokenDelayMs });
+      const old = sandbox.storeLogin(aMinuteAgo());
+      const cli = startCli(['token'], sandbox.env({ PODIO_AUTH_HTTP_TIMEOUT: '1' }));
+      await podio.nextTokenRequestArrives();
+      cli.child.kill('SIGSTOP');
+      await stoppedFor(2_300);
+      cli.child.kill('SIGCONT');
+      const result = await cli.done;
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const stored = sandbox.readConfig().profiles['default']!;
+      expect(result.stdout).toBe(`${String(stored['access_token'])}\n`);
+      expect(podio.isLiveRefreshToken(old.refresh_token)).toBe(false);
+      expect(podio.isLiveRefreshToken(String(stored['refresh_token']))).toBe(true);
+    });
+  }
+});
+
 describe('a signal during a refresh', () => {
   it('first Ctrl-C: the answer Podio is sending is stored, then exit 130; the next token needs no login', async () => {
     const { podio, sandbox } = await startSandbox({ tokenDelayMs: 800 });
