@@ -23,6 +23,8 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body?: string;
   signal: AbortSignal;
+  /** The largest answer taken (default 1 MiB: a token or a user's status), and what to do about a larger one. */
+  answerLimit?: { bytes: number; hint: string };
 }
 
 export interface HttpResponse {
@@ -52,6 +54,9 @@ export const DEFAULT_HTTP_TIMEOUT_SECONDS = 30;
 const MIN_HTTP_TIMEOUT_SECONDS = 1;
 const MAX_HTTP_TIMEOUT_SECONDS = 3600;
 const MAX_BODY_BYTES = 1024 * 1024;
+function describeBytes(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / 1024 / 1024} MiB` : `${bytes} bytes`;
+}
 /** A proxy's answer to `CONNECT` is a status line and a few headers; anything longer is not a proxy we can use. */
 const MAX_CONNECT_ANSWER_BYTES = 16 * 1024;
 /** Offered in TLS so that no server answers in HTTP/2, which this client does not speak. */
@@ -397,13 +402,17 @@ async function sendOnce(
         if (throughProxy && response.statusCode === 407) {
           return fail(proxyFailed('refused the request: HTTP 407', undefined, credentialsHint));
         }
-        const tooLarge = () => new PodioAuthError('bad_response', `${origin} sent an answer larger than 1 MiB.`);
-        if (Number(response.headers['content-length']) > MAX_BODY_BYTES) return fail(tooLarge());
+        const limit = request.answerLimit?.bytes ?? MAX_BODY_BYTES;
+        const tooLarge = () =>
+          new PodioAuthError('bad_response', `${origin} sent an answer larger than ${describeBytes(limit)}.`, {
+            ...(request.answerLimit ? { hint: request.answerLimit.hint } : {}),
+          });
+        if (Number(response.headers['content-length']) > limit) return fail(tooLarge());
         const chunks: Buffer[] = [];
         let size = 0;
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > MAX_BODY_BYTES) return fail(tooLarge());
+          if (size > limit) return fail(tooLarge());
           chunks.push(chunk);
         });
         response.on('error', (error) => fail(socketError(error)));

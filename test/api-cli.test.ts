@@ -287,6 +287,17 @@ describe('podio-auth api', () => {
     expect(delays).toHaveLength(2);
   });
 
+  it('takes answers of several MiB (a page of 500 items), as received', async () => {
+    const items = Array.from({ length: 500 }, (_, i) => ({ item_id: i, title: 'x'.repeat(7_000) }));
+    const body = JSON.stringify(items);
+    expect(body.length).toBeGreaterThan(3 * 1024 * 1024);
+    const server = await startServer([{ status: 200, headers: { 'content-type': 'application/json' }, body }]);
+    const env = { PODIO_ACCESS_TOKEN: 'env-token-0123456789', PODIO_API_URL: server.url };
+    const result = await runMain(['api', 'item/app/1/'], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(body);
+  });
+
   it('a GET that meets 502 once and then 200 succeeds', async () => {
     const ok = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"ok":true}' };
     const server = await startServer([{ status: 502, body: '' }, ok]);

@@ -426,6 +426,27 @@ describe('straight to the origin', () => {
     }
   });
 
+  it('takes a larger answer where the request allows one, and refuses past that with its hint', async () => {
+    const answer = 'y'.repeat(3 * 1024 * 1024);
+    const server = await httpServer((_req, res) => res.end(answer));
+    const http = client({});
+    const get = (bytes: number) =>
+      http({
+        method: 'GET',
+        url: server.url,
+        headers: {},
+        signal: new AbortController().signal,
+        answerLimit: { bytes, hint: 'Ask for less.' },
+      });
+    expect((await get(4 * 1024 * 1024)).text).toBe(answer);
+    const { error } = await failure(get(2 * 1024 * 1024));
+    expect(error).toMatchObject({
+      code: 'bad_response',
+      message: `${new URL(server.url).host} sent an answer larger than 2 MiB.`,
+      hint: 'Ask for less.',
+    });
+  });
+
   it('says interrupted when the caller aborts, at once, and closes the connection', async () => {
     let requestArrived!: () => void;
     const arrived = new Promise<void>((resolve) => (requestArrived = resolve));

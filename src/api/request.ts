@@ -120,6 +120,7 @@ export async function apiRequest(input: ApiRequestInput, deps: ApiRequestDeps): 
       url: page.url.toString(),
       headers: { ...request.headers, authorization: `OAuth2 ${accessToken}` },
       signal: deps.signal,
+      answerLimit: API_ANSWER_LIMIT,
     };
     if (page.body !== undefined) http.body = page.body;
     const response = await deps.http(http);
@@ -194,6 +195,15 @@ export async function apiRequest(input: ApiRequestInput, deps: ApiRequestDeps): 
 }
 
 /** The real `sleep` for `ApiRequestDeps`: a timer that an abort ends early (rejecting). */
+/**
+ * A page of 500 items with many fields runs to several MiB; this is far above any page Podio sends, and still
+ * bounds what one answer can take of the memory.
+ */
+const API_ANSWER_LIMIT = {
+  bytes: 256 * 1024 * 1024,
+  hint: 'Ask for less at a time: a smaller --page-size, or fewer fields.',
+};
+
 export function sleepFor(ms: number, signal: AbortSignal): Promise<void> {
   return wait(ms, undefined, { signal });
 }
