@@ -276,6 +276,24 @@ describe.skipIf(skip)('keyring vault failures', () => {
     }
   });
 
+  it('tells a keyring that hangs from a locked one', async () => {
+    const session = await startSessionBus();
+    try {
+      const keyring = vault({ env: session.env, timeoutMs: 10_000 });
+      await keyring.set('default', '{"refresh_token":"rt-before-hang"}', signal);
+      session.pauseKeyring(true);
+      const { error } = await failure(keyring.get('default', signal));
+      session.pauseKeyring(false);
+      expect(error.code).toBe('keyring_unavailable');
+      expect(error.message).not.toMatch(/^Keyring locked/);
+      expect(error.message).toMatch(/^Keyring unavailable: (the keyring did not answer|no answer within)/);
+      expect(error.hint).toMatch(/running and answering/);
+      expectOneLine(error);
+    } finally {
+      await session.stop();
+    }
+  });
+
   describe('a bus that accepts and never answers', () => {
     let hung: HungBus;
 

@@ -313,7 +313,10 @@ class KeyringHelper {
         .trim();
       return keyringFailure('bus_unreachable', reason, context);
     }
-    if (/locked|prompt/i.test(message)) return keyringFailure('locked', detail, context);
+    // D-Bus gave up waiting for the keyring ("Did not receive a reply … blocked the reply …").
+    if (/did not receive a reply/i.test(message)) return keyringFailure('no_reply', detail, context);
+    // Words, not parts of words: "blocked" above is not "locked".
+    if (/\b(locked|prompt)\b/i.test(message)) return keyringFailure('locked', detail, context);
     return keyringFailure('failed', detail, context);
   }
 }
@@ -325,6 +328,7 @@ type FailureCause =
   | 'locked'
   | 'denied'
   | 'timeout'
+  | 'no_reply'
   | 'not_loadable'
   | 'failed';
 
@@ -371,6 +375,11 @@ function keyringFailure(
         return [
           `Keyring unavailable: no answer within ${formatSeconds(context.timeoutMs)} ` +
             '(the keyring or the D-Bus session bus is not responding).',
+          `Check that the keyring (gnome-keyring, KWallet, …) is running and answering; or ${STORE_FILE_HINT}.`,
+        ];
+      case 'no_reply':
+        return [
+          `Keyring unavailable: the keyring did not answer on the D-Bus session bus${detailed}.`,
           `Check that the keyring (gnome-keyring, KWallet, …) is running and answering; or ${STORE_FILE_HINT}.`,
         ];
       case 'not_loadable':

@@ -154,10 +154,11 @@ function checkFiles(
   }
 }
 
-export function checkProfiles(profiles: ReadonlyMap<string, ProfileRecord>, now: Date): Check[] {
+/** `inStore`: where the profiles were read from, when their records do not say (those kept in Redis). */
+export function checkProfiles(profiles: ReadonlyMap<string, ProfileRecord>, now: Date, inStore?: string): Check[] {
   const checks: Check[] = [];
   for (const [name, profile] of profiles) {
-    const label = `profile "${name}" (${profile.store ?? 'file'})`;
+    const label = `profile "${name}" (${inStore ?? profile.store ?? 'file'})`;
     if (profile.store === 'redis') {
       checks.push(check(`profile:${name}`, 'info', `${label}: kept in Redis at ${profile.redis_url ?? '(no URL)'}.`));
       continue;
@@ -709,9 +710,9 @@ async function checkRedisStore(
       );
     }
   }
-  for (const item of checkProfiles(mine, deps.now())) {
+  for (const item of checkProfiles(mine, deps.now(), 'redis')) {
     if (item.name === 'profiles') continue;
-    checks.push({ ...item, name: `redis-${item.name}`, detail: `${item.detail} (in Redis)` });
+    checks.push({ ...item, name: `redis-${item.name}` });
   }
   return { checks, profiles: snapshot.profiles };
 }

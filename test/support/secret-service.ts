@@ -42,6 +42,8 @@ export interface SessionBus {
   lock(): Promise<void>;
   /** Whether the login collection is locked, as the Secret Service says. */
   isLocked(): Promise<boolean>;
+  /** Stops (SIGSTOP) or resumes (SIGCONT) the keyring daemon: a keyring that hangs. */
+  pauseKeyring(paused: boolean): void;
   stop(): Promise<void>;
 }
 
@@ -100,14 +102,19 @@ export async function startSessionBus(options: SessionBusOptions = {}): Promise<
       search: (service) => searchItems(env, service),
       lock: () => lockLogin(env),
       isLocked: () => loginIsLocked(env),
+      pauseKeyring: (paused) => {
+        keyringDaemon?.kill(paused ? 'SIGSTOP' : 'SIGCONT');
+      },
       stop,
     };
+    let keyringDaemon: ChildProcess | undefined;
     if (options.secretService !== false) {
       const keyring = spawn('gnome-keyring-daemon', ['--foreground', '--unlock', '--components=secrets'], {
         env,
         stdio: ['pipe', 'ignore', 'pipe'],
       });
       children.push(keyring);
+      keyringDaemon = keyring;
       // The login keyring is created, or unlocked, with the password read from stdin up to its end.
       keyring.stdin?.on('error', () => undefined).end(KEYRING_PASSWORD);
       await waitForName(env, 'org.freedesktop.secrets', keyring, 10_000);
