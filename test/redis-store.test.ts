@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { PodioAuthError } from '../src/errors.js';
+import { storeChoice } from '../src/store/open-store.js';
 import type { StoreTransaction } from '../src/store/port.js';
 import type { ProfileRecord } from '../src/store/profile.js';
 import { createRedisLocker, type LeaseCommands, type LeaseTimers, realLeaseTimers } from '../src/store/redis-lease.js';
@@ -464,7 +465,13 @@ describe.skipIf(!available)('Redis store', () => {
       location: 'rediss://ops@cache.example:6380/2',
     });
     expect(parseRedisUrl('redis://:pw@[::1]').location).toBe('redis://[::1]:6379/0');
-    for (const bad of ['http://user:pw-secret@host', 'redis://user:pw-secret@host/db', 'not a url pw-secret']) {
+    for (const bad of [
+      'http://user:pw-secret@host',
+      'redis://user:pw-secret@host/db',
+      'not a url pw-secret',
+      'redis://user:%zz-pw-secret@host',
+      'redis://%zz-pw-secret:x@host',
+    ]) {
       let caught: unknown;
       try {
         parseRedisUrl(bad);
@@ -474,6 +481,20 @@ describe.skipIf(!available)('Redis store', () => {
       expect(caught).toBeInstanceOf(PodioAuthError);
       expect((caught as PodioAuthError).code).toBe('usage');
       expect((caught as PodioAuthError).message).not.toContain('pw-secret');
+    }
+  });
+
+  it('names a PODIO_AUTH_STORE it cannot use without what may be a password in it', () => {
+    for (const typo of ['redis:/user:pw-secret@host:6379/0', 'redis:user:pw@secret@host', 'reddis://pw-secret@h']) {
+      let caught: unknown;
+      try {
+        storeChoice(typo);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toMatchObject({ code: 'usage' });
+      expect((caught as PodioAuthError).message).not.toMatch(/pw|secret/);
+      expect((caught as PodioAuthError).message).toMatch(/…@/);
     }
   });
 

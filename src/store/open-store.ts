@@ -1,6 +1,7 @@
 import type { Env } from '../env.js';
 import { envValue, secondsSetting } from '../env.js';
 import { usageError } from '../errors.js';
+import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { defaultConfigDir } from './config-file.js';
 import { DEFAULT_FILE_LOCK_TIMINGS } from './file-lock.js';
 import { openFileStore } from './file-store.js';
@@ -18,13 +19,19 @@ export interface StoreClock {
 /** Which backend new logins use: PODIO_AUTH_STORE (`file`, `keyring`, `redis://…`). */
 export type StoreChoice = { kind: 'file' } | { kind: 'keyring' } | { kind: 'redis'; url: string };
 
+/** What may be a password, out: whatever comes before the last @, after the scheme (however many slashes). */
+function withoutCredentials(value: string): string {
+  return sanitizeForTerminal(
+    value.replace(/^([a-z][a-z0-9+.-]*:\/*)?.*@/i, (_, scheme = '') => `${scheme}…@`),
+    200,
+  );
+}
+
 export function storeChoice(value: string | undefined, what = 'PODIO_AUTH_STORE'): StoreChoice {
   if (value === undefined || value === 'file') return { kind: 'file' };
   if (value === 'keyring') return { kind: 'keyring' };
   if (/^rediss?:\/\//.test(value)) return { kind: 'redis', url: value };
-  throw usageError(
-    `${what} must be file, keyring or a redis:// URL, not "${value.replace(/\/\/[^@/]*@/, '//…@').slice(0, 60)}".`,
-  );
+  throw usageError(`${what} must be file, keyring or a redis:// URL, not "${withoutCredentials(value).slice(0, 60)}".`);
 }
 
 /** PODIO_AUTH_KEYRING_TIMEOUT: how long a keyring call may take (an unlock prompt on a desktop needs a while). */

@@ -93,6 +93,18 @@ export interface RedisTarget {
 
 const URL_SHAPE = 'redis://[user:password@]host[:port][/db] (or rediss:// for TLS)';
 
+/** A percent-encoded part of the URL; a bad escape (`%zz`) is a usage error that does not repeat it. */
+function decodedPart(part: string, what: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw usageError(
+      `The ${what} in the Redis store URL has a % that does not start an escape such as %40.`,
+      `Write it as ${URL_SHAPE}, with @ : / % in the user name or password written %40 %3A %2F %25.`,
+    );
+  }
+}
+
 /** Parses a Redis URL. Its errors never repeat the URL, which may hold a password. */
 export function parseRedisUrl(url: string): RedisTarget {
   let parsed: URL;
@@ -120,8 +132,8 @@ export function parseRedisUrl(url: string): RedisTarget {
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
     port,
     tls: parsed.protocol === 'rediss:',
-    username: parsed.username === '' ? undefined : decodeURIComponent(parsed.username),
-    password: parsed.password === '' ? undefined : decodeURIComponent(parsed.password),
+    username: parsed.username === '' ? undefined : decodedPart(parsed.username, 'user name'),
+    password: parsed.password === '' ? undefined : decodedPart(parsed.password, 'password'),
     database,
     address,
     location: `${parsed.protocol}//${user}${address}/${database}`,
