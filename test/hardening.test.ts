@@ -605,6 +605,24 @@ describe('what an adversarial review found', () => {
     expect(Date.parse(JSON.parse(readFileSync(real, 'utf8')).profiles.default.expires_at)).toBeGreaterThan(Date.now());
   });
 
+  it('two config dirs whose config.json links to one file share one lock: one refresh for both', async () => {
+    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 300, rotateRefreshTokens: true });
+    sandbox.storeLogin(aMinuteAgo());
+    const linked = join(sandbox.root, 'linked-config');
+    mkdirSync(linked, { mode: 0o700 });
+    symlinkSync(sandbox.configFile, join(linked, 'config.json'));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        runCli(['token'], sandbox.env(i % 2 ? { PODIO_AUTH_CONFIG_DIR: linked } : {})),
+      ),
+    );
+    const stored = sandbox.readConfig().profiles['default']?.['access_token'];
+    for (const result of results) expect(result).toMatchObject({ code: 0, stdout: `${String(stored)}\n` });
+    expect(podio.grants('refresh_token')).toHaveLength(1);
+    expect(readdirSync(linked)).toEqual(['config.json']);
+    expect(lstatSync(join(linked, 'config.json')).isSymbolicLink()).toBe(true);
+  });
+
   it('refuses to make a shared (sticky) directory private', async () => {
     const { podio, sandbox } = await startSandbox();
     const shared = join(sandbox.root, 'shared');

@@ -46,7 +46,7 @@ export function removeTempFiles(target: string): void {
 }
 
 /** A symlinked file (dotfiles managed elsewhere) is replaced where it really lives, and the link kept. */
-function realTarget(target: string): string {
+export function realTarget(target: string): string {
   try {
     return lstatSync(target).isSymbolicLink() ? realpathSync(target) : target;
   } catch {

@@ -247,7 +247,8 @@ export function releaseHeldLocksSync(): void {
   held.clear();
 }
 
-export function createFileLocker(path: string, options: FileLockOptions = {}): Locker {
+/** `lockPath`: the lock file, or how to find it at each acquire (next to a file whose place may change). */
+export function createFileLocker(lockPath: string | (() => string), options: FileLockOptions = {}): Locker {
   const timings = { ...DEFAULT_FILE_LOCK_TIMINGS, ...options.timings };
   const monotonic = options.monotonic ?? (() => performance.now());
   const now = options.now ?? (() => new Date());
@@ -255,6 +256,7 @@ export function createFileLocker(path: string, options: FileLockOptions = {}): L
 
   return {
     async acquire(signal) {
+      const path = typeof lockPath === 'string' ? lockPath : lockPath();
       const me = currentOwner();
       const deadline = monotonic() + timings.waitMs;
       let seen: { print: string; since: number } | undefined;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
 import { isErrorCode, PodioAuthError } from '../errors.js';
-import { removeTempFiles, tempFilesOf } from './atomic-write.js';
+import { realTarget, removeTempFiles, tempFilesOf } from './atomic-write.js';
 import { configFileIn, ensurePrivateDir, readConfigFile, unwritable, writeConfigFile } from './config-file.js';
 import { createFileLocker, type FileLockOptions } from './file-lock.js';
 import type { ProfileStore, SecretVault, StoreSnapshot, StoreTransaction } from './port.js';
@@ -55,7 +55,8 @@ function parseSecrets(text: string | undefined, profile: string): Partial<Record
 export function openFileStore(options: FileStoreOptions): FileStore {
   const { dir } = options;
   const file = configFileIn(dir);
-  const locker = createFileLocker(`${file}.lock`, options.lock);
+  // Beside the file where it really lives: two config dirs that link to one config.json share one lock.
+  const locker = createFileLocker(() => `${realTarget(file)}.lock`, options.lock);
   let vault: Promise<SecretVault & { close?: () => void }> | undefined;
   const pointers = new Map<string, ProfileStore>();
   const keyring = () => {

@@ -6,6 +6,7 @@ import { PodioAuthError } from '../errors.js';
 import { detectEnvironment, findOnPath } from '../platform/environment.js';
 import { apiOriginFor, authOriginFor, REFRESH_TOKEN_DAYS } from '../podio/origins.js';
 import { fetchGrantedScope } from '../podio/user-api.js';
+import { realTarget } from '../store/atomic-write.js';
 import { type ConfigDocument, configFileIn, defaultConfigDir, readConfigFile } from '../store/config-file.js';
 import { isRedisStore, type RedisStoreHandle } from '../store/open-store.js';
 import type { SecretVault, StoreSnapshot } from '../store/port.js';
@@ -129,7 +130,7 @@ function checkFiles(
   try {
     const config = readConfigFile(file);
     checks.push(check('config-parse', 'ok', `Config file parses (${config.profiles.size} profile(s))`));
-    const lock = `${file}.lock`;
+    const lock = `${realTarget(file)}.lock`;
     // Holders touch the lock every second; one that has been still for a while is abandoned (and is broken by
     // the next refresh anyway).
     if (existsSync(lock)) {
