@@ -5,6 +5,7 @@
 import { closeDeps, createDeps, type Deps } from './deps.js';
 import { exitCodeOf, PodioAuthError } from './errors.js';
 import { main } from './main.js';
+import { blockingReadsInFlight } from './platform/blocking-reads.js';
 import { SECRET_ENV_NAMES } from './secrets.js';
 import { releaseHeldLocksSync } from './store/file-lock.js';
 
@@ -33,6 +34,12 @@ export async function runCli(argv: string[]): Promise<void> {
 
   const exitNow = (signal: NodeJS.Signals) => {
     releaseHeldLocksSync();
+    if (blockingReadsInFlight()) {
+      // exit() would wait for the pool thread stuck in that read (a FIFO nobody writes to). Ending by the signal
+      // itself does not wait, and a shell reports it with the same code, 128 + its number.
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    }
     process.exit(signalExitCode(signal));
   };
   const onSignal = (signal: NodeJS.Signals) => {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +7,7 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { APP, USER } from '../src/emulator/podio-emulator.js';
-import { type CliResult, errorLines, runMain, Sandbox } from './support/cli.js';
+import { BIN, type CliResult, errorLines, runMain, Sandbox } from './support/cli.js';
 import { FakePodio, type FakePodioOptions } from './support/fake-podio.js';
 
 /**
@@ -296,6 +296,35 @@ describe('podio-auth api', () => {
     const result = await runMain(['api', 'item/app/1/'], env);
     expect(result.code).toBe(0);
     expect(result.stdout).toBe(body);
+  });
+
+  it('one Ctrl-C ends it while it waits on a FIFO nobody writes to', async () => {
+    const server = await startServer([{ status: 200, body: '{}' }]);
+    const env = { PATH: process.env['PATH'], PODIO_ACCESS_TOKEN: 'env-token-0123456789', PODIO_API_URL: server.url };
+    const dir = mkdtempSync(join(tmpdir(), 'podio-auth-fifo-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    const fifo = join(dir, 'body');
+    execFileSync('mkfifo', [fifo]);
+    const cli = spawn(process.execPath, [BIN, '--debug', 'api', 'item/app/1/', '--input', fifo], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    onTestFinished(() => void cli.kill('SIGKILL'));
+    let stderr = '';
+    const reading = new Promise<void>((resolve) => {
+      cli.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+        stderr += chunk;
+        if (stderr.includes(`reading ${fifo}`)) resolve();
+      });
+    });
+    const ended = new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      cli.once('exit', (code, signal) => resolve([code, signal])),
+    );
+    await reading;
+    cli.kill('SIGINT');
+    // Ended by the signal itself (the shell shows 130): exit() would wait for the stuck read forever.
+    expect(await ended).toEqual([null, 'SIGINT']);
+    expect(server.requests).toEqual([]);
   });
 
   it('a GET that meets 502 once and then 200 succeeds', async () => {

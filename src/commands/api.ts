@@ -3,6 +3,7 @@ import { type Command, Option } from '@commander-js/extra-typings';
 import { MAX_BODY_INPUT_BYTES } from '../api/limits.js';
 import { completeAs } from '../completion.js';
 import { usageError } from '../errors.js';
+import { blockingRead } from '../platform/blocking-reads.js';
 import { apiOriginFor } from '../podio/origins.js';
 import { envCredentials } from '../usecases/env-credentials.js';
 import { type FreshToken, getToken, readProfile } from '../usecases/get-token.js';
@@ -24,7 +25,11 @@ and one line on stderr; a 401 expired_token is refreshed and retried once; a GET
 reset connection is retried twice; HTTP 420 (rate limit) is never retried.`;
 
 /** A file for a field or --input, refused past what Podio takes before it fills memory (`@/dev/zero`). */
-async function readCapped(path: string): Promise<string> {
+function readCapped(path: string): Promise<string> {
+  return blockingRead(() => readCappedNow(path));
+}
+
+async function readCappedNow(path: string): Promise<string> {
   const tooLarge = () => usageError(`A file given to api is larger than ${MAX_BODY_INPUT_BYTES / 1024 / 1024} MiB.`);
   if ((await stat(path)).size > MAX_BODY_INPUT_BYTES) throw tooLarge();
   const handle = await open(path, 'r');
@@ -115,7 +120,10 @@ export function registerApi(program: Command, app: App): void {
                 current = await getToken({ profile: options.profile, rejectedToken: rejected }, tokens);
               return current.tokens.accessToken;
             },
-            readFile: (path) => readCapped(path),
+            readFile: (path) => {
+              deps.debug(`reading ${path}`);
+              return readCapped(path);
+            },
             stdin: deps.stdin,
             sleep: deps.sleep,
             signal: deps.signal,
