@@ -304,21 +304,26 @@ describe.skipIf(!isRoot && !requireRoot)('a full or read-only disk (tmpfs; needs
     expect(errorLines(result)).toHaveLength(1);
     expect(result.stderr).toMatch(/ENOSPC/);
     expect(sandbox.readConfig().profiles['default']!['refresh_token']).toBe(old.refresh_token);
-    expect(readdirSync(sandbox.configDir).filter((name) => name.includes('.tmp-'))).toEqual([]);
+    expect(readdirSync(sandbox.configDir).filter((name) => /\.(tmp|room)-/.test(name))).toEqual([]);
   });
 
-  it('a full disk after Podio rotated the refresh token: says plainly that a new login is needed', async () => {
+  it('a disk with room for the lock and not for the new config: fails before the refresh, the login kept', async () => {
     const { podio, sandbox } = await startSandbox();
     mountTmpfs(sandbox.configDir, '16k');
     chmodSync(sandbox.configDir, 0o700);
-    sandbox.storeLogin(aMinuteAgo());
-    spawnSync('dd', ['if=/dev/zero', `of=${join(sandbox.configDir, 'filler')}`, 'bs=1k', 'count=8']);
+    const old = sandbox.storeLogin(aMinuteAgo());
+    const filler = join(sandbox.configDir, 'filler');
+    spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=1k', 'count=8']);
     expect(podio.options.rotateRefreshTokens).toBe(true);
     const result = await runCli(['token'], sandbox.env());
     expect(result.code).toBe(1);
-    expect(errorLines(result)).toEqual([
-      expect.stringMatching(/Podio replaced the refresh token .*ENOSPC.* a new login will be needed/),
-    ]);
+    expect(errorLines(result)).toEqual([expect.stringMatching(/Could not write .*config\.json \(ENOSPC\)/)]);
+    // Nothing was sent, so Podio still takes the stored refresh token.
+    expect(podio.grants('refresh_token')).toHaveLength(0);
+    expect(podio.isLiveRefreshToken(old.refresh_token)).toBe(true);
+    expect(readdirSync(sandbox.configDir).sort()).toEqual(['config.json', 'filler']);
+    rmSync(filler);
+    expect((await runCli(['token'], sandbox.env())).code).toBe(0);
   });
 
   it('a read-only file system: doctor --fix and login say so in one line, before any browser', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   fsyncSync,
+  ftruncateSync,
   lstatSync,
   openSync,
   readdirSync,
@@ -23,9 +24,11 @@ import { basename, dirname, join } from 'node:path';
  */
 
 const TEMP_MARK = '.tmp-';
+/** Room reserved for a write: spaces only, so readers need not wait for it to go (see `reserveWrite`). */
+const ROOM_MARK = '.room-';
 
-export function tempFilesOf(target: string): string[] {
-  const prefix = `${basename(target)}${TEMP_MARK}`;
+export function tempFilesOf(target: string, mark = TEMP_MARK): string[] {
+  const prefix = `${basename(target)}${mark}`;
   try {
     return readdirSync(dirname(target))
       .filter((name) => name.startsWith(prefix))
@@ -36,7 +39,7 @@ export function tempFilesOf(target: string): string[] {
 }
 
 export function removeTempFiles(target: string): void {
-  for (const file of tempFilesOf(target)) {
+  for (const file of [...tempFilesOf(target), ...tempFilesOf(target, ROOM_MARK)]) {
     try {
       unlinkSync(file);
     } catch {
@@ -54,29 +57,89 @@ export function realTarget(target: string): string {
   }
 }
 
-export function writeFileAtomic(path: string, text: string, mode = 0o600): void {
+/**
+ * Room claimed for the next write of a file: its temporary file, already written to `bytes` and synced, so that
+ * the write only overwrites blocks the file system has given it. Taken before something that only that write
+ * can keep is spent (a refresh that makes Podio replace the refresh token), so that a full disk fails first.
+ */
+export interface WriteReservation {
+  readonly target: string;
+  readonly temp: string;
+  fd: number | undefined;
+}
+
+export function reserveWrite(path: string, bytes: number, mode = 0o600): WriteReservation {
   const target = realTarget(path);
   removeTempFiles(target);
-  const temp = `${target}${TEMP_MARK}${randomBytes(6).toString('hex')}`;
+  const temp = `${target}${ROOM_MARK}${randomBytes(6).toString('hex')}`;
+  const fd = openSync(temp, 'wx', mode);
+  try {
+    const block = Buffer.alloc(Math.min(bytes, 64 * 1024), 0x20);
+    for (let written = 0; written < bytes; ) {
+      written += writeSync(fd, block, 0, Math.min(block.length, bytes - written));
+    }
+    fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    unlinkQuietly(temp);
+    throw error;
+  }
+  return { target, temp, fd };
+}
+
+/** Gives back room reserved and not used. */
+export function releaseReservation(reservation: WriteReservation): void {
+  if (reservation.fd === undefined) return;
+  closeSync(reservation.fd);
+  reservation.fd = undefined;
+  unlinkQuietly(reservation.temp);
+}
+
+/** Writes `text` as the whole new content of `path`, into the room reserved for it when there is some. */
+export function writeFileAtomic(path: string, text: string, mode = 0o600, reserved?: WriteReservation): void {
+  const target = realTarget(path);
+  const useReserved = reserved?.fd !== undefined && reserved.target === target;
+  if (!useReserved) removeTempFiles(target);
+  const temp = newTempName(target);
   let fd: number | undefined;
   try {
-    fd = openSync(temp, 'wx', mode);
+    if (useReserved) {
+      // Renamed first: from now on it will hold secrets, and what holds them is a temporary file to every reader.
+      fd = reserved.fd;
+      reserved.fd = undefined;
+      renameSync(reserved.temp, temp);
+    } else {
+      fd = openSync(temp, 'wx', mode);
+    }
     const data = Buffer.from(text, 'utf8');
-    for (let offset = 0; offset < data.length; ) offset += writeSync(fd, data, offset, data.length - offset);
-    fsyncSync(fd);
-    closeSync(fd);
+    // At the start of the file: into the reserved blocks, then cut to length.
+    for (let offset = 0; offset < data.length; ) {
+      offset += writeSync(fd as number, data, offset, data.length - offset, offset);
+    }
+    if (useReserved) ftruncateSync(fd as number, data.length);
+    fsyncSync(fd as number);
+    closeSync(fd as number);
     fd = undefined;
     renameSync(temp, target);
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
-    try {
-      unlinkSync(temp);
-    } catch {
-      // Never created, or already renamed.
-    }
+    unlinkQuietly(temp);
+    if (useReserved) unlinkQuietly(reserved.temp);
     throw error;
   }
   syncDirectory(dirname(target));
+}
+
+function newTempName(target: string): string {
+  return `${target}${TEMP_MARK}${randomBytes(6).toString('hex')}`;
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Never created, or already renamed.
+  }
 }
 
 /** Makes the rename itself durable. Not every platform can open a directory; the rename is atomic anyway. */

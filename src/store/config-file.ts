@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Env } from '../env.js';
 import { PodioAuthError } from '../errors.js';
 import { sanitizeForTerminal } from '../ui/terminal-text.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { type WriteReservation, writeFileAtomic } from './atomic-write.js';
 import { readSmallRegularFile, UnusableFile } from './bounded-read.js';
 import { checkProfile, isObject, type ProfileRecord } from './profile.js';
 
@@ -178,11 +178,11 @@ export function unwritable(file: string, error: unknown): PodioAuthError {
 }
 
 /** Atomic write, 0600, in a private directory. Callers hold the store lock. */
-export function writeConfigFile(dir: string, config: ConfigDocument): void {
+export function writeConfigFile(dir: string, config: ConfigDocument, reserved?: WriteReservation): void {
   const file = configFileIn(dir);
   try {
     ensurePrivateDir(dir);
-    writeFileAtomic(file, serializeConfig(config), 0o600);
+    writeFileAtomic(file, serializeConfig(config), 0o600, reserved);
   } catch (error) {
     throw unwritable(file, error);
   }

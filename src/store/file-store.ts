@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { isErrorCode, PodioAuthError } from '../errors.js';
-import { realTarget, removeTempFiles, tempFilesOf } from './atomic-write.js';
+import {
+  realTarget,
+  releaseReservation,
+  removeTempFiles,
+  reserveWrite,
+  tempFilesOf,
+  type WriteReservation,
+} from './atomic-write.js';
 import { configFileIn, ensurePrivateDir, readConfigFile, unwritable, writeConfigFile } from './config-file.js';
 import { createFileLocker, type FileLockOptions } from './file-lock.js';
 import type { ProfileStore, SecretVault, StoreSnapshot, StoreTransaction } from './port.js';
@@ -52,6 +59,14 @@ function parseSecrets(text: string | undefined, profile: string): Partial<Record
   );
 }
 
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
 export function openFileStore(options: FileStoreOptions): FileStore {
   const { dir } = options;
   const file = configFileIn(dir);
@@ -81,7 +96,20 @@ export function openFileStore(options: FileStoreOptions): FileStore {
     return { ...record, ...parseSecrets(entry, name) };
   };
 
-  const transaction = (signal: AbortSignal, assertHeld: () => Promise<void>): StoreTransaction => ({
+  const transaction = (
+    signal: AbortSignal,
+    assertHeld: () => Promise<void>,
+    room: { reserved?: WriteReservation },
+  ): StoreTransaction => ({
+    reserveWrite: async () => {
+      if (room.reserved?.fd !== undefined) return;
+      try {
+        // What is there now and a block more: a refresh changes a few dozen characters.
+        room.reserved = reserveWrite(file, sizeOf(realTarget(file)) + 4096);
+      } catch (error) {
+        throw unwritable(file, error);
+      }
+    },
     read: async () => snapshotOf(dir),
     getProfile: async (name) => withSecrets(name, snapshotOf(dir).profiles.get(name), signal),
     writeProfile: async (name, record) => {
@@ -103,7 +131,7 @@ export function openFileStore(options: FileStoreOptions): FileStore {
         config.profiles.set(name, record);
       }
       await assertHeld();
-      writeConfigFile(dir, config);
+      writeConfigFile(dir, config, room.reserved);
       if (record !== undefined && record.store !== 'keyring' && before?.store === 'keyring') {
         // Moved out of the keyring: the file holds the secrets now, so the old entry can go.
         try {
@@ -128,7 +156,7 @@ export function openFileStore(options: FileStoreOptions): FileStore {
       await assertHeld();
       const config = readConfigFile(file);
       config.defaultProfile = name;
-      writeConfigFile(dir, config);
+      writeConfigFile(dir, config, room.reserved);
     },
   });
 
@@ -183,7 +211,12 @@ export function openFileStore(options: FileStoreOptions): FileStore {
       try {
         // Under the lock, a temporary file is debris from a writer that crashed or lost the lock.
         removeTempFiles(file);
-        return await fn(transaction(signal, () => lease.assertHeld()));
+        const room: { reserved?: WriteReservation } = {};
+        try {
+          return await fn(transaction(signal, () => lease.assertHeld(), room));
+        } finally {
+          if (room.reserved) releaseReservation(room.reserved);
+        }
       } finally {
         await lease.release();
       }

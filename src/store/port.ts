@@ -30,6 +30,12 @@ export interface StoreTransaction {
   writeProfile(name: string, record: ProfileRecord | undefined): Promise<void>;
   /** Sets or clears the default profile. Fenced. */
   setDefaultProfile(name: string | undefined): Promise<void>;
+  /**
+   * Claims the room the next write needs, now: called before a request whose answer only that write can keep (a
+   * refresh Podio answers with a new refresh token), so that a full disk fails before anything is spent. Stores
+   * that need no room on this machine leave it out.
+   */
+  reserveWrite?(): Promise<void>;
 }
 
 export interface ProfileStore {

@@ -237,6 +237,8 @@ async function exchangeAndStore(
 ): Promise<ProfileRecord> {
   // Nothing has been sent yet: a Ctrl-C that came while waiting for the lock ends it here.
   if (deps.signal.aborted) throw interrupted(undefined, deps.signal.reason);
+  // Room for the answer, claimed before the request: a full disk fails now, while the refresh token still works.
+  await tx.reserveWrite?.();
   const now = deps.now();
   deps.debug(`${grant.grant_type} grant: POST ${apiOrigin}/oauth/token/v2`);
   const answer: TokenAnswer = await deps
