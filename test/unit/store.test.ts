@@ -11,7 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/store/atomic-write.js';
+import { releaseReservation, reserveWrite, tempFilesOf, writeFileAtomic } from '../../src/store/atomic-write.js';
 import { defaultConfigDir, readConfigFile } from '../../src/store/config-file.js';
 import { createFileLocker } from '../../src/store/file-lock.js';
 import { openFileStore } from '../../src/store/file-store.js';
@@ -128,6 +128,32 @@ describe('atomic writes', () => {
     expect(readFileSync(target, 'utf8')).toBe('new');
     // A rename puts a new inode in place; an in-place write would keep the old one.
     expect(statSync(target).ino).not.toBe(before);
+  });
+});
+
+describe('room reserved for a write', () => {
+  it('is spaces that readers ignore, then the new content, whole, whatever its length; unused, it goes', () => {
+    const dir = tempDir();
+    const target = join(dir, 'config.json');
+    writeFileSync(target, 'old', { mode: 0o600 });
+    for (const text of ['short', 'x'.repeat(10_000)]) {
+      const room = reserveWrite(target, 1_000);
+      const [name] = readdirSync(dir).filter((file) => file !== 'config.json');
+      expect(name).toMatch(/^config\.json\.room-/);
+      expect(readFileSync(join(dir, name as string), 'utf8')).toBe(' '.repeat(1_000));
+      expect(tempFilesOf(target)).toEqual([]);
+      writeFileAtomic(target, text, 0o600, room);
+      expect(readFileSync(target, 'utf8')).toBe(text);
+      expect(readdirSync(dir)).toEqual(['config.json']);
+      releaseReservation(room);
+    }
+    const unused = reserveWrite(target, 10);
+    releaseReservation(unused);
+    expect(readdirSync(dir)).toEqual(['config.json']);
+    // Room left by a crash is debris, cleared by the next write.
+    writeFileSync(join(dir, 'config.json.room-deadbeef'), '   ');
+    writeFileAtomic(target, 'next');
+    expect(readdirSync(dir)).toEqual(['config.json']);
   });
 });
 
