@@ -44,6 +44,11 @@ export const ERRORS = {
   no_refresh_token: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
   profile_incomplete: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
   refresh_rejected: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
+  // Not "log in": the process that went silent may come back and store the new login.
+  refresh_rejected_after_takeover: {
+    exit: ExitCode.failure,
+    hint: 'Run the command again in a moment; if Podio still rejects the refresh token, run `podio-auth login`.',
+  },
   env_credentials_rejected: { exit: ExitCode.authRequired },
   client_rejected: {
     exit: ExitCode.authRequired,

@@ -256,6 +256,28 @@ describe('the lock across processes', () => {
     expect(podio.isValidAccessToken(newer)).toBe(true);
   });
 
+  it('a refresh token rejected after taking over from a stopped holder is not "log in": that holder stores it', async () => {
+    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 1_500, rotateRefreshTokens: true });
+    sandbox.storeLogin(aMinuteAgo());
+    const env = sandbox.env({ PODIO_AUTH_LOCK_STALE_SECONDS: '1' });
+    const stopped = startCli(['token'], env);
+    await podio.nextTokenRequestArrives();
+    stopped.child.kill('SIGSTOP');
+    // Takes the lock over once the holder has been silent 1 s; Podio has rotated the token by its answer.
+    const other = await runCli(['token'], env);
+    expect(other.code).toBe(1);
+    expect(errorLines(other)).toEqual([
+      expect.stringMatching(/may have replaced it, and may yet store the new one\.$/),
+    ]);
+    expect(other.stderr).toMatch(/Run the command again in a moment/);
+    stopped.child.kill('SIGCONT');
+    const resumed = await stopped.done;
+    expect(resumed.code).toBe(0);
+    const stored = String(sandbox.readConfig().profiles['default']!['access_token']);
+    expect(resumed.stdout).toBe(`${stored}\n`);
+    expect((await runCli(['token'], env)).stdout).toBe(`${stored}\n`);
+  });
+
   it('a SIGKILLed holder is taken over at once on this machine, also when its pid now belongs to another process', async () => {
     const { podio, sandbox } = await startSandbox({ tokenDelayMs: 20_000 });
     sandbox.storeLogin(aMinuteAgo());

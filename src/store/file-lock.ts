@@ -258,11 +258,12 @@ export function createFileLocker(lockPath: string | (() => string), options: Fil
     async acquire(signal) {
       const path = typeof lockPath === 'string' ? lockPath : lockPath();
       const me = currentOwner();
+      let tookOverSilentHolder = false;
       const deadline = monotonic() + timings.waitMs;
       let seen: { print: string; since: number } | undefined;
       for (;;) {
         if (signal.aborted) throw interrupted(undefined, signal.reason);
-        if (tryCreate(path, me)) return holdLease(path, me, timings.heartbeatMs, now);
+        if (tryCreate(path, me)) return holdLease(path, me, timings.heartbeatMs, now, tookOverSilentHolder);
         const print = fingerprint(path);
         if (print === undefined) {
           // Released between our attempt and the look: try again, but never in a loop that starves signals.
@@ -279,6 +280,8 @@ export function createFileLocker(lockPath: string | (() => string), options: Fil
           seen = { print, since: monotonic() };
         } else if (monotonic() - seen.since > timings.staleMs) {
           breakLock(path, print);
+          // A holder that went silent may only be stopped, and may yet come back with what it was doing.
+          tookOverSilentHolder = true;
           seen = undefined;
           continue;
         }
@@ -293,7 +296,13 @@ export function createFileLocker(lockPath: string | (() => string), options: Fil
   };
 }
 
-function holdLease(path: string, me: LockOwner, heartbeatMs: number, now: () => Date): Lease {
+function holdLease(
+  path: string,
+  me: LockOwner,
+  heartbeatMs: number,
+  now: () => Date,
+  tookOverSilentHolder: boolean,
+): Lease {
   held.set(path, me.id);
   let lost = false;
   const stillMine = () => !lost && readOwner(path)?.id === me.id;
@@ -312,6 +321,7 @@ function holdLease(path: string, me: LockOwner, heartbeatMs: number, now: () => 
   }, heartbeatMs);
   beat.unref();
   return {
+    tookOverSilentHolder,
     async assertHeld() {
       if (stillMine()) return;
       lost = true;

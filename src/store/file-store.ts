@@ -11,7 +11,7 @@ import {
 } from './atomic-write.js';
 import { configFileIn, ensurePrivateDir, readConfigFile, unwritable, writeConfigFile } from './config-file.js';
 import { createFileLocker, type FileLockOptions } from './file-lock.js';
-import type { ProfileStore, SecretVault, StoreSnapshot, StoreTransaction } from './port.js';
+import type { Lease, ProfileStore, SecretVault, StoreSnapshot, StoreTransaction } from './port.js';
 import { isObject, type ProfileRecord, SECRET_FIELDS, type SecretField, splitSecrets } from './profile.js';
 
 /**
@@ -96,11 +96,8 @@ export function openFileStore(options: FileStoreOptions): FileStore {
     return { ...record, ...parseSecrets(entry, name) };
   };
 
-  const transaction = (
-    signal: AbortSignal,
-    assertHeld: () => Promise<void>,
-    room: { reserved?: WriteReservation },
-  ): StoreTransaction => ({
+  const transaction = (signal: AbortSignal, lease: Lease, room: { reserved?: WriteReservation }): StoreTransaction => ({
+    ...(lease.tookOverSilentHolder ? { tookOverSilentHolder: true } : {}),
     reserveWrite: async () => {
       if (room.reserved?.fd !== undefined) return;
       try {
@@ -113,7 +110,7 @@ export function openFileStore(options: FileStoreOptions): FileStore {
     read: async () => snapshotOf(dir),
     getProfile: async (name) => withSecrets(name, snapshotOf(dir).profiles.get(name), signal),
     writeProfile: async (name, record) => {
-      await assertHeld();
+      await lease.assertHeld();
       const config = readConfigFile(file);
       const before = config.profiles.get(name);
       if (record === undefined) {
@@ -125,12 +122,12 @@ export function openFileStore(options: FileStoreOptions): FileStore {
         // Secrets first, then the metadata that points at them: no moment where neither place holds them.
         if (Object.keys(secrets).length > 0) await (await keyring()).set(name, JSON.stringify(secrets), signal);
         else if (before?.store === 'keyring') await (await keyring()).delete(name, signal);
-        await assertHeld();
+        await lease.assertHeld();
         config.profiles.set(name, metadata);
       } else {
         config.profiles.set(name, record);
       }
-      await assertHeld();
+      await lease.assertHeld();
       writeConfigFile(dir, config, room.reserved);
       if (record !== undefined && record.store !== 'keyring' && before?.store === 'keyring') {
         // Moved out of the keyring: the file holds the secrets now, so the old entry can go.
@@ -153,7 +150,7 @@ export function openFileStore(options: FileStoreOptions): FileStore {
       }
     },
     setDefaultProfile: async (name) => {
-      await assertHeld();
+      await lease.assertHeld();
       const config = readConfigFile(file);
       config.defaultProfile = name;
       writeConfigFile(dir, config, room.reserved);
@@ -213,7 +210,7 @@ export function openFileStore(options: FileStoreOptions): FileStore {
         removeTempFiles(file);
         const room: { reserved?: WriteReservation } = {};
         try {
-          return await fn(transaction(signal, () => lease.assertHeld(), room));
+          return await fn(transaction(signal, lease, room));
         } finally {
           if (room.reserved) releaseReservation(room.reserved);
         }

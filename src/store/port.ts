@@ -36,6 +36,11 @@ export interface StoreTransaction {
    * that need no room on this machine leave it out.
    */
   reserveWrite?(): Promise<void>;
+  /**
+   * The lock was taken from a holder that went silent and may only be stopped: it may come back with a refresh it
+   * had sent, so a refresh token Podio rejects now may have been replaced, not revoked.
+   */
+  readonly tookOverSilentHolder?: boolean;
 }
 
 export interface ProfileStore {
@@ -64,6 +69,8 @@ export interface ProfileStore {
 
 /** A held lock. */
 export interface Lease {
+  /** Taken from a holder that went silent without being provably dead (it may only be stopped). */
+  readonly tookOverSilentHolder?: boolean;
   /** Throws `lock_lost` when another holder has taken the lock over (this one was stopped or too slow). */
   assertHeld(): Promise<void>;
   release(): Promise<void>;

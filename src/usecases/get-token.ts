@@ -199,6 +199,14 @@ async function refreshProfile(
     } catch (error) {
       // An app login can start over without a person; any other login needs one.
       if (appGrant && isErrorCode(error, 'refresh_rejected')) return exchange(appGrant);
+      if (isErrorCode(error, 'refresh_rejected') && tx.tookOverSilentHolder) {
+        throw new PodioAuthError(
+          'refresh_rejected_after_takeover',
+          `${error.message.replace(/\.$/, '')}; a podio-auth that stopped while refreshing profile "${name}" may ` +
+            'have replaced it, and may yet store the new one.',
+          { podio: error.podio },
+        );
+      }
       if (isErrorCode(error, 'refresh_rejected')) {
         throw new PodioAuthError(
           'refresh_rejected',
