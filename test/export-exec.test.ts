@@ -220,6 +220,20 @@ describe('exec and Ctrl-C', () => {
     });
   }
 
+  it("a Ctrl-C reaches a command that left the terminal's group (setsid, timeout) through podio-auth", async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    const words = [process.execPath, BIN, 'exec', '--', 'setsid', '-w', process.execPath, '-e', counter];
+    const terminal = spawn('script', ['-qec', `exec ${shellQuoted(words)}`, '/dev/null'], {
+      env: sandbox.env() as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const { ready, done } = readyThenDone(terminal, terminal.stdout);
+    await ready;
+    terminal.stdin.write('\u0003');
+    expect(await done).toBe(11);
+  });
+
   it('Ctrl-\\ on the terminal reaches the command once, and podio-auth waits for it to end', async () => {
     const { sandbox } = await startSandbox();
     sandbox.storeLogin(inAnHour());

@@ -1,7 +1,7 @@
 import { constants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { PodioAuthError } from '../errors.js';
-import { inTerminalForeground } from './foreground.js';
+import { terminalSignalReached } from './foreground.js';
 import { nodeBinding, nodeBindingsQuiet } from './node-bindings.js';
 
 /** The signals a terminal's keys send: Ctrl-C, Ctrl-\. */
@@ -12,6 +12,7 @@ export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'] as c
 
 /** What `exec` needs of a started command: it can be signalled, and it reports its end once. */
 interface StartedCommand {
+  readonly pid: number | undefined;
   kill(signal: NodeJS.Signals): void;
 }
 
@@ -33,6 +34,7 @@ export type CommandStarter = (
 /** The handle Node's child_process is built on, as far as starting an inherited-stdio command needs it. */
 interface ProcessHandle {
   onexit: (exitCode: number, signalName: string) => void;
+  readonly pid: number | undefined;
   spawn(options: {
     file: string;
     args: string[];
@@ -74,6 +76,7 @@ export const startOnProcessHandle: CommandStarter = (file, args, env, events) =>
     return undefined;
   }
   return {
+    pid: handle.pid,
     kill(signal) {
       if (!ended) handle.kill(constants.signals[signal]);
     },
@@ -87,6 +90,7 @@ export const startWithChildProcess: CommandStarter = (file, args, env, events) =
   child.once('error', (error: NodeJS.ErrnoException) => events.onError(error.code ?? error.message));
   child.once('exit', (code, signal) => events.onExit(code, signal));
   return {
+    pid: child.pid,
     kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
@@ -133,7 +137,7 @@ export function runCommand(
       stopForwarding = onSignal((signal) => {
         // The terminal sends these to its whole foreground group, so the command has had this one already; sent
         // again, it would be a second Ctrl-C, which many programs take as "stop now, without cleaning up".
-        if (SENT_BY_THE_TERMINAL.has(signal) && inTerminalForeground()) return;
+        if (SENT_BY_THE_TERMINAL.has(signal) && terminalSignalReached(started.pid)) return;
         started.kill(signal);
       });
     }
