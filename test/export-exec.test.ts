@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { BIN, runCli, runMain, startCli, startSandbox } from './support/cli.js';
 import { APP } from './support/fake-podio.js';
 
@@ -183,11 +183,12 @@ describe('exec and Ctrl-C', () => {
   const counter = counterOf('SIGINT');
   const shellQuoted = (words: string[]) => words.map((word) => `'${word.replaceAll("'", "'\\''")}'`).join(' ');
 
-  /** Waits for `text` on a stream, then resolves with the exit code. */
+  /** Waits for `ready` on a stream, then resolves with the exit code. The child is killed if the test ends first. */
   function readyThenDone(
     child: ChildProcess,
     stream: Readable,
   ): { ready: Promise<void>; done: Promise<number | null> } {
+    onTestFinished(() => void child.kill('SIGKILL'));
     let seen = '';
     const ready = new Promise<void>((resolve, reject) => {
       stream.setEncoding('utf8').on('data', (chunk: string) => {
