@@ -6,6 +6,7 @@ import { closeDeps, createDeps, type Deps } from './deps.js';
 import { exitCodeOf, PodioAuthError } from './errors.js';
 import { main } from './main.js';
 import { blockingReadsInFlight } from './platform/blocking-reads.js';
+import { endThisProcessBy } from './platform/run-command.js';
 import { SECRET_ENV_NAMES } from './secrets.js';
 import { releaseHeldLocksSync } from './store/file-lock.js';
 
@@ -37,8 +38,7 @@ export async function runCli(argv: string[]): Promise<void> {
     if (blockingReadsInFlight()) {
       // exit() would wait for the pool thread stuck in that read (a FIFO nobody writes to). Ending by the signal
       // itself does not wait, and a shell reports it with the same code, 128 + its number.
-      process.removeAllListeners(signal);
-      process.kill(process.pid, signal);
+      endThisProcessBy(signal);
     }
     process.exit(signalExitCode(signal));
   };
@@ -84,6 +84,10 @@ export async function runCli(argv: string[]): Promise<void> {
           } finally {
             critical--;
           }
+        },
+        endBySignal: (signal) => {
+          releaseHeldLocksSync();
+          endThisProcessBy(signal);
         },
         onSignal: (listener) => {
           // Ctrl-\ keeps its default (end at once) except while a command runs, which it must not outlive.

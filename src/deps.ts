@@ -53,6 +53,8 @@ export interface Deps {
    * them to its command). Returns the function that unregisters it.
    */
   onSignal: (listener: (signal: NodeJS.Signals) => void) => () => void;
+  /** Ends this process by a signal (as the command `exec` ran was ended); absent where there is no process to end. */
+  endBySignal?: (signal: NodeJS.Signals) => void;
 }
 
 export interface ProcessSide {
@@ -64,6 +66,7 @@ export interface ProcessSide {
   forceSignal?: AbortSignal;
   critical?: Deps['critical'];
   onSignal?: Deps['onSignal'];
+  endBySignal?: Deps['endBySignal'];
 }
 
 /** The real side effects. Throws a usage error for a bad PODIO_AUTH_HTTP_TIMEOUT or PODIO_AUTH_STORE. */
@@ -83,6 +86,7 @@ export function createDeps(side: ProcessSide): Deps {
     forceSignal: side.forceSignal ?? side.signal,
     critical: side.critical ?? ((work) => work()),
     onSignal: side.onSignal ?? (() => () => {}),
+    ...(side.endBySignal ? { endBySignal: side.endBySignal } : {}),
     now,
     monotonic,
     sleep,

@@ -13,7 +13,7 @@
 import { type Env, envValue } from './env.js';
 import { exitCodeOf, PodioAuthError } from './errors.js';
 import { httpTimeoutMs } from './http.js';
-import { FORWARDED_SIGNALS, runCommand } from './platform/run-command.js';
+import { endThisProcessBy, FORWARDED_SIGNALS, runCommand } from './platform/run-command.js';
 
 // The launcher asks whether stdout and stderr are terminals, and what a failure to write exits with, through the
 // bundle it has loaded.
@@ -205,10 +205,16 @@ export async function runFastExec(answer: Extract<FastAnswer, { kind: 'exec' }>)
   };
   for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
   try {
-    return await runCommand(answer.file, answer.args, answer.env, (listener) => {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    });
+    return await runCommand(
+      answer.file,
+      answer.args,
+      answer.env,
+      (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      { endBySignal: endThisProcessBy },
+    );
   } catch (error) {
     if (!(error instanceof PodioAuthError)) throw error;
     // As the full CLI reports it: no control character from the command line reaches the terminal.

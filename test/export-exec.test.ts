@@ -155,6 +155,20 @@ describe('exec', () => {
     expect(refused.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it('ends by the signal that ended its command, as the command would have, so a shell loop stops', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    for (const flags of [[], ['--min-ttl', '60']]) {
+      for (const signal of ['INT', 'TERM', 'KILL'] as const) {
+        const cli = startCli(['exec', ...flags, '--', 'sh', '-c', `kill -${signal} $$`], sandbox.env());
+        expect(await cli.done, `${flags.join(' ')} ${signal}`).toMatchObject({ code: null, signal: `SIG${signal}` });
+      }
+      // A signal that would dump core is passed on as its code: node's core is of no use to anyone.
+      const segv = await runCli(['exec', ...flags, '--', 'sh', '-c', 'kill -SEGV $$'], sandbox.env());
+      expect(segv).toMatchObject({ code: 139, signal: null });
+    }
+  });
+
   it('forwards SIGTERM to the command', async () => {
     const { sandbox } = await startSandbox();
     sandbox.storeLogin(inAnHour());

@@ -20,7 +20,8 @@ async function runExec(
   if (!file) throw usageError('exec needs a command to run: `podio-auth exec -- <command> [args…]`.');
   const { deps } = app;
   const { tokens } = await tokenForCaller(app, options);
-  return runCommand(file, args, { ...withoutSecrets(deps.env), PODIO_ACCESS_TOKEN: tokens.accessToken }, deps.onSignal);
+  const env = { ...withoutSecrets(deps.env), PODIO_ACCESS_TOKEN: tokens.accessToken };
+  return runCommand(file, args, env, deps.onSignal, deps.endBySignal ? { endBySignal: deps.endBySignal } : {});
 }
 
 export function registerExec(program: Command, app: App): void {

@@ -97,6 +97,36 @@ export const startWithChildProcess: CommandStarter = (file, args, env, events) =
   };
 };
 
+export interface RunOptions {
+  /** How to start it (tests choose; otherwise the process handle where Node offers it quietly). */
+  start?: CommandStarter;
+  /**
+   * Called when a signal ended the command, to end this process by the same signal: a shell that runs podio-auth
+   * then sees what it would have seen from the command (a loop stops on Ctrl-C, as it would without podio-auth).
+   */
+  endBySignal?: (signal: NodeJS.Signals) => void;
+}
+
+/** Signals whose default action dumps core: raised again here, they would dump node's, so the code says it. */
+const DUMPS_CORE: ReadonlySet<NodeJS.Signals> = new Set([
+  'SIGQUIT',
+  'SIGILL',
+  'SIGTRAP',
+  'SIGABRT',
+  'SIGBUS',
+  'SIGFPE',
+  'SIGSEGV',
+  'SIGSYS',
+  'SIGXCPU',
+  'SIGXFSZ',
+]);
+
+/** Ends this process by `signal`, as `endBySignal` wants: its handlers go first, so the default action applies. */
+export function endThisProcessBy(signal: NodeJS.Signals): void {
+  process.removeAllListeners(signal);
+  process.kill(process.pid, signal);
+}
+
 /**
  * Runs a command as `exec` does: no shell, stdio inherited, its exit code passed on (128 + the signal's number
  * when a signal ended it, as a shell reports it), the signals this process gets forwarded to it, except a Ctrl-C
@@ -107,13 +137,15 @@ export function runCommand(
   args: readonly string[],
   env: Record<string, string | undefined>,
   onSignal: (listener: (signal: NodeJS.Signals) => void) => () => void,
-  start: CommandStarter = nodeBindingsQuiet() ? startOnProcessHandle : startWithChildProcess,
+  options: RunOptions = {},
 ): Promise<number> {
+  const start = options.start ?? (nodeBindingsQuiet() ? startOnProcessHandle : startWithChildProcess);
   return new Promise<number>((resolve, reject) => {
     let stopForwarding = () => {};
     const events: StartEvents = {
       onExit(code, signal) {
         stopForwarding();
+        if (signal && !DUMPS_CORE.has(signal)) options.endBySignal?.(signal);
         resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
       },
       onError(errorName) {

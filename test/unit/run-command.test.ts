@@ -46,7 +46,7 @@ describe.each([
   ['child_process', startWithChildProcess],
 ] as [string, CommandStarter][])('runCommand through %s', (_, start) => {
   const run = (file: string, args: string[], commandEnv: Record<string, string | undefined> = env) =>
-    runCommand(file, args, commandEnv, noSignals, start);
+    runCommand(file, args, commandEnv, noSignals, { start });
 
   it('passes on the exit code, and 128 + the number of a signal that ended the command', async () => {
     expect(await run('sh', ['-c', 'exit 7'])).toBe(7);
@@ -97,7 +97,7 @@ describe.each([
           stopped = true;
         };
       },
-      start,
+      { start },
     );
     for await (const _line of createReadStream(ready)) break;
     expect(stopped).toBe(false);
