@@ -123,7 +123,9 @@ function createDepsForHelpToo(side: Parameters<typeof createDeps>[0], argv: read
   try {
     return createDeps(side);
   } catch (error) {
-    const words = argv.filter((word) => word !== '--debug');
+    // Only podio-auth's own words: what follows `--` belongs to the command `exec` runs (`ls -h`).
+    const ownWords = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+    const words = ownWords.filter((word) => word !== '--debug');
     const asksForHelp = words[0] === 'help' || words.some((word) => ['--help', '-h', '--version', '-V'].includes(word));
     if (!(error instanceof PodioAuthError) || !asksForHelp) throw error;
     const env = Object.fromEntries(

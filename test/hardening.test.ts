@@ -17,6 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { VERSION } from '../src/version.js';
 import { BIN, errorLines, expectClean, ROOT, runCli, runMain, startCli, startSandbox } from './support/cli.js';
 
 /**
@@ -363,6 +364,40 @@ describe.skipIf(!isRoot && !requireRoot)('a full or read-only disk (tmpfs; needs
     expect(login.code).toBe(1);
     expect(errorLines(login)).toEqual([expect.stringMatching(/Could not write .*config\.json \(EROFS\)/)]);
     expect(podio.authorizeRequests).toHaveLength(0);
+  });
+});
+
+describe.skipIf(!isRoot && !requireRoot)('a user with no home directory (needs root, to be such a user)', () => {
+  it('help, the version and completion work; what needs the config says why it cannot, in one line', () => {
+    // A copy anyone can read, run as a user id with no account entry and an empty HOME.
+    const root = mkdtempSync(join(tmpdir(), 'podio-auth-homeless-'));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+    chmodSync(root, 0o755);
+    for (const part of ['bin', 'dist', 'package.json']) cpSync(join(ROOT, part), join(root, part), { recursive: true });
+    const run = (args: string[]) =>
+      spawnSync(
+        'setpriv',
+        [
+          '--reuid',
+          '4321',
+          '--regid',
+          '4321',
+          '--clear-groups',
+          process.execPath,
+          join(root, 'bin', 'podio-auth.js'),
+          ...args,
+        ],
+        { encoding: 'utf8', env: { PATH: process.env['PATH'], HOME: '' } },
+      );
+    expect(run(['--version'])).toMatchObject({ status: 0, stdout: `${VERSION}\n` });
+    expect(run(['help', 'help'])).toMatchObject({ status: 0, stdout: expect.stringMatching(/^Usage: podio-auth/) });
+    expect(run(['completion', 'bash'])).toMatchObject({ status: 0, stdout: expect.stringContaining('podio-auth') });
+    const status = run(['status']);
+    expect(status.status).toBe(1);
+    expect(status.stderr).toBe(
+      "✗ There is no home directory to keep podio-auth's files in (HOME is empty).\n" +
+        'Set HOME to your home directory, or PODIO_AUTH_CONFIG_DIR to where podio-auth should keep its files.\n',
+    );
   });
 });
 

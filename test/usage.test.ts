@@ -119,10 +119,12 @@ describe('help whatever the settings', () => {
       expect(result.stdout, args.join(' ')).not.toBe('');
       expect(result.stderr, args.join(' ')).toBe('');
     }
-    // Anything else still says what is wrong.
-    const token = await runCli(['token'], env);
-    expect(token.code).toBe(2);
-    expect(errorLines(token)).toEqual([expect.stringContaining('PODIO_AUTH_HTTP_TIMEOUT must be')]);
+    // Anything else still says what is wrong, `exec` of a command given -h or --help too (those are its own).
+    for (const args of [['token'], ['exec', '--', 'ls', '-h'], ['exec', '--', 'node', '--help']]) {
+      const result = await runCli(args, env);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(errorLines(result)).toEqual([expect.stringContaining('PODIO_AUTH_HTTP_TIMEOUT must be')]);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Env } from '../env.js';
 import { envValue, secondsSetting } from '../env.js';
-import { usageError } from '../errors.js';
+import { isErrorCode, type PodioAuthError, usageError } from '../errors.js';
 import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { defaultConfigDir } from './config-file.js';
 import { DEFAULT_FILE_LOCK_TIMINGS } from './file-lock.js';
@@ -171,14 +171,39 @@ export function openStore(env: Env, clock: StoreClock): ProfileStore {
   const staleMs = lockStaleMs(env);
   // A holder does one token exchange (two requests at most) under the lock: wait for that, and some.
   const waitMs = Math.max(60_000, 2 * clock.timeoutMs + staleMs + 10_000);
+  let dir: string;
+  try {
+    dir = defaultConfigDir(env);
+  } catch (error) {
+    // No home directory: the commands that need no store (help, completion, the emulator) still work.
+    if (isErrorCode(error, 'no_config_dir')) return storeThatFails(error);
+    throw error;
+  }
   return openFileStore({
-    dir: defaultConfigDir(env),
+    dir,
     lock: { now: clock.now, monotonic: clock.monotonic, timings: { staleMs, waitMs } },
     // Loaded only when a keyring profile is touched: the file store's `token` never pays for it.
     openVault: async () =>
       (await import('./keyring-vault.js')).createKeyringVault({ env, timeoutMs: keyringTimeoutMs(env) }),
     openPointer: (redisUrl) => lazyRedisStore(redisUrl, env, clock),
   });
+}
+
+/** A store there is no place for: every use says why. */
+function storeThatFails(error: PodioAuthError): ProfileStore {
+  const fail = async (): Promise<never> => {
+    throw error;
+  };
+  return {
+    kind: 'file',
+    location: '(no config directory)',
+    read: fail,
+    getProfile: fail,
+    checkWritable: fail,
+    transact: fail,
+    storeFor: fail,
+    close: async () => {},
+  };
 }
 
 /**
