@@ -1,4 +1,6 @@
-import { chmodSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Check, checkNode, checkProfiles } from '../src/usecases/doctor.js';
 import { runMain, startSandbox } from './support/cli.js';
@@ -49,6 +51,19 @@ describe('doctor', () => {
     const fixed = await runMain(['doctor', '--fix'], sandbox.env());
     expect(fixed.code).toBe(0);
     expect(sandbox.mode(sandbox.configFile)).toBe(0o600);
+  });
+
+  it('never changes the mode of a device or FIFO that config.json links to, and says it is no config file', async () => {
+    const { sandbox } = await startSandbox();
+    mkdirSync(sandbox.configDir, { recursive: true, mode: 0o700 });
+    const fifo = join(sandbox.root, 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    chmodSync(fifo, 0o666);
+    symlinkSync(fifo, sandbox.configFile);
+    const result = await runMain(['doctor', '--fix'], sandbox.env());
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`✗ Config file ${sandbox.configFile} is not a regular file.`);
+    expect(statSync(fifo).mode & 0o777).toBe(0o666);
   });
 
   it('fails with a hint on an unreachable API origin', async () => {

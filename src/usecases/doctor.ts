@@ -90,6 +90,9 @@ function checkFiles(
       [file, 0o600],
     ] as const) {
       if (!existsSync(path) || mode(path) === wanted) continue;
+      // Only what podio-auth itself writes: never a device or a FIFO a link points at (/dev/null, say).
+      const kind = statSync(path);
+      if (path === file ? !kind.isFile() : !kind.isDirectory()) continue;
       try {
         chmodSync(path, wanted);
         fixed.push(path);
@@ -114,6 +117,17 @@ function checkFiles(
   );
   if (!existsSync(file)) {
     checks.push(check('config-file', 'info', `No config file yet (${file}).`));
+    return { checks, config: undefined };
+  }
+  if (!statSync(file).isFile()) {
+    checks.push(
+      check(
+        'config-file',
+        'fail',
+        `Config file ${file} is not a regular file.`,
+        'Move it aside, then run `podio-auth login` again.',
+      ),
+    );
     return { checks, config: undefined };
   }
   const fileMode = mode(file);
