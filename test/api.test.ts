@@ -333,6 +333,12 @@ describe('paginate', () => {
     const capped = await rejected(paginate(smallPages, long.fetchPage, { maxPages: 5 }));
     expect(capped.message).toBe('Stopped after 5 pages (50 items) with more to come.');
     expect(long.seen).toHaveLength(5);
+
+    // Pages that together pass the size limit (V8 cannot join strings much past 512 MiB): a clear stop.
+    const heavy = listServer(1000, 'array');
+    const bytesCapped = await rejected(paginate(smallPages, heavy.fetchPage, { maxBytes: 1_000 }));
+    expect(bytesCapped.code).toBe('pagination_failed');
+    expect(bytesCapped.message).toBe('Stopped at page 10: the pages add up to more than 1000 bytes.');
   });
 
   it('reports an answer that is not a list, and hands back a failed page', async () => {

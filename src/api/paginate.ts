@@ -13,6 +13,8 @@ import type { HttpResponse } from '../http.js';
 
 export const DEFAULT_PAGE_SIZE = 100;
 export const DEFAULT_MAX_PAGES = 1000;
+/** All the pages together, as received: their items are joined into one string, which V8 caps near 512 MiB. */
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
 export interface PageRequest {
   url: URL;
@@ -121,6 +123,7 @@ export type PaginationOutcome =
 
 export interface PaginateOptions {
   maxPages?: number | undefined;
+  maxBytes?: number | undefined;
   onProgress?: ((progress: PageProgress) => void) | undefined;
 }
 
@@ -135,6 +138,8 @@ export async function paginate(
   options: PaginateOptions = {},
 ): Promise<PaginationOutcome> {
   const maxPages = options.maxPages ?? DEFAULT_MAX_PAGES;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  let received = 0;
   const items: unknown[] = [];
   let offset = plan.startOffset;
   let previousPage: string | undefined;
@@ -156,6 +161,14 @@ export async function paginate(
       });
     }
     previousPage = pageText;
+    received += response.text.length;
+    if (received > maxBytes) {
+      const limit = maxBytes % (1024 * 1024) === 0 ? `${maxBytes / 1024 / 1024} MiB` : `${maxBytes} bytes`;
+      const message = `Stopped at page ${page}: the pages add up to more than ${limit}.`;
+      throw new PodioAuthError('pagination_failed', message, {
+        hint: 'Narrow the request with filters or fields, or page with limit and offset yourself.',
+      });
+    }
     items.push(...content.items);
     offset += content.items.length;
     options.onProgress?.({ page, items: items.length, total: content.total });
