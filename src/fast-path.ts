@@ -10,6 +10,7 @@
  * - `export [--profile P] [--format F]` off a terminal: the variables.
  * - `--help`, `-h`, `help [command]`, `<command> --help` off a terminal: the help text, generated at build time.
  */
+import { readdirSync } from 'node:fs';
 import { type Env, envValue } from './env.js';
 import { exitCodeOf, PodioAuthError } from './errors.js';
 import { httpTimeoutMs } from './http.js';
@@ -23,8 +24,8 @@ export { isTerminal } from './platform/node-bindings.js';
 export const OUTPUT_FAILED_EXIT = exitCodeOf('output_failed');
 
 import { SECRET_ENV_NAMES } from './secrets.js';
-import { tempFilesOf } from './store/atomic-write.js';
-import { configFileIn, defaultConfigDir, readConfigFile } from './store/config-file.js';
+import { TEMP_MARK } from './store/atomic-write.js';
+import { CONFIG_FILE_NAME, configFileIn, defaultConfigDir, readConfigFile } from './store/config-file.js';
 import { keyringTimeoutMs, lockStaleMs, storeChoice } from './store/open-store.js';
 import type { ProfileRecord } from './store/profile.js';
 import { resolveProfileName } from './store/profile-names.js';
@@ -74,12 +75,18 @@ function storedProfile(
   const { env } = context;
   if (env['GITHUB_ACTIONS'] === 'true' || env['PODIO_AUTH_STORE']?.startsWith('redis')) return undefined;
   if (flag === undefined && envCredentials(env)) return undefined;
-  const file = configFileIn(defaultConfigDir(env));
-  const config = readConfigFile(file);
+  const dir = defaultConfigDir(env);
+  // One listing says both whether a write left debris and what config.json is: a plain file is read in one call,
+  // a link with every check; anything else (a FIFO, a device) is left to the full command to report.
+  const entries = readdirSync(dir, { withFileTypes: true });
+  const debris = `${CONFIG_FILE_NAME}${TEMP_MARK}`;
+  if (entries.some((entry) => entry.name.startsWith(debris))) return undefined;
+  const entry = entries.find((candidate) => candidate.name === CONFIG_FILE_NAME);
+  if (!entry || !(entry.isFile() || entry.isSymbolicLink())) return undefined;
+  const config = readConfigFile(configFileIn(dir), entry.isFile());
   const name = resolveProfileName(flag, env, config.defaultProfile);
   const profile = config.profiles.get(name);
   if (!profile || (profile.store !== undefined && profile.store !== 'file')) return undefined;
-  if (tempFilesOf(file).length > 0) return undefined;
   return { name, profile };
 }
 

@@ -23,7 +23,7 @@ import { basename, dirname, join } from 'node:path';
  * or lost the lock: it is removed before writing (and a holder that lost the lock then fails its rename).
  */
 
-const TEMP_MARK = '.tmp-';
+export const TEMP_MARK = '.tmp-';
 /** Room reserved for a write: spaces only, so readers need not wait for it to go (see `reserveWrite`). */
 const ROOM_MARK = '.room-';
 
