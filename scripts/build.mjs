@@ -38,7 +38,7 @@ if (process.argv.includes('--transpile')) {
 await Promise.all([
   // One bundle per fast command: `token`, the one scripts loop on, loads only what it needs.
   ...['token', 'exec', 'export', 'help'].map((name) =>
-      build({
+    build({
       ...common,
       // Names are for stack traces, which the fast path never prints; keeping them costs a call per function.
       keepNames: false,
