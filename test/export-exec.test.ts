@@ -215,52 +215,42 @@ describe('exec and Ctrl-C', () => {
     return { ready, done };
   }
 
+  /**
+   * Runs podio-auth with `args` on a new pseudo-terminal (`script`), as logged in; once the command is ready, types
+   * `key` there, which the terminal sends to its foreground group. Resolves with the exit code.
+   */
+  async function typedOnTerminal(args: string[], key: string): Promise<number | null> {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    const terminal = spawn('script', ['-qec', `exec ${shellQuoted([process.execPath, BIN, ...args])}`, '/dev/null'], {
+      env: sandbox.env() as NodeJS.ProcessEnv,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const { ready, done } = readyThenDone(terminal, terminal.stdout);
+    await ready;
+    terminal.stdin.write(key);
+    return done;
+  }
+  const CTRL_C = '\u0003';
+  const CTRL_BACKSLASH = '\u001c';
+
   for (const [path, flags] of [
     ['the fast path', []],
     ['the full CLI', ['--min-ttl', '60']],
   ] as [string, string[]][]) {
     it(`${path}: one Ctrl-C on the terminal reaches the command once; exec exits with its code`, async () => {
-      const { sandbox } = await startSandbox();
-      sandbox.storeLogin(inAnHour());
-      const command = `exec ${shellQuoted([process.execPath, BIN, 'exec', ...flags, '--', process.execPath, '-e', counter])}`;
-      // `script` runs it on a new pseudo-terminal; a Ctrl-C typed there goes to the terminal's foreground group.
-      const terminal = spawn('script', ['-qec', command, '/dev/null'], {
-        env: sandbox.env() as NodeJS.ProcessEnv,
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      const { ready, done } = readyThenDone(terminal, terminal.stdout);
-      await ready;
-      terminal.stdin.write('\u0003');
-      expect(await done).toBe(11);
+      expect(await typedOnTerminal(['exec', ...flags, '--', process.execPath, '-e', counter], CTRL_C)).toBe(11);
     });
   }
 
   it("a Ctrl-C reaches a command that left the terminal's group (setsid, timeout) through podio-auth", async () => {
-    const { sandbox } = await startSandbox();
-    sandbox.storeLogin(inAnHour());
-    const words = [process.execPath, BIN, 'exec', '--', 'setsid', '-w', process.execPath, '-e', counter];
-    const terminal = spawn('script', ['-qec', `exec ${shellQuoted(words)}`, '/dev/null'], {
-      env: sandbox.env() as NodeJS.ProcessEnv,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const { ready, done } = readyThenDone(terminal, terminal.stdout);
-    await ready;
-    terminal.stdin.write('\u0003');
-    expect(await done).toBe(11);
+    const args = ['exec', '--', 'setsid', '-w', process.execPath, '-e', counter];
+    expect(await typedOnTerminal(args, CTRL_C)).toBe(11);
   });
 
   it('Ctrl-\\ on the terminal reaches the command once, and podio-auth waits for it to end', async () => {
-    const { sandbox } = await startSandbox();
-    sandbox.storeLogin(inAnHour());
-    const words = [process.execPath, BIN, 'exec', '--', process.execPath, '-e', counterOf('SIGQUIT')];
-    const terminal = spawn('script', ['-qec', `exec ${shellQuoted(words)}`, '/dev/null'], {
-      env: sandbox.env() as NodeJS.ProcessEnv,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const { ready, done } = readyThenDone(terminal, terminal.stdout);
-    await ready;
-    terminal.stdin.write('\u001c');
-    expect(await done).toBe(11);
+    const args = ['exec', '--', process.execPath, '-e', counterOf('SIGQUIT')];
+    expect(await typedOnTerminal(args, CTRL_BACKSLASH)).toBe(11);
   });
 
   it('a SIGINT sent to podio-auth alone, with no terminal, is forwarded to the command once', async () => {

@@ -237,14 +237,23 @@ describe('SIGKILL at any moment of a refresh', () => {
 });
 
 describe('the lock across processes', () => {
-  it('a holder stopped past the stale limit, then resumed, never overwrites the newer token', async () => {
-    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 1_500, rotateRefreshTokens: false });
+  /**
+   * A `token` whose refresh Podio answers slowly, stopped once its request is out; then another `token`, which
+   * takes the lock over once the first has been silent 1 s. The first is still stopped when this resolves.
+   */
+  async function stoppedHolderThenAnother(rotateRefreshTokens: boolean) {
+    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 1_500, rotateRefreshTokens });
     sandbox.storeLogin(aMinuteAgo());
     const env = sandbox.env({ PODIO_AUTH_LOCK_STALE_SECONDS: '1' });
     const stopped = startCli(['token'], env);
     await podio.nextTokenRequestArrives();
     stopped.child.kill('SIGSTOP');
     const other = await runCli(['token'], env);
+    return { podio, sandbox, env, stopped, other };
+  }
+
+  it('a holder stopped past the stale limit, then resumed, never overwrites the newer token', async () => {
+    const { podio, sandbox, stopped, other } = await stoppedHolderThenAnother(false);
     expect(other.code).toBe(0);
     const newer = String(sandbox.readConfig().profiles['default']!['access_token']);
     expect(other.stdout).toBe(`${newer}\n`);
@@ -258,14 +267,8 @@ describe('the lock across processes', () => {
   });
 
   it('a refresh token rejected after taking over from a stopped holder is not "log in": that holder stores it', async () => {
-    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 1_500, rotateRefreshTokens: true });
-    sandbox.storeLogin(aMinuteAgo());
-    const env = sandbox.env({ PODIO_AUTH_LOCK_STALE_SECONDS: '1' });
-    const stopped = startCli(['token'], env);
-    await podio.nextTokenRequestArrives();
-    stopped.child.kill('SIGSTOP');
-    // Takes the lock over once the holder has been silent 1 s; Podio has rotated the token by its answer.
-    const other = await runCli(['token'], env);
+    // Podio rotated the token in its answer to the stopped holder, so the other's refresh is rejected.
+    const { sandbox, env, stopped, other } = await stoppedHolderThenAnother(true);
     expect(other.code).toBe(1);
     expect(errorLines(other)).toEqual([
       expect.stringMatching(/may have replaced it, and may yet store the new one\.$/),
