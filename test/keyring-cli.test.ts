@@ -14,8 +14,8 @@ import { type CliResult, errorLines, runCli, runMain, type Sandbox, startSandbox
 import { APP, USER } from './support/fake-podio.js';
 import {
   type HungBus,
-  missingSecretServicePrograms,
   type SessionBus,
+  skipWithoutSecretService,
   startHungBus,
   startSessionBus,
 } from './support/secret-service.js';
@@ -26,15 +26,7 @@ import {
  * profiles never start the keyring helper.
  */
 
-// A real Secret Service is needed; CI installs it, and must not skip.
-const missing = process.platform === 'linux' ? missingSecretServicePrograms() : [`Linux (this is ${process.platform})`];
-const skip = missing.length > 0 && process.env['CI'] !== 'true';
-if (skip) {
-  console.warn(
-    `\n*** SKIPPED: the keyring CLI tests need ${missing.join(', ')} ` +
-      '(Debian: apt-get install gnome-keyring dbus dbus-x11 libsecret-tools). CI=true makes this a failure. ***\n',
-  );
-}
+const skip = skipWithoutSecretService('the keyring CLI tests');
 
 const inAnHour = () => new Date(Date.now() + 3_600_000);
 const aMinuteAgo = () => new Date(Date.now() - 60_000).toISOString();

@@ -14,22 +14,14 @@ import {
 import { ROOT } from './support/cli.js';
 import {
   type HungBus,
-  missingSecretServicePrograms,
   noBusEnv,
   type SessionBus,
+  skipWithoutSecretService,
   startHungBus,
   startSessionBus,
 } from './support/secret-service.js';
 
-// A real Secret Service (gnome-keyring on a private session bus) is needed; CI installs it, and must not skip.
-const missing = process.platform === 'linux' ? missingSecretServicePrograms() : [`Linux (this is ${process.platform})`];
-const skip = missing.length > 0 && process.env['CI'] !== 'true';
-if (skip) {
-  console.warn(
-    `\n*** SKIPPED: the keyring vault tests need ${missing.join(', ')} ` +
-      '(Debian: apt-get install gnome-keyring dbus dbus-x11 libsecret-tools). CI=true makes this a failure. ***\n',
-  );
-}
+const skip = skipWithoutSecretService('the keyring vault tests');
 
 const signal = new AbortController().signal;
 const vaults: KeyringVault[] = [];
