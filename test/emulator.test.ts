@@ -4,7 +4,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { APP, DEMO_CLIENT, type EmulatorOptions, PodioEmulator } from '../src/emulator/podio-emulator.js';
 import { createHttpClient, type HttpSend } from '../src/http.js';
 import { fetchGrantedScope } from '../src/podio/user-api.js';
-import { ROOT, runCli, Sandbox, startCli, startSandbox } from './support/cli.js';
+import { ROOT, runCli, runMain, Sandbox, startCli, startSandbox, waitsEndWhen } from './support/cli.js';
 
 const SCRIPTED_USER = join(ROOT, 'scripts', 'scripted-user.mjs');
 
@@ -710,9 +710,13 @@ describe('the emulator answers as Podio does', () => {
 
   it("2: makes a login whose --redirect-host is not the API key's domain fail, as Podio does", async () => {
     const { podio, sandbox } = await startSandbox();
-    const login = await runCli(['login', '--redirect-host', '127.0.0.1', '--timeout', '2'], sandbox.env());
+    // The browser stops at Podio's refusal; the login then waits out its --timeout, which passes once it has.
+    const report = podio.nextBrowserReport();
+    const login = await runMain(['login', '--redirect-host', '127.0.0.1'], sandbox.env(), '', {
+      deps: waitsEndWhen(report),
+    });
     expect(login.code).toBe(3);
-    const last = (await podio.nextBrowserReport()).hops.at(-1);
+    const last = (await report).hops.at(-1);
     expect(last?.status).toBe(400);
     expect(last?.body).toContain('the redirect_uri must be on the API key&#39;s domain (localhost)');
     expect(podio.tokenRequests).toHaveLength(0);

@@ -1,7 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { errorLines, expectClean, runCli, runMain, type Sandbox, startCli, startSandbox } from './support/cli.js';
+import {
+  errorLines,
+  expectClean,
+  runCli,
+  runMain,
+  type Sandbox,
+  startCli,
+  startSandbox,
+  waitsEndAtOnce,
+} from './support/cli.js';
 import { follow } from './support/fake-browser.mjs';
 import { type FakePodio, type FakePodioOptions, USER } from './support/fake-podio.js';
 import { occupyPort, rawRequest } from './support/http.js';
@@ -188,15 +197,17 @@ describe('waiting for the browser', () => {
 
   it('gives up after --timeout with exit 3', async () => {
     await setup();
-    const login = await runMain(['login', '--no-browser', '--timeout', '1'], sandbox.env());
+    const login = await runMain(['login', '--no-browser', '--timeout', '7'], sandbox.env(), '', {
+      deps: waitsEndAtOnce,
+    });
     expect(login.code).toBe(3);
-    expect(login.stderr).toMatch(/No answer from the browser within 1 s/);
+    expect(login.stderr).toMatch(/No answer from the browser within 7 s/);
     expect(existsSync(sandbox.configFile)).toBe(false);
   });
 
   it('prints the URL on stderr with --no-browser and opens nothing', async () => {
     await setup();
-    const login = await runMain(['login', '--no-browser', '--timeout', '1'], sandbox.env());
+    const login = await runMain(['login', '--no-browser'], sandbox.env(), '', { deps: waitsEndAtOnce });
     expect(login.stderr).toContain(`${podio.url}/oauth/authorize?client_id=demo-client`);
     expect(login.stdout).toBe('');
     expect(podio.authorizeRequests).toHaveLength(0);
@@ -204,7 +215,9 @@ describe('waiting for the browser', () => {
 
   it('keeps waiting, with the URL printed, when the browser cannot be opened', async () => {
     await setup();
-    const login = await runMain(['login', '--timeout', '1'], sandbox.env({ BROWSER: '/nonexistent/browser' }));
+    const login = await runMain(['login'], sandbox.env({ BROWSER: '/nonexistent/browser' }), '', {
+      deps: waitsEndAtOnce,
+    });
     expect(login.stderr).toMatch(/Could not open a browser .*Open the address above yourself/);
     expect(login.stderr).toContain(`${podio.url}/oauth/authorize?`);
     expect(login.code).toBe(3);
@@ -301,9 +314,9 @@ describe('token endpoint trouble during login', () => {
     await setup();
     podio.fault('/oauth/token/v2', 'hang');
     const started = Date.now();
-    const login = await runMain(['login'], sandbox.env({ PODIO_AUTH_HTTP_TIMEOUT: '2' }));
+    const login = await runMain(['login'], sandbox.env({ PODIO_AUTH_HTTP_TIMEOUT: '1' }));
     expect(login.code).toBe(1);
-    expect(login.stderr).toMatch(/did not answer within 2 s/);
+    expect(login.stderr).toMatch(/did not answer within 1 s/);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(existsSync(sandbox.configFile)).toBe(false);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectEnvironment } from '../src/platform/environment.js';
 import { planBrowser } from '../src/usecases/login.js';
-import { runMain, startCli, startSandbox } from './support/cli.js';
+import { runMain, startCli, startSandbox, waitsEndAtOnce } from './support/cli.js';
 
 describe('knowing where it runs', () => {
   it('detects SSH, WSL, CI and displays', () => {
@@ -103,8 +103,10 @@ describe('login without a browser here', () => {
   it('without a display and without BROWSER: prints the URL instead of launching a text browser', async () => {
     const { podio, sandbox } = await startSandbox();
     const result = await runMain(
-      ['login', '--timeout', '1'],
+      ['login'],
       sandbox.env({ BROWSER: undefined, DISPLAY: undefined, WAYLAND_DISPLAY: undefined }),
+      '',
+      { deps: waitsEndAtOnce },
     );
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/not opening one here: no DISPLAY or WAYLAND_DISPLAY/);

@@ -35,9 +35,28 @@ export function randomToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/**
+ * The --timeout on the wait for the browser, kept on the clock in `Deps` (a test's clock can make it pass at once,
+ * or when the browser is done). `reached` rejects with login_timeout (exit 3); `stop` ends the wait.
+ */
+function browserTimeout(seconds: number, sleep: Deps['sleep']): { reached: Promise<never>; stop: () => void } {
+  const stopped = new AbortController();
+  const reached = sleep(seconds * 1000, stopped.signal).then(
+    () => {
+      throw new PodioAuthError('login_timeout', `No answer from the browser within ${Math.round(seconds)} s.`);
+    },
+    // Stopped: the wait ended some other way, and this promise is no longer raced.
+    () => new Promise<never>(() => {}),
+  );
+  return { reached, stop: () => stopped.abort() };
+}
+
 export async function browserLogin(
   input: BrowserLoginInput,
-  deps: Pick<Deps, 'http' | 'now' | 'signal' | 'forceSignal' | 'critical' | 'openBrowser' | 'stderr' | 'monotonic'>,
+  deps: Pick<
+    Deps,
+    'http' | 'now' | 'signal' | 'forceSignal' | 'critical' | 'openBrowser' | 'stderr' | 'monotonic' | 'sleep'
+  >,
   ui: Messages,
   save: (answer: TokenAnswer) => Promise<void>,
 ): Promise<void> {
@@ -89,9 +108,11 @@ export async function browserLogin(
       onPaste: (text) => server.submitPasted(text),
     });
     let result: Awaited<ReturnType<typeof server.result>>;
+    const timeout = browserTimeout(input.timeoutSeconds, deps.sleep);
     try {
-      result = await Promise.race([server.result(input.timeoutSeconds * 1000, deps.signal), waiting.cancelled]);
+      result = await Promise.race([server.result(deps.signal), waiting.cancelled, timeout.reached]);
     } finally {
+      timeout.stop();
       waiting.stop();
     }
     if (result.kind === 'error') {

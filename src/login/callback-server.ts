@@ -22,8 +22,8 @@ export interface CallbackServer {
    * like a request to the server. Returns why it was refused, or undefined when it was taken.
    */
   submitPasted(text: string): string | undefined;
-  /** Resolves with the first valid callback; rejects on timeout (exit 3) or abort (exit 130). */
-  result(timeoutMs: number, signal: AbortSignal): Promise<CallbackResult>;
+  /** Resolves with the first valid callback; rejects on abort (exit 130). The caller bounds the wait. */
+  result(signal: AbortSignal): Promise<CallbackResult>;
   close(): Promise<void>;
 }
 
@@ -196,31 +196,24 @@ export async function startCallbackServer(options: {
       accept(verdict, async () => {});
       return undefined;
     },
-    result: (timeoutMs, signal) =>
+    result: (signal) =>
       new Promise<CallbackResult>((resolve, reject) => {
-        const cleanup = () => {
-          clearTimeout(timer);
-          signal.removeEventListener('abort', onAbort);
-        };
-        const onAbort = () => {
-          cleanup();
-          reject(interrupted(undefined, signal.reason));
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(
-            new PodioAuthError('login_timeout', `No answer from the browser within ${Math.round(timeoutMs / 1000)} s.`),
-          );
-        }, timeoutMs);
+        const onAbort = () => reject(interrupted(undefined, signal.reason));
         if (signal.aborted) {
           onAbort();
           return;
         }
         signal.addEventListener('abort', onAbort, { once: true });
-        pending.then((result) => {
-          cleanup();
-          resolve(result);
-        }, reject);
+        pending.then(
+          (result) => {
+            signal.removeEventListener('abort', onAbort);
+            resolve(result);
+          },
+          (error: unknown) => {
+            signal.removeEventListener('abort', onAbort);
+            reject(error);
+          },
+        );
       }),
     close: closeAll,
   };

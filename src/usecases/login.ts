@@ -66,6 +66,7 @@ export type LoginDeps = Pick<
   | 'critical'
   | 'now'
   | 'monotonic'
+  | 'sleep'
   | 'http'
   | 'store'
   | 'openRedis'

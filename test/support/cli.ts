@@ -82,6 +82,20 @@ export interface InProcessOptions {
   signal?: AbortSignal;
 }
 
+/** A clock for `runMain` on which every wait (the browser's --timeout, a pause between retries) is over at once. */
+export const waitsEndAtOnce: Partial<Deps> = { sleep: async () => {} };
+
+/** A clock for `runMain` on which every wait ends once `event` has happened (say, the browser has been and gone). */
+export function waitsEndWhen(event: Promise<unknown>): Partial<Deps> {
+  return {
+    sleep: (_ms, signal) =>
+      new Promise<void>((resolve, reject) => {
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+        event.then(() => resolve(), reject);
+      }),
+  };
+}
+
 /**
  * Runs `main(argv, deps)` in this process, with the real side effects except the streams, which are captured:
  * what most command tests need, without the cost of a process per case. Subprocess tests (`runCli`) stay for the
