@@ -20,7 +20,7 @@ import { closedPort } from './support/http.js';
 import { FaultyProxy, fakeLookup, type ProxyFault, RecordingProxy, TEST_TLS } from './support/proxy.js';
 
 const TOKEN_URL = 'https://api.podio.example/oauth/token/v2';
-const TIMEOUT_MS = 1_000;
+const TIMEOUT_MS = 400;
 /** How late past the deadline a request may end: timers, a loaded machine. */
 const SLACK_MS = 1_500;
 
@@ -206,16 +206,16 @@ describe('a proxy that fails', () => {
       code: 'proxy_failed',
       says: 'The proxy PROXY closed the connection after CONNECT.',
     },
-    { fault: 'never-answer', code: 'proxy_failed', says: 'The proxy PROXY did not answer CONNECT within 1 s.' },
-    { fault: 'accept-and-stall', code: 'proxy_failed', says: 'The proxy PROXY did not answer CONNECT within 1 s.' },
-    { fault: 'drip-answer', code: 'proxy_failed', says: 'The proxy PROXY did not answer CONNECT within 1 s.' },
+    { fault: 'never-answer', code: 'proxy_failed', says: 'The proxy PROXY did not answer CONNECT within 0.4 s.' },
+    { fault: 'accept-and-stall', code: 'proxy_failed', says: 'The proxy PROXY did not answer CONNECT within 0.4 s.' },
+    { fault: 'drip-answer', code: 'proxy_failed', says: 'The proxy PROXY did not answer CONNECT within 0.4 s.' },
     { fault: 'refuse-407', code: 'proxy_failed', says: 'The proxy PROXY refused the tunnel: HTTP 407.' },
     { fault: 'refuse-502', code: 'proxy_failed', says: 'The proxy PROXY refused the tunnel: HTTP 502.' },
     { fault: 'reset', code: 'proxy_failed', says: 'The proxy PROXY reset the connection after CONNECT.' },
     {
       fault: 'tunnel-then-stall',
       code: 'timeout',
-      says: 'api.podio.example did not answer within 1 s through the proxy PROXY.',
+      says: 'api.podio.example did not answer within 0.4 s through the proxy PROXY.',
     },
     {
       fault: 'tunnel-then-close',
@@ -261,9 +261,9 @@ describe('a proxy that fails', () => {
 
   it('gives up within the timeout on a CONNECT answer that never ends, however short the timeout', async () => {
     const proxy = await started(new FaultyProxy('drip-answer'));
-    const { error, elapsedMs } = await failure(post(client({ HTTPS_PROXY: proxy.url }, {}, 1_200)));
-    expect(error.message).toMatch(/did not answer CONNECT within 1\.2 s\.$/);
-    expect(elapsedMs).toBeLessThan(1_200 + SLACK_MS);
+    const { error, elapsedMs } = await failure(post(client({ HTTPS_PROXY: proxy.url }, {}, 700)));
+    expect(error.message).toMatch(/did not answer CONNECT within 0\.7 s\.$/);
+    expect(elapsedMs).toBeLessThan(700 + SLACK_MS);
   });
 });
 
@@ -348,7 +348,7 @@ describe('straight to the origin', () => {
     });
     const { error, elapsedMs } = await failure(post(client({}), `http://127.0.0.1:${server.port}/oauth/token/v2`));
     expect(error.code).toBe('timeout');
-    expect(error.message).toBe(`127.0.0.1:${server.port} did not finish its answer within 1 s.`);
+    expect(error.message).toBe(`127.0.0.1:${server.port} did not finish its answer within 0.4 s.`);
     expect(elapsedMs).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
     expect(elapsedMs).toBeLessThan(TIMEOUT_MS + SLACK_MS);
     expect(server.connections()).toBe(1);
@@ -356,7 +356,7 @@ describe('straight to the origin', () => {
 
   it('gives up on headers that drip, and on a server that accepts and stalls', async () => {
     const dripping = await tcpServer((socket) => {
-      socket.once('data', () => drip(socket, 'HTTP/1.1 200 OK\r\nX: y\r\n\r\n', 400));
+      socket.once('data', () => drip(socket, 'HTTP/1.1 200 OK\r\nX: y\r\n\r\n', 100));
     });
     const stalling = await tcpServer((socket) => socket.pause());
     const http = client({});

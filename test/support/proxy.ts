@@ -217,7 +217,7 @@ export class FaultyProxy {
             return;
           }
           socket.write(next);
-        }, 500);
+        }, 100);
         this.timers.add(timer);
         return;
       }
