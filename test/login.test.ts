@@ -205,6 +205,15 @@ describe('waiting for the browser', () => {
     expect(existsSync(sandbox.configFile)).toBe(false);
   });
 
+  it('gives up after --timeout on the real clock too', async () => {
+    await setup();
+    const started = performance.now();
+    const login = await runMain(['login', '--no-browser', '--timeout', '1'], sandbox.env());
+    expect(login.code).toBe(3);
+    expect(login.stderr).toMatch(/No answer from the browser within 1 s/);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(950);
+  });
+
   it('prints the URL on stderr with --no-browser and opens nothing', async () => {
     await setup();
     const login = await runMain(['login', '--no-browser'], sandbox.env(), '', { deps: waitsEndAtOnce });
