@@ -8,6 +8,7 @@ import { expect, onTestFinished } from 'vitest';
 import { closeDeps, createDeps, type Deps } from '../../src/deps.js';
 import type { PodioEmulator } from '../../src/emulator/podio-emulator.js';
 import { main } from '../../src/main.js';
+import { visit } from './fake-browser.mjs';
 import { type FakePodio, type FakePodioOptions, startFakePodio } from './fake-podio.js';
 
 /** Runs the built CLI (`bin/podio-auth.js`) as a child process, as a user or a script would. */
@@ -15,6 +16,8 @@ import { type FakePodio, type FakePodioOptions, startFakePodio } from './fake-po
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'podio-auth.js');
 export const FAKE_BROWSER = join(ROOT, 'test', 'support', 'fake-browser.mjs');
+/** BROWSER as a sandbox sets it: the fake browser, started as a process. */
+const FAKE_BROWSER_COMMAND = `"${process.execPath}" "${FAKE_BROWSER}"`;
 
 export interface CliResult {
   code: number | null;
@@ -117,6 +120,10 @@ export async function runMain(
   const stdout = capture(Boolean(options.stdoutIsTTY));
   const stderr = capture(Boolean(options.stderrIsTTY));
   const input = Readable.from(stdin === '' ? [] : [stdin]);
+  // The sandbox's fake browser visits from this process: a process per login would cost more than the test. What
+  // starting a browser takes (BROWSER's parsing, its environment) is tested through the launcher.
+  const browserHere: Partial<Deps> =
+    env['BROWSER'] === FAKE_BROWSER_COMMAND ? { openBrowser: async (url) => void visit(url, env).catch(() => {}) } : {};
   const deps: Deps = {
     ...createDeps({
       env,
@@ -125,6 +132,7 @@ export async function runMain(
       stderr: stderr.stream,
       signal: options.signal ?? new AbortController().signal,
     }),
+    ...browserHere,
     ...options.deps,
   };
   let code: number;
@@ -181,7 +189,7 @@ export class Sandbox {
       PODIO_API_URL: this.podio.url,
       PODIO_CLIENT_ID: this.podio.options.clientId,
       PODIO_CLIENT_SECRET: this.podio.options.clientSecret,
-      BROWSER: `"${process.execPath}" "${FAKE_BROWSER}"`,
+      BROWSER: FAKE_BROWSER_COMMAND,
       FAKE_BROWSER_REPORT_URL: `${this.podio.url}/__browser`,
       ...extra,
     };

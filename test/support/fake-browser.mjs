@@ -19,17 +19,20 @@ export async function follow(start) {
   return hops;
 }
 
-async function run() {
-  const url = process.argv.at(-1);
-  const report = { opened: url, hops: [], sawClientSecret: process.env.PODIO_CLIENT_SECRET !== undefined };
-  if ((process.env.FAKE_BROWSER_MODE ?? 'follow') === 'follow') {
+/**
+ * What the browser does with `url`: follows it (unless FAKE_BROWSER_MODE=record) and reports the hops to
+ * FAKE_BROWSER_REPORT_URL. In-process tests call it directly instead of starting this file as a process.
+ */
+export async function visit(url, env, extra = {}) {
+  const report = { opened: url, hops: [], ...extra };
+  if ((env.FAKE_BROWSER_MODE ?? 'follow') === 'follow') {
     try {
       report.hops = await follow(url);
     } catch (error) {
       report.error = String(error?.cause?.code ?? error?.message ?? error);
     }
   }
-  const reportUrl = process.env.FAKE_BROWSER_REPORT_URL;
+  const reportUrl = env.FAKE_BROWSER_REPORT_URL;
   if (reportUrl) {
     await fetch(reportUrl, {
       method: 'POST',
@@ -37,6 +40,11 @@ async function run() {
       headers: { 'content-type': 'application/json' },
     });
   }
+}
+
+async function run() {
+  // Started as a process, it can also tell whether it was handed the client secret in its environment.
+  await visit(process.argv.at(-1), process.env, { sawClientSecret: process.env.PODIO_CLIENT_SECRET !== undefined });
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await run();
