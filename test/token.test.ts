@@ -1,5 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { PodioAuthError } from '../src/errors.js';
+import { openFileStore } from '../src/store/file-store.js';
+import type { ProfileStore, StoreTransaction } from '../src/store/port.js';
 import { errorLines, expectClean, runCli, runMain, type Sandbox, startSandbox } from './support/cli.js';
 import { type FakePodio, type FakePodioOptions, USER } from './support/fake-podio.js';
 
@@ -189,6 +192,66 @@ describe('a config file that cannot be parsed', () => {
       expect(podio.authorizeRequests).toHaveLength(0);
     });
   }
+});
+
+/**
+ * The sandbox's config.json, through a store whose profile writes fail as a remote store's can: before anything is
+ * written, or after the write went through, its answer lost (a stalled reply).
+ */
+function storeWhoseWritesFail(when: 'before' | 'after'): ProfileStore {
+  const inner = openFileStore({ dir: sandbox.configDir });
+  const failing = (tx: StoreTransaction): StoreTransaction => ({
+    read: () => tx.read(),
+    getProfile: (name) => tx.getProfile(name),
+    setDefaultProfile: (name) => tx.setDefaultProfile(name),
+    async writeProfile(name, record) {
+      if (when === 'after') await tx.writeProfile(name, record);
+      throw new PodioAuthError('redis_unavailable', 'Redis at redis://store.example:6379 did not answer within 1 s.');
+    },
+  });
+  const store: ProfileStore = {
+    kind: 'redis',
+    location: 'redis://store.example:6379',
+    read: (signal) => inner.read(signal),
+    getProfile: (name, signal) => inner.getProfile(name, signal),
+    checkWritable: (signal, secrets) => inner.checkWritable(signal, secrets),
+    transact: (signal, fn) => inner.transact(signal, (tx) => fn(failing(tx))),
+    storeFor: async () => store,
+    close: () => inner.close(),
+  };
+  return store;
+}
+
+describe('a store write that fails after Podio rotated the refresh token', () => {
+  it('says the login is lost, and how to get it back, when nothing was written', async () => {
+    await setup();
+    const old = sandbox.storeLogin(aMinuteAgo());
+    const result = await runMain(['token'], sandbox.env(), '', { deps: { store: storeWhoseWritesFail('before') } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(
+        /Podio replaced the refresh token of profile "default", but the new one could not be stored/,
+      ),
+    ]);
+    expect(result.stderr).toMatch(/podio-auth login/);
+    expect(storedProfile()['refresh_token']).toBe(old.refresh_token);
+    expect(podio.isLiveRefreshToken(old.refresh_token)).toBe(false);
+    expectClean(result, sandbox);
+  });
+
+  it('prints the new token when the write landed though its answer never came', async () => {
+    await setup();
+    const old = sandbox.storeLogin(aMinuteAgo());
+    const result = await runMain(['token'], sandbox.env(), '', { deps: { store: storeWhoseWritesFail('after') } });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    const token = result.stdout.trim();
+    expect(podio.isValidAccessToken(token)).toBe(true);
+    expect(storedProfile()['access_token']).toBe(token);
+    expect(storedProfile()['refresh_token']).not.toBe(old.refresh_token);
+    expect(podio.grants('refresh_token')).toHaveLength(1);
+  });
 });
 
 describe('status', () => {

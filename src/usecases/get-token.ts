@@ -291,7 +291,8 @@ async function exchangeAndStore(
  * Writes what Podio answered; returns the profile as stored. If this process lost the lock meanwhile (it was
  * stopped, or too slow, and another took over), it writes only if nobody changed the profile since it read it:
  * compare and set, under the lock taken again. Otherwise the other process's newer token stands (and is used).
- * If the write fails after Podio rotated the refresh token, the login is lost: say so.
+ * If the write fails after Podio rotated the refresh token, the login is lost (unless the write landed anyway):
+ * say so.
  */
 async function storeAnswer(
   name: string,
@@ -323,6 +324,7 @@ async function storeAnswer(
     }
   } catch (error) {
     if (!rotated || !(error instanceof PodioAuthError) || error.code === 'lock_lost') throw error;
+    if (await landedAnyway(name, next, deps)) return next;
     throw new PodioAuthError(
       'rotated_token_lost',
       `Podio replaced the refresh token of profile "${name}", but the new one could not be stored (${error.message.replace(/\.$/, '')}); the old one may no longer work, so a new login will be needed.`,
@@ -331,6 +333,26 @@ async function storeAnswer(
         hint: `Fix the store, then run \`podio-auth login${name === 'default' ? '' : ` --profile ${name}`}\`.`,
       },
     );
+  }
+}
+
+/** How long the look at whether a failed write landed anyway may take: it runs on a store that just failed. */
+const LANDED_CHECK_MS = 5_000;
+
+/**
+ * Whether a write that failed did land: a write whose answer never came (a stalled reply, a connection dropped
+ * after the command went out) may have. Then the new refresh token is stored, the next command works, and telling
+ * the user to log in again would be wrong. A store that cannot be read now counts as "not landed".
+ */
+async function landedAnyway(name: string, next: ProfileRecord, deps: TokenDeps): Promise<boolean> {
+  try {
+    const signal = AbortSignal.any([deps.forceSignal, AbortSignal.timeout(LANDED_CHECK_MS)]);
+    const stored = await deps.store.getProfile(name, signal);
+    const landed = stored?.refresh_token === next.refresh_token && stored?.access_token === next.access_token;
+    if (landed) deps.debug(`the write of profile "${name}" failed, yet what Podio sent is stored`);
+    return landed;
+  } catch {
+    return false;
   }
 }
 
