@@ -407,29 +407,3 @@ describe.skipIf(fishShell.skip)(fishShell.title, () => {
     expect(fishMatches(await fish('podio-auth grant --scope i', options))).toEqual(["it's"]);
   });
 });
-
-// ---------------------------------------------------------------------------------------------------- the CLI
-
-describe('completion command', () => {
-  it('__complete profiles prints the profile names and nothing else, exit 0 whatever the config', async () => {
-    const result = await runCli(['__complete', 'profiles'], env);
-    expect(result).toMatchObject({ code: 0, stdout: 'home\nwork\n', stderr: '' });
-
-    const broken = join(root, 'broken');
-    mkdirSync(broken, { mode: 0o700 });
-    writeFileSync(join(broken, 'config.json'), '{ not json', { mode: 0o600 });
-    const quiet = { code: 0, stdout: '', stderr: '' };
-    expect(await runCli(['__complete', 'profiles'], { ...env, PODIO_AUTH_CONFIG_DIR: broken })).toMatchObject(quiet);
-    const missing = { ...env, PODIO_AUTH_CONFIG_DIR: join(root, 'none') };
-    expect(await runCli(['__complete', 'profiles'], missing)).toMatchObject(quiet);
-    expect(await runCli(['__complete', 'nothing-known', '--whatever'], env)).toMatchObject(quiet);
-  });
-
-  it('keeps __complete out of the help (the shells do not offer it either: see COMMANDS)', async () => {
-    expect((await runCli(['--help'], env)).stdout).not.toContain('__complete');
-  });
-
-  it('refuses an unknown shell (exit 2)', async () => {
-    expect((await runCli(['completion', 'powershell'], env)).code).toBe(2);
-  });
-});
