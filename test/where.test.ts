@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { detectEnvironment } from '../src/platform/environment.js';
 import { planBrowser } from '../src/usecases/login.js';
-import { runMain, startCli, startSandbox, waitsEndAtOnce } from './support/cli.js';
+import { clockThatSkipsWaits, runMain, startCli, startSandbox } from './support/cli.js';
 
 describe('knowing where it runs', () => {
   it('detects SSH, WSL, CI and displays', () => {
@@ -106,7 +106,7 @@ describe('login without a browser here', () => {
       ['login'],
       sandbox.env({ BROWSER: undefined, DISPLAY: undefined, WAYLAND_DISPLAY: undefined }),
       '',
-      { deps: waitsEndAtOnce },
+      { deps: clockThatSkipsWaits().deps },
     );
     expect(result.code).toBe(3);
     expect(result.stderr).toMatch(/not opening one here: no DISPLAY or WAYLAND_DISPLAY/);

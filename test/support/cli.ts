@@ -85,8 +85,21 @@ export interface InProcessOptions {
   signal?: AbortSignal;
 }
 
-/** A clock for `runMain` on which every wait (the browser's --timeout, a pause between retries) is over at once. */
-export const waitsEndAtOnce: Partial<Deps> = { sleep: async () => {} };
+/**
+ * A clock for `runMain` on which every wait (the browser's --timeout, a pause between retries) is over at once;
+ * `waits` holds how long each asked for, in milliseconds.
+ */
+export function clockThatSkipsWaits(): { deps: Partial<Deps>; waits: number[] } {
+  const waits: number[] = [];
+  return {
+    deps: {
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    },
+    waits,
+  };
+}
 
 /** A clock for `runMain` on which every wait ends once `event` has happened (say, the browser has been and gone). */
 export function waitsEndWhen(event: Promise<unknown>): Partial<Deps> {
