@@ -4,9 +4,7 @@ import { MAX_BODY_INPUT_BYTES } from '../api/limits.js';
 import { completeAs } from '../completion.js';
 import { usageError } from '../errors.js';
 import { blockingRead } from '../platform/blocking-reads.js';
-import { apiOriginFor } from '../podio/origins.js';
-import { envCredentials } from '../usecases/env-credentials.js';
-import { type FreshToken, getToken, readProfile } from '../usecases/get-token.js';
+import { callApi } from '../usecases/call-api.js';
 import { type App, integer, profileOption, tokenDeps } from './shared.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -50,10 +48,7 @@ async function readCappedNow(path: string): Promise<string> {
   }
 }
 
-/**
- * `podio-auth api <endpoint>`: the Podio API with the stored login, like `gh api`. The token is fetched only once
- * the request is known to be sendable, and refreshed once if Podio says it expired.
- */
+/** `podio-auth api <endpoint>`: the Podio API with the stored login, like `gh api` (see usecases/call-api.ts). */
 export function registerApi(program: Command, app: App): void {
   program
     .command('api')
@@ -86,23 +81,13 @@ export function registerApi(program: Command, app: App): void {
     .addHelpText('after', EXAMPLES)
     .action((endpoint, options) =>
       app.run(async () => {
-        const { apiRequest } = await import('../api/request.js');
         const { describeProgress, renderResult } = await import('../api/render.js');
         const { deps } = app;
-        const tokens = tokenDeps(app);
-        let current: FreshToken | undefined;
-        // The origin of the profile's login (PODIO_API_URL wins), read without a request: nothing is sent, not
-        // even a refresh, before the endpoint is known to be on it.
-        const envOnly = options.profile === undefined && envCredentials(deps.env) !== undefined;
-        const apiOrigin = apiOriginFor(
-          envOnly ? undefined : (await readProfile(options.profile, deps)).profile,
-          deps.env,
-        );
         const ui = await app.ui();
-        const result = await apiRequest(
+        const result = await callApi(
           {
+            profile: options.profile,
             endpoint,
-            apiOrigin,
             method: options.method,
             rawFields: options.rawField,
             typedFields: options.field,
@@ -113,20 +98,13 @@ export function registerApi(program: Command, app: App): void {
             onProgress: deps.stderr.isTTY ? (progress) => ui.info(describeProgress(progress)) : undefined,
           },
           {
-            http: deps.http,
-            getToken: async (forceRefresh) => {
-              const rejected = forceRefresh ? current?.tokens.accessToken : undefined;
-              if (!current || forceRefresh)
-                current = await getToken({ profile: options.profile, rejectedToken: rejected }, tokens);
-              return current.tokens.accessToken;
-            },
+            ...tokenDeps(app),
+            stdin: deps.stdin,
+            sleep: deps.sleep,
             readFile: (path) => {
               deps.debug(`reading ${path}`);
               return readCapped(path);
             },
-            stdin: deps.stdin,
-            sleep: deps.sleep,
-            signal: deps.signal,
           },
         );
         await app.out(
