@@ -433,6 +433,42 @@ describe.skipIf(!available)('a Redis store from the command line', () => {
     expect(podio.tokenRequests).toHaveLength(3);
   });
 
+  it('a refresh token rejected after taking over from a holder SIGSTOPped past its lease is not "log in"', async () => {
+    // A user login: the stopped holder's request rotates the refresh token, so the worker that takes over has it
+    // refused, and nothing else to fall back on. The holder may still store the new one: it must say so, not
+    // "log in again". The SIGSTOP has 1.2 s to land before Podio answers.
+    const podio = await fakePodio({ tokenDelayMs: 1_200, rotateRefreshTokens: true });
+    const prefix = freshPrefix();
+    await seed(prefix, userLogin(podio, aMinuteAgo()));
+    const leased = { PODIO_AUTH_REDIS_LEASE_SECONDS: '2' };
+    const holderMachine = machine(podio, prefix, 'pointer', leased);
+    const takerMachine = machine(podio, prefix, 'pointer', leased);
+
+    const holder = startCli(['token'], holderMachine.env);
+    onTestFinished(() => {
+      holder.child.kill('SIGCONT');
+      holder.child.kill('SIGKILL');
+    });
+    await podio.nextTokenRequestArrives();
+    holder.child.kill('SIGSTOP');
+    podio.options.tokenDelayMs = 0;
+
+    const taker = await runCli(['token'], takerMachine.env);
+    expect(taker.code, taker.stderr).toBe(1);
+    expect(errorLines(taker)).toEqual([
+      expect.stringMatching(/may have replaced it, and may yet store the new one\.$/),
+    ]);
+
+    holder.child.kill('SIGCONT');
+    const resumed = await holder.done;
+    // Its write was fenced; nobody changed the profile meanwhile, so it stored what Podio had sent it.
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const newer = await stored(prefix);
+    expect(resumed.stdout).toBe(`${newer?.access_token}\n`);
+    expect(podio.isValidAccessToken(String(newer?.access_token))).toBe(true);
+    expect((await runCli(['token'], takerMachine.env)).stdout).toBe(`${newer?.access_token}\n`);
+  });
+
   it('Redis down: one line, exit 1, within the timeout, nothing lost; restarted: works again', async () => {
     const podio = await fakePodio();
     const own = await startRedisServer({

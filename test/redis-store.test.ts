@@ -115,8 +115,9 @@ describe.skipIf(!available)('Redis store', () => {
     expect(snapshot.defaultProfile).toBe('work');
     expect([...snapshot.profiles.keys()].sort()).toEqual(['ci', 'work']);
     expect(snapshot.profiles.get('work')).toEqual(work);
+    // And the token of the last holder to release the lock, which tells waiters it did not go silent.
     expect(await keysUnder(prefix)).toEqual(
-      ['default', 'profile:ci', 'profile:work', 'profiles'].map((key) => `${prefix}${key}`),
+      ['default', 'lock:released', 'profile:ci', 'profile:work', 'profiles'].map((key) => `${prefix}${key}`),
     );
     expect(JSON.parse((await server.command(['GET', `${prefix}profile:work`])) as string)).toEqual(work);
 
@@ -128,7 +129,7 @@ describe.skipIf(!available)('Redis store', () => {
     const after = await store.read(never());
     expect(after.defaultProfile).toBeUndefined();
     expect([...after.profiles.keys()]).toEqual(['work']);
-    expect(await keysUnder(prefix)).toEqual([`${prefix}profile:work`, `${prefix}profiles`]);
+    expect(await keysUnder(prefix)).toEqual([`${prefix}lock:released`, `${prefix}profile:work`, `${prefix}profiles`]);
     for (const key of await keysUnder(prefix)) expect(key).not.toMatch(/s3cret|access-|refresh-/);
   });
 
@@ -196,7 +197,7 @@ describe.skipIf(!available)('Redis store', () => {
     await Promise.all(runs);
     expect(most).toBe(1);
     expect((await stores[1]!.read(never())).profiles.get('counter')?.scope).toBe('24');
-    expect(await keysUnder(`${prefix}lock`)).toEqual([]);
+    expect(await keysUnder(`${prefix}lock`)).toEqual([`${prefix}lock:released`]);
   });
 
   it('a transaction whose work fails releases the lock, passes the failure on, and writes no more', async () => {
@@ -317,10 +318,8 @@ describe.skipIf(!available)('Redis store', () => {
     expect(await waiter.lockState(never())).toEqual({ held: false });
   });
 
-  /** The lock's two commands, each over a fresh connection of the test's own. */
+  /** The lock's one command, over a fresh connection of the test's own. */
   const directCommands = (): LeaseCommands => ({
-    setIfAbsent: async (key, value, ttlMs) =>
-      (await server.command(['SET', key, value, 'NX', 'PX', String(ttlMs)])) !== null,
     evalScript: (script, keys, args) => server.command(['EVAL', script, String(keys.length), ...keys, ...args]),
   });
 
@@ -337,19 +336,53 @@ describe.skipIf(!available)('Redis store', () => {
     expect(await server.command(['GET', key])).toBe('someone-else');
   });
 
+  it('a waiter knows when it took the lock over from a holder that went silent, and not when the holder let go', async () => {
+    const key = `${freshPrefix()}lock`;
+    // This holder's extension timer never fires, as if its process were stopped: its lease runs out in Redis.
+    const frozen: LeaseTimers = { ...realLeaseTimers, repeat: () => () => undefined };
+    const silent = createRedisLocker(directCommands(), {
+      key,
+      location: server.url,
+      ttlMs: 300,
+      extendEveryMs: 100,
+      timers: frozen,
+    });
+    const waiter = createRedisLocker(directCommands(), { key, location: server.url });
+
+    const first = await waiter.acquire(never());
+    expect(first.tookOverSilentHolder).toBeUndefined();
+    await first.release();
+
+    await silent.acquire(never());
+    const afterSilence = await waiter.acquire(never());
+    expect(afterSilence.tookOverSilentHolder).toBe(true);
+    await afterSilence.release();
+
+    const letGo = await waiter.acquire(never());
+    const next = waiter.acquire(never());
+    await letGo.release();
+    expect((await next).tookOverSilentHolder).toBeUndefined();
+    // What a release leaves lasts a few leases, then goes.
+    const ttl = Number(await server.command(['PTTL', `${key}:released`]));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(30_000);
+    await (await next).release();
+  });
+
   it('a waiter whose SET went out but whose answer never came leaves no lock behind', async () => {
     const key = `${freshPrefix()}lock`;
     const undone: Promise<unknown>[] = [];
+    let calls = 0;
     const commands: LeaseCommands = {
-      // The SET reaches Redis and takes the lock; its answer is lost (a timeout, an abort).
-      setIfAbsent: async (lockKey, value, ttlMs) => {
-        await server.command(['SET', lockKey, value, 'NX', 'PX', String(ttlMs)]);
-        throw new PodioAuthError('redis_unavailable', 'No answer.');
-      },
-      evalScript: (script, keys, args) => {
+      evalScript: async (script, keys, args) => {
         const reply = server.command(['EVAL', script, String(keys.length), ...keys, ...args]);
-        undone.push(reply);
-        return reply;
+        if (calls++ > 0) {
+          undone.push(reply);
+          return reply;
+        }
+        // The first script (the take) reaches Redis and takes the lock; its answer is lost (a timeout, an abort).
+        await reply;
+        throw new PodioAuthError('redis_unavailable', 'No answer.');
       },
     };
     const locker = createRedisLocker(commands, { key, location: server.url });

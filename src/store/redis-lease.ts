@@ -15,12 +15,16 @@ import type { Lease, Locker } from './port.js';
  *
  * Waiters poll with an exponential backoff and jitter, from 20 ms up to 400 ms: the lock is held for one token
  * request, so a waiter finds it free soon, and a fleet of waiters spreads out instead of hammering Redis.
+ *
+ * A holder that releases writes its token to `<lock>:released` (for a few leases). A waiter that takes the lock
+ * after a holder it saw, and does not find that holder's token there, knows it went silent (stopped, or dead) and let
+ * its lease run out: it may come back with a refresh it had sent, so a refresh token Podio rejects now may have been
+ * replaced, not revoked. (Should two holders come and go between two polls, the first is taken for silent: that only
+ * softens what a rejected refresh token is taken to mean.)
  */
 
-/** The two Redis calls the lock needs; the store supplies them over its connection. */
+/** The Redis call the lock needs; the store supplies it over its connection. */
 export interface LeaseCommands {
-  /** `SET key value NX PX ttlMs`: true when this call set the key. */
-  setIfAbsent(key: string, value: string, ttlMs: number, signal: AbortSignal | undefined): Promise<boolean>;
   /** `EVAL script` with these keys and arguments. */
   evalScript(script: string, keys: string[], args: string[], signal: AbortSignal | undefined): Promise<unknown>;
 }
@@ -66,9 +70,26 @@ export const DEFAULT_LOCK_WAIT_MS = 60_000;
 const BACKOFF_FIRST_MS = 20;
 const BACKOFF_MAX_MS = 400;
 
-/** Deletes the lock only if it still holds our token. KEYS[1] = lock, ARGV[1] = token. */
-const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+/**
+ * Takes the lock if it is free, as `SET NX PX`; otherwise returns its holder's token. KEYS[1] = lock, ARGV[1] =
+ * token, ARGV[2] = ttl in ms. Returns nil when this call took it.
+ */
+const TAKE_SCRIPT = `local holder = redis.call('GET', KEYS[1])
+if holder then return holder end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+return false`;
+/**
+ * Deletes the lock only if it still holds our token, and records that this token let go. KEYS[1] = lock, KEYS[2] =
+ * the record, ARGV[1] = token, ARGV[2] = how long the record lasts, in ms.
+ */
+const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
 return 0`;
+/** Where the last holder to release the lock left its token. */
+export const releasedKey = (key: string): string => `${key}:released`;
 /** Extends the lease only if the lock still holds our token. ARGV[2] = ttl in ms. */
 const EXTEND_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
@@ -118,21 +139,36 @@ export function createRedisLocker(commands: LeaseCommands, options: RedisLockOpt
     async acquire(signal) {
       const token = newLockToken();
       const deadline = timers.now() + waitMs;
+      /** The last holder seen while waiting: did it let go, or go silent? */
+      let lastHolder: string | undefined;
       for (let attempt = 0; ; attempt++) {
         if (signal.aborted) throw interrupted();
         const sentAt = timers.now();
-        let taken: boolean;
+        let holder: unknown;
         try {
-          taken = await commands.setIfAbsent(key, token, ttlMs, signal);
+          holder = await commands.evalScript(TAKE_SCRIPT, [key], [token, String(ttlMs)], signal);
         } catch (error) {
-          // Aborted or timed out after the SET went out, it may still take the lock: undo that (only our token is
-          // deleted), so that a waiter that went away does not leave the lock held for a whole ttl.
-          void commands.evalScript(RELEASE_SCRIPT, [key], [token], undefined).catch(() => undefined);
+          // Aborted or timed out after the script went out, it may still take the lock: undo that (only our token
+          // is deleted), so that a waiter that went away does not leave the lock held for a whole ttl.
+          void release(commands, key, token, ttlMs).catch(() => undefined);
           throw error;
         }
-        if (taken) {
-          return holdLease({ commands, timers, key, location, token, ttlMs, extendEveryMs, acquiredAt: sentAt });
+        if (holder === null || holder === undefined) {
+          const tookOverSilentHolder =
+            lastHolder !== undefined && (await leftSilently(commands, key, lastHolder, signal));
+          return holdLease({
+            commands,
+            timers,
+            key,
+            location,
+            token,
+            ttlMs,
+            extendEveryMs,
+            acquiredAt: sentAt,
+            tookOverSilentHolder,
+          });
         }
+        lastHolder = String(holder);
         const left = deadline - timers.now();
         if (left <= 0) {
           throw new PodioAuthError(
@@ -153,6 +189,36 @@ export function createRedisLocker(commands: LeaseCommands, options: RedisLockOpt
   };
 }
 
+function release(commands: LeaseCommands, key: string, token: string, ttlMs: number): Promise<unknown> {
+  return commands.evalScript(
+    RELEASE_SCRIPT,
+    [key, releasedKey(key)],
+    [token, String(RELEASED_MARK_TTL_FACTOR * ttlMs)],
+    undefined,
+  );
+}
+
+/** How long the release record lasts, in leases: far longer than a waiter's poll, and gone soon after. */
+const RELEASED_MARK_TTL_FACTOR = 3;
+
+/** True when `holder` is not the last to have released the lock: its lease ran out (it was stopped, or died). */
+async function leftSilently(
+  commands: LeaseCommands,
+  key: string,
+  holder: string,
+  signal: AbortSignal,
+): Promise<boolean> {
+  try {
+    const released = await commands.evalScript(GET_SCRIPT, [releasedKey(key)], [], signal);
+    return released !== holder;
+  } catch {
+    // Unknown: count it as silent, which only softens what a rejected refresh token is taken to mean.
+    return true;
+  }
+}
+
+const GET_SCRIPT = `return redis.call('GET', KEYS[1])`;
+
 interface HeldLease {
   commands: LeaseCommands;
   timers: LeaseTimers;
@@ -163,6 +229,8 @@ interface HeldLease {
   extendEveryMs: number;
   /** When the SET that took the lock was sent: the lease surely ends by this plus ttl. */
   acquiredAt: number;
+  /** The holder before this one let its lease run out instead of releasing it. */
+  tookOverSilentHolder: boolean;
 }
 
 function holdLease(held: HeldLease): RedisLease {
@@ -210,6 +278,7 @@ function holdLease(held: HeldLease): RedisLease {
   return {
     token,
     key,
+    ...(held.tookOverSilentHolder ? { tookOverSilentHolder: true } : {}),
     get lost() {
       return lost || expiredLocally();
     },
@@ -225,7 +294,7 @@ function holdLease(held: HeldLease): RedisLease {
       released = true;
       stopExtending();
       try {
-        await commands.evalScript(RELEASE_SCRIPT, [key], [token], undefined);
+        await release(commands, key, token, ttlMs);
       } catch {
         // Best effort: a lease not deleted expires by itself within its ttl, and the work it guarded stands.
       }

@@ -193,8 +193,6 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisP
   await connection.client(options.signal);
 
   const commands: LeaseCommands = {
-    setIfAbsent: async (key, value, ttlMs, signal) =>
-      (await connection.send(['SET', key, value, 'NX', 'PX', String(ttlMs)], signal)) !== null,
     evalScript: (script, scriptKeys, args, signal) =>
       connection.send(['EVAL', script, String(scriptKeys.length), ...scriptKeys, ...args], signal),
   };
@@ -237,6 +235,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisP
         if (!open) throw new PodioAuthError('lock_lost', 'This store transaction has ended; nothing was written.');
       };
       const tx: StoreTransaction = {
+        ...(lease.tookOverSilentHolder ? { tookOverSilentHolder: true } : {}),
         read: () => readSnapshot(signal),
         getProfile: async (name) => (await readSnapshot(signal)).profiles.get(name),
         async writeProfile(name, record) {
