@@ -413,6 +413,22 @@ describe('podio-auth api', () => {
     expect(existsSync(sandbox.configDir)).toBe(false);
   });
 
+  it("goes to the origin the profile logged in to when PODIO_API_URL is unset, and to PODIO_API_URL's when set", async () => {
+    const { podio, sandbox } = await setup();
+    sandbox.storeLogin(inAnHour());
+    // Without the profile's api_url it would go to https://api.podio.com, which this test never reaches.
+    const stored = await runMain(
+      ['api', '/user/status'],
+      sandbox.env({ PODIO_API_URL: undefined, PODIO_AUTH_URL: undefined }),
+    );
+    expect(stored).toMatchObject({ code: 0, stdout: JSON.stringify(USER_STATUS) });
+    expect(podio.apiRequests).toHaveLength(1);
+
+    const elsewhere = await runMain(['api', '/user/status'], sandbox.env({ PODIO_API_URL: 'http://127.0.0.1:9' }));
+    expect(elsewhere.code).toBe(1);
+    expect(podio.apiRequests).toHaveLength(1);
+  });
+
   it('an explicit --profile uses the stored profile even with credentials in the environment', async () => {
     const { podio, sandbox } = await setup();
     const work = sandbox.storeLogin(inAnHour(), 'work');

@@ -245,6 +245,12 @@ describe('inputs that used to crash or mislead', () => {
       expect(result.code).toBe(1);
       expect(podio.authorizeRequests).toHaveLength(0);
     }
+    // A directory nobody can write to, root included (the kernel's own): the same check stops the login first.
+    const kernels = '/proc/self/fdinfo';
+    const blocked = await runCli(['login'], sandbox.env({ PODIO_AUTH_CONFIG_DIR: kernels }), '');
+    expect(blocked.code).toBe(1);
+    expect(errorLines(blocked)).toEqual([expect.stringContaining(`${kernels}/config.json`)]);
+    expect(podio.authorizeRequests).toHaveLength(isRoot ? 1 : 0);
   });
 });
 

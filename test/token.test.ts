@@ -79,9 +79,14 @@ describe('token', () => {
     expect(podio.grants('refresh_token')[0]?.fields['refresh_token']).toBe(old.refresh_token);
   });
 
-  it('refreshes a token that expires within five minutes', async () => {
+  it('refreshes a token that expires within five minutes, and not one with a little more left', async () => {
     await setup();
-    const old = sandbox.storeLogin(new Date(Date.now() + 120_000));
+    const kept = sandbox.storeLogin(new Date(Date.now() + 310_000));
+    const before = await runMain(['token'], sandbox.env());
+    expect(before).toMatchObject({ code: 0, stdout: `${kept.access_token}\n` });
+    expect(podio.grants('refresh_token')).toHaveLength(0);
+
+    const old = sandbox.storeLogin(new Date(Date.now() + 290_000));
     const result = await runMain(['token'], sandbox.env());
     expect(result.code).toBe(0);
     expect(result.stdout).not.toBe(`${old.access_token}\n`);
@@ -238,6 +243,18 @@ describe('a store write that fails after Podio rotated the refresh token', () =>
     expect(storedProfile()['refresh_token']).toBe(old.refresh_token);
     expect(podio.isLiveRefreshToken(old.refresh_token)).toBe(false);
     expectClean(result, sandbox);
+  });
+
+  it('reports a failed write as the store failing, not as a lost login, when Podio did not rotate', async () => {
+    await setup({ rotateRefreshTokens: false });
+    const old = sandbox.storeLogin(aMinuteAgo());
+    const result = await runMain(['token'], sandbox.env(), '', { deps: { store: storeWhoseWritesFail('before') } });
+    expect(result.code).toBe(1);
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(/^✗ Redis at redis:\/\/store\.example:6379 did not answer/),
+    ]);
+    expect(result.stderr).not.toMatch(/new login/);
+    expect(podio.isLiveRefreshToken(old.refresh_token)).toBe(true);
   });
 
   it('prints the new token when the write landed though its answer never came', async () => {
