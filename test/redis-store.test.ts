@@ -369,6 +369,27 @@ describe.skipIf(!available)('Redis store', () => {
     await (await next).release();
   });
 
+  it('a release that Redis never answers gives up within 2 s: it is best effort, and the lease runs out anyway', async () => {
+    const key = `${freshPrefix()}lock`;
+    let stalled = false;
+    const commands: LeaseCommands = {
+      evalScript: (script, keys, args, signal) => {
+        if (!stalled) return directCommands().evalScript(script, keys, args, signal);
+        // A Redis that stopped: no answer, ever; only the caller's signal ends the wait.
+        return new Promise((_, reject) =>
+          signal?.addEventListener('abort', () => reject(signal.reason), { once: true }),
+        );
+      },
+    };
+    const lease = await createRedisLocker(commands, { key, location: server.url }).acquire(never());
+    stalled = true;
+    const started = performance.now();
+    await lease.release();
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(1_900);
+    expect(elapsed).toBeLessThan(4_000);
+  });
+
   it('a waiter whose SET went out but whose answer never came leaves no lock behind', async () => {
     const key = `${freshPrefix()}lock`;
     const undone: Promise<unknown>[] = [];

@@ -203,7 +203,7 @@ describe('a config file that cannot be parsed', () => {
  * The sandbox's config.json, through a store whose profile writes fail as a remote store's can: before anything is
  * written, or after the write went through, its answer lost (a stalled reply).
  */
-function storeWhoseWritesFail(when: 'before' | 'after'): ProfileStore {
+function storeWhoseWritesFail(when: 'before' | 'after', how: 'no answer' | 'refused' = 'no answer'): ProfileStore {
   const inner = openFileStore({ dir: sandbox.configDir });
   const failing = (tx: StoreTransaction): StoreTransaction => ({
     read: () => tx.read(),
@@ -211,6 +211,7 @@ function storeWhoseWritesFail(when: 'before' | 'after'): ProfileStore {
     setDefaultProfile: (name) => tx.setDefaultProfile(name),
     async writeProfile(name, record) {
       if (when === 'after') await tx.writeProfile(name, record);
+      if (how === 'refused') throw new PodioAuthError('config_unwritable', 'Could not write /somewhere (EROFS).');
       throw new PodioAuthError('redis_unavailable', 'Redis at redis://store.example:6379 did not answer within 1 s.');
     },
   });
@@ -228,7 +229,25 @@ function storeWhoseWritesFail(when: 'before' | 'after'): ProfileStore {
 }
 
 describe('a store write that fails after Podio rotated the refresh token', () => {
-  it('says the login is lost, and how to get it back, when nothing was written', async () => {
+  it('says the login is lost, and how to get it back, when the store refused the write', async () => {
+    await setup();
+    const old = sandbox.storeLogin(aMinuteAgo());
+    const store = storeWhoseWritesFail('before', 'refused');
+    const result = await runMain(['token'], sandbox.env(), '', { deps: { store } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(
+        /Podio replaced the refresh token of profile "default", but the new one could not be stored \(Could not write \/somewhere \(EROFS\)\); .* a new login will be needed\.$/,
+      ),
+    ]);
+    expect(result.stderr).toMatch(/^Fix the store, then run `podio-auth login`\.$/m);
+    expect(storedProfile()['refresh_token']).toBe(old.refresh_token);
+    expect(podio.isLiveRefreshToken(old.refresh_token)).toBe(false);
+    expectClean(result, sandbox);
+  });
+
+  it('says the store may still have the new token when it did not answer, and what to do either way', async () => {
     await setup();
     const old = sandbox.storeLogin(aMinuteAgo());
     const result = await runMain(['token'], sandbox.env(), '', { deps: { store: storeWhoseWritesFail('before') } });
@@ -236,10 +255,12 @@ describe('a store write that fails after Podio rotated the refresh token', () =>
     expect(result.stdout).toBe('');
     expect(errorLines(result)).toEqual([
       expect.stringMatching(
-        /Podio replaced the refresh token of profile "default", but the new one could not be stored/,
+        /but the store did not confirm that it kept the new one \(Redis at .*\); it may still have it\.$/,
       ),
     ]);
-    expect(result.stderr).toMatch(/podio-auth login/);
+    expect(result.stderr).toMatch(
+      /Run the command again once the store answers; if Podio then rejects the refresh token, run `podio-auth login`\./,
+    );
     expect(storedProfile()['refresh_token']).toBe(old.refresh_token);
     expect(podio.isLiveRefreshToken(old.refresh_token)).toBe(false);
     expectClean(result, sandbox);

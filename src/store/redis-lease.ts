@@ -189,12 +189,18 @@ export function createRedisLocker(commands: LeaseCommands, options: RedisLockOpt
   };
 }
 
+/**
+ * How long a release may take. It is best effort (a lease not deleted runs out by itself), so a Redis that stopped
+ * answering costs this much, not another full timeout, after the command's own failure.
+ */
+const RELEASE_BOUND_MS = 2_000;
+
 function release(commands: LeaseCommands, key: string, token: string, ttlMs: number): Promise<unknown> {
   return commands.evalScript(
     RELEASE_SCRIPT,
     [key, releasedKey(key)],
     [token, String(RELEASED_MARK_TTL_FACTOR * ttlMs)],
-    undefined,
+    AbortSignal.timeout(RELEASE_BOUND_MS),
   );
 }
 

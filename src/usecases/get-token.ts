@@ -325,16 +325,29 @@ async function storeAnswer(
   } catch (error) {
     if (!rotated || !(error instanceof PodioAuthError) || error.code === 'lock_lost') throw error;
     if (await landedAnyway(name, next, deps)) return next;
+    const why = error.message.replace(/\.$/, '');
+    const login = `\`podio-auth login${name === 'default' ? '' : ` --profile ${name}`}\``;
+    // A store that did not answer may still carry out the write it was sent (a Redis that was only stopped).
+    if (UNCERTAIN_STORE_FAILURES.has(error.code)) {
+      throw new PodioAuthError(
+        'rotated_token_lost',
+        `Podio replaced the refresh token of profile "${name}", but the store did not confirm that it kept the new one (${why}); it may still have it.`,
+        {
+          cause: error,
+          hint: `Run the command again once the store answers; if Podio then rejects the refresh token, run ${login}.`,
+        },
+      );
+    }
     throw new PodioAuthError(
       'rotated_token_lost',
-      `Podio replaced the refresh token of profile "${name}", but the new one could not be stored (${error.message.replace(/\.$/, '')}); the old one may no longer work, so a new login will be needed.`,
-      {
-        cause: error,
-        hint: `Fix the store, then run \`podio-auth login${name === 'default' ? '' : ` --profile ${name}`}\`.`,
-      },
+      `Podio replaced the refresh token of profile "${name}", but the new one could not be stored (${why}); the old one may no longer work, so a new login will be needed.`,
+      { cause: error, hint: `Fix the store, then run ${login}.` },
     );
   }
 }
+
+/** Failures after which a write may still land: the store was sent it and did not answer. */
+const UNCERTAIN_STORE_FAILURES: ReadonlySet<string> = new Set(['redis_unavailable', 'keyring_unavailable']);
 
 /** How long the look at whether a failed write landed anyway may take: it runs on a store that just failed. */
 const LANDED_CHECK_MS = 5_000;
