@@ -7,7 +7,7 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { APP, USER } from '../src/emulator/podio-emulator.js';
-import { BIN, type CliResult, errorLines, runMain, Sandbox } from './support/cli.js';
+import { aMinuteAgo, BIN, type CliResult, errorLines, inAnHour, runMain, Sandbox } from './support/cli.js';
 import { FakePodio, type FakePodioOptions } from './support/fake-podio.js';
 
 /**
@@ -85,8 +85,6 @@ async function startServer(
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, requests };
 }
 
-const inAnHour = () => new Date(Date.now() + 3_600_000);
-const aMinuteAgo = () => new Date(Date.now() - 60_000);
 const USER_STATUS = {
   user: { user_id: USER.user_id, mail: USER.mail },
   profile: { name: USER.name, user_id: USER.user_id },

@@ -3,10 +3,8 @@ import { chmodSync, mkdirSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type Check, checkNode, checkProfiles } from '../src/usecases/doctor.js';
-import { runMain, startSandbox } from './support/cli.js';
+import { inAnHour, runMain, startSandbox } from './support/cli.js';
 import { closedPort, occupyPort } from './support/http.js';
-
-const inAnHour = () => new Date(Date.now() + 3_600_000);
 
 function parse(stdout: string): { ok: boolean; checks: Check[] } {
   return JSON.parse(stdout);

@@ -2,10 +2,8 @@ import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_pr
 import { existsSync, readdirSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { BIN, runCli, runMain, startCli, startSandbox } from './support/cli.js';
+import { BIN, inAnHour, runCli, runMain, startCli, startSandbox } from './support/cli.js';
 import { APP } from './support/fake-podio.js';
-
-const inAnHour = () => new Date(Date.now() + 3_600_000);
 
 function parseDotenv(text: string): Record<string, string> {
   return Object.fromEntries(

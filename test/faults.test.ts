@@ -16,7 +16,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { VERSION } from '../src/version.js';
-import { errorLines, expectClean, ROOT, runCli, runMain, startCli, startSandbox } from './support/cli.js';
+import {
+  aMinuteAgo,
+  errorLines,
+  expectClean,
+  inAnHour,
+  ROOT,
+  runCli,
+  runMain,
+  startCli,
+  startSandbox,
+} from './support/cli.js';
 
 /**
  * What must hold under real faults: signals mid-refresh, a killed or stopped lock holder, a full disk, odd files
@@ -24,8 +34,6 @@ import { errorLines, expectClean, ROOT, runCli, runMain, startCli, startSandbox 
  * schedulers run it; each waits out real deadlines and stale limits, so they run in the system suite.
  */
 
-const inAnHour = () => new Date(Date.now() + 3_600_000);
-const aMinuteAgo = () => new Date(Date.now() - 60_000);
 const isRoot = process.getuid?.() === 0;
 const requireRoot = process.env['CI'] === 'true';
 if (!isRoot && !requireRoot) {

@@ -15,7 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { BIN, errorLines, ROOT, runCli, runMain, startSandbox } from './support/cli.js';
+import { aMinuteAgo, BIN, errorLines, inAnHour, ROOT, runCli, runMain, startSandbox } from './support/cli.js';
 
 /**
  * What must hold under odd input and broken surroundings: odd answers from Podio, a launcher that cannot load,
@@ -23,8 +23,6 @@ import { BIN, errorLines, ROOT, runCli, runMain, startSandbox } from './support/
  * mid-refresh, stopped or killed lock holders, a full disk) are in faults.test.ts, in the system suite.
  */
 
-const inAnHour = () => new Date(Date.now() + 3_600_000);
-const aMinuteAgo = () => new Date(Date.now() - 60_000);
 const isRoot = process.getuid?.() === 0;
 
 describe("Podio's answer to a refresh", () => {

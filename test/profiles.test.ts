@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { runMain, startSandbox } from './support/cli.js';
+import { inAnHour, runMain, startSandbox } from './support/cli.js';
 import { USER } from './support/fake-podio.js';
-
-const inAnHour = () => new Date(Date.now() + 3_600_000);
 
 describe('profiles', () => {
   it('login --profile work leaves the default profile logged out; PODIO_PROFILE picks it too', async () => {

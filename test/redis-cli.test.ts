@@ -7,9 +7,11 @@ import { KEYRING_SERVICE } from '../src/store/keyring-vault.js';
 import type { ProfileRecord } from '../src/store/profile.js';
 import { openRedisStore } from '../src/store/redis-store.js';
 import {
+  aMinuteAgo,
   BIN,
   type CliResult,
   errorLines,
+  inAnHour,
   loginRecord,
   ROOT,
   runCli,
@@ -45,8 +47,6 @@ const FLEET_RULES =
   'resetkeys ~podio-auth:* resetchannels -@all +ping +select +get +set +del +sadd +srem +smembers +pexpire +pttl +eval';
 const OUTSIDER = { name: 'outsider', password: 'outsider-pass-93ab', rules: '~elsewhere:* +@all' };
 
-const inAnHour = () => new Date(Date.now() + 3_600_000);
-const aMinuteAgo = () => new Date(Date.now() - 60_000);
 const never = () => new AbortController().signal;
 
 let prefixes = 0;
@@ -395,19 +395,18 @@ describe.skipIf(!available)('a Redis store from the command line', () => {
     expect((await runCli(['token'], holderMachine.env)).stdout).toBe(`${fresh?.access_token}\n`);
   });
 
-  it('a holder SIGSTOPped past its lease, then resumed, writes nothing over the newer token', async () => {
-    // An app login with rotating refresh tokens: the stopped holder's request rotates the refresh token, so the
-    // worker that takes over has it refused and redoes the app grant: a newer login that must stand.
-    // Podio answers the holder's request (while it is stopped) well before its lease of 3 s runs out, so the
-    // rotation always comes first, and the SIGSTOP has 1.2 s to land before that answer.
+  /**
+   * A login seeded in Redis with an expired token; a `token` on one machine sends its refresh and is SIGSTOPped
+   * while Podio (rotating refresh tokens) takes 1.2 s to answer; then Podio answers at once. Leases last
+   * `leaseSeconds`. The taker is another machine on the same store.
+   */
+  async function stoppedHolder(login: typeof userLogin, leaseSeconds: number) {
     const podio = await fakePodio({ tokenDelayMs: 1_200, rotateRefreshTokens: true });
     const prefix = freshPrefix();
-    const old = appLogin(podio, aMinuteAgo());
-    await seed(prefix, old);
-    const leased = { PODIO_AUTH_REDIS_LEASE_SECONDS: '3' };
+    await seed(prefix, login(podio, aMinuteAgo()));
+    const leased = { PODIO_AUTH_REDIS_LEASE_SECONDS: String(leaseSeconds) };
     const holderMachine = machine(podio, prefix, 'pointer', leased);
     const takerMachine = machine(podio, prefix, 'pointer', leased);
-
     const holder = startCli(['token'], holderMachine.env);
     onTestFinished(() => {
       holder.child.kill('SIGCONT');
@@ -416,6 +415,15 @@ describe.skipIf(!available)('a Redis store from the command line', () => {
     await podio.nextTokenRequestArrives();
     holder.child.kill('SIGSTOP');
     podio.options.tokenDelayMs = 0;
+    return { podio, prefix, holder, takerMachine };
+  }
+
+  it('a holder SIGSTOPped past its lease, then resumed, writes nothing over the newer token', async () => {
+    // An app login with rotating refresh tokens: the stopped holder's request rotates the refresh token, so the
+    // worker that takes over has it refused and redoes the app grant: a newer login that must stand.
+    // Podio answers the holder's request (while it is stopped) well before its lease of 3 s runs out, so the
+    // rotation always comes first, and the SIGSTOP has 1.2 s to land before that answer.
+    const { podio, prefix, holder, takerMachine } = await stoppedHolder(appLogin, 3);
 
     // Waits out the stopped holder's lease, then refreshes (refused: rotated) and redoes the app grant.
     const taker = await runCli(['token'], takerMachine.env);
@@ -437,21 +445,7 @@ describe.skipIf(!available)('a Redis store from the command line', () => {
     // A user login: the stopped holder's request rotates the refresh token, so the worker that takes over has it
     // refused, and nothing else to fall back on. The holder may still store the new one: it must say so, not
     // "log in again". The SIGSTOP has 1.2 s to land before Podio answers.
-    const podio = await fakePodio({ tokenDelayMs: 1_200, rotateRefreshTokens: true });
-    const prefix = freshPrefix();
-    await seed(prefix, userLogin(podio, aMinuteAgo()));
-    const leased = { PODIO_AUTH_REDIS_LEASE_SECONDS: '2' };
-    const holderMachine = machine(podio, prefix, 'pointer', leased);
-    const takerMachine = machine(podio, prefix, 'pointer', leased);
-
-    const holder = startCli(['token'], holderMachine.env);
-    onTestFinished(() => {
-      holder.child.kill('SIGCONT');
-      holder.child.kill('SIGKILL');
-    });
-    await podio.nextTokenRequestArrives();
-    holder.child.kill('SIGSTOP');
-    podio.options.tokenDelayMs = 0;
+    const { podio, prefix, holder, takerMachine } = await stoppedHolder(userLogin, 2);
 
     const taker = await runCli(['token'], takerMachine.env);
     expect(taker.code, taker.stderr).toBe(1);

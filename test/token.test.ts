@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { PodioAuthError } from '../src/errors.js';
 import { openFileStore } from '../src/store/file-store.js';
 import type { ProfileStore, StoreTransaction } from '../src/store/port.js';
-import { errorLines, expectClean, runCli, runMain, type Sandbox, startSandbox } from './support/cli.js';
+import {
+  aMinuteAgo,
+  errorLines,
+  expectClean,
+  inAnHour,
+  runCli,
+  runMain,
+  type Sandbox,
+  startSandbox,
+} from './support/cli.js';
 import { type FakePodio, type FakePodioOptions, USER } from './support/fake-podio.js';
 
 let podio: FakePodio;
@@ -12,9 +21,6 @@ let sandbox: Sandbox;
 async function setup(options: FakePodioOptions = {}): Promise<void> {
   ({ podio, sandbox } = await startSandbox(options));
 }
-
-const inAnHour = () => new Date(Date.now() + 3_600_000);
-const aMinuteAgo = () => new Date(Date.now() - 60_000);
 
 function storedProfile(name = 'default'): Record<string, unknown> {
   return sandbox.readConfig().profiles[name]!;

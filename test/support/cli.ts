@@ -85,6 +85,11 @@ export interface InProcessOptions {
   signal?: AbortSignal;
 }
 
+/** An expiry an hour from now: a stored token that needs no refresh. */
+export const inAnHour = (): Date => new Date(Date.now() + 3_600_000);
+/** An expiry a minute ago: a stored token that must be refreshed. */
+export const aMinuteAgo = (): Date => new Date(Date.now() - 60_000);
+
 /**
  * A clock for `runMain` on which every wait (the browser's --timeout, a pause between retries) is over at once;
  * `waits` holds how long each asked for, in milliseconds.
