@@ -68,23 +68,16 @@ await Promise.all([
 ]);
 
 // Help as the full CLI prints it off a terminal, for every command, so the launcher can answer `--help` without
-// loading the CLI. Rendered by the CLI itself: the two can never differ.
+// loading the CLI. Rendered by the CLI itself, so the two can never differ; the commands are the program's own.
 const cli = new URL('../dist/cli/cli.js', import.meta.url).pathname;
 const render = (args) =>
   execFileSync(process.execPath, [cli, ...args, '--help'], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
-const top = render([]);
-const help = { '': top };
-const commandsOf = (text) =>
-  [
-    ...(text
-      .split('\nCommands:\n')[1]
-      ?.split('\n\n')[0]
-      ?.matchAll(/^ {2}([a-z]+)\b/gm) ?? []),
-  ].map((match) => match[1]);
-for (const command of commandsOf(top)) {
-  if (command === 'help') continue;
-  const text = render([command]);
-  help[command] = text;
-  for (const sub of commandsOf(text)) if (sub !== 'help') help[`${command} ${sub}`] = render([command, sub]);
+const { buildProgram } = await import(new URL('../dist/main.js', import.meta.url).href);
+// Building the program only declares commands: nothing runs, so the app it is given is never used.
+const program = buildProgram({});
+const help = { '': render([]) };
+for (const command of program.commands) {
+  help[command.name()] = render([command.name()]);
+  for (const sub of command.commands) help[`${command.name()} ${sub.name()}`] = render([command.name(), sub.name()]);
 }
 writeFileSync(new URL('../dist/help.json', import.meta.url), `${JSON.stringify(help)}\n`);

@@ -18,7 +18,7 @@ import { endThisProcessBy, FORWARDED_SIGNALS, runCommand } from './platform/run-
 
 // The launcher asks whether stdout and stderr are terminals, and what a failure to write exits with, through the
 // bundle it has loaded.
-export { isTerminal } from './platform/node-bindings.js';
+export { isTerminal } from './platform/is-terminal.js';
 
 /** The exit code when standard output cannot be written. */
 export const OUTPUT_FAILED_EXIT = exitCodeOf('output_failed');

@@ -14,6 +14,7 @@ import {
   startSandbox,
 } from './support/cli.js';
 import { type FakePodio, type FakePodioOptions, USER } from './support/fake-podio.js';
+import { runCliOpening, straceMissing } from './support/opened-files.js';
 
 let podio: FakePodio;
 let sandbox: Sandbox;
@@ -35,14 +36,17 @@ describe('token', () => {
     expect(podio.tokenRequests).toHaveLength(0);
   });
 
-  it("answers without loading the ES module loader, commander or undici (the launcher's fast path)", async () => {
+  it.skipIf(straceMissing())("answers from the launcher's small bundle, without opening the full CLI", async () => {
     await setup();
     const { access_token } = sandbox.storeLogin(inAnHour());
-    const result = await runCli(['token'], sandbox.env({ NODE_DEBUG: 'esm' }));
-    expect(result).toMatchObject({ code: 0, stdout: `${access_token}\n`, stderr: '' });
-    // The same call that needs the full command does go through the module loader, which NODE_DEBUG=esm reports.
-    const full = await runCli(['token', '--json'], sandbox.env({ NODE_DEBUG: 'esm' }));
-    expect(full.stderr).toMatch(/^ESM \d+:/m);
+    const fast = await runCliOpening(['token'], sandbox.env());
+    expect(fast.result).toMatchObject({ code: 0, stdout: `${access_token}\n`, stderr: '' });
+    expect(fast.opened).toContainEqual(expect.stringMatching(/dist\/fast-token\.cjs$/));
+    expect(fast.opened.filter((file) => /dist\/cli\//.test(file))).toEqual([]);
+    // The same probe sees the call that needs the full command open it.
+    const full = await runCliOpening(['token', '--json'], sandbox.env());
+    expect(full.result.code).toBe(0);
+    expect(full.opened).toContainEqual(expect.stringMatching(/dist\/cli\/cli\.js$/));
   });
 
   it('prints JSON with --json', async () => {

@@ -1,5 +1,5 @@
 import { PassThrough, Writable } from 'node:stream';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { displayWidth, rowsAboveAfterEnter, showWaiting } from '../src/login/waiting.js';
 import { createMessages } from '../src/ui/messages.js';
 
@@ -124,6 +124,15 @@ async function startWaiting(columns: number, onPaste: (text: string) => string |
 const isPrompt = (line: string) => line.includes('Waiting for the browser');
 
 describe('the paste prompt on a terminal', () => {
+  // The fake terminal below moves its cursor as a real one does. Node's readline reads TERM itself and edits no
+  // line on a `dumb` one, so these tests say which terminal they are, whatever TERM the tests run under.
+  beforeEach(() => {
+    vi.stubEnv('TERM', 'xterm-256color');
+  });
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
   it('counts columns as a terminal does', () => {
     expect(displayWidth('\u001b[36m⠋\u001b[39m abc')).toBe(5);
     expect(displayWidth('日本')).toBe(4);

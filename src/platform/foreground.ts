@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isTerminal } from './node-bindings.js';
+import { isTerminal } from './is-terminal.js';
 
 /** Process group, controlling terminal and that terminal's foreground group, from /proc (Linux). */
 function groupsOf(pid: number | 'self'): { group: string; terminal: string; foreground: string } | undefined {

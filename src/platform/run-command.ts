@@ -1,8 +1,6 @@
 import { constants } from 'node:os';
-import { getSystemErrorName } from 'node:util';
 import { PodioAuthError } from '../errors.js';
 import { terminalSignalReached } from './foreground.js';
-import { nodeBinding, nodeBindingsQuiet } from './node-bindings.js';
 
 /** The signals a terminal's keys send: Ctrl-C, Ctrl-\. */
 const SENT_BY_THE_TERMINAL: ReadonlySet<NodeJS.Signals> = new Set(['SIGINT', 'SIGQUIT']);
@@ -23,68 +21,16 @@ interface StartEvents {
   onError(errorName: string): void;
 }
 
-/** Starts `file` with stdio inherited and no shell; `undefined` when it could not start (onError has been told). */
-export type CommandStarter = (
+/**
+ * Starts `file` with stdio inherited and no shell. `node:child_process` is loaded here, not at start-up: `token`
+ * and `export` share the launcher's fast path and never need it.
+ */
+function startCommand(
   file: string,
   args: readonly string[],
   env: Record<string, string | undefined>,
   events: StartEvents,
-) => StartedCommand | undefined;
-
-/** The handle Node's child_process is built on, as far as starting an inherited-stdio command needs it. */
-interface ProcessHandle {
-  onexit: (exitCode: number, signalName: string) => void;
-  readonly pid: number | undefined;
-  spawn(options: {
-    file: string;
-    args: string[];
-    envPairs: string[];
-    stdio: { type: 'inherit'; fd: number }[];
-  }): number;
-  kill(signal: number): number;
-  close(): void;
-}
-
-/**
- * Starts the command on the process handle child_process itself uses. `exec` runs in loops, and loading
- * child_process (with net, streams and dgram behind it) costs more than starting the command does; this path
- * does what child_process's `spawn` does for inherited stdio, without loading it.
- */
-export const startOnProcessHandle: CommandStarter = (file, args, env, events) => {
-  const { Process } = nodeBinding<{ Process: new () => ProcessHandle }>('process_wrap');
-  const handle = new Process();
-  let ended = false;
-  handle.onexit = (exitCode, signalName) => {
-    ended = true;
-    handle.close();
-    if (exitCode < 0) events.onError(getSystemErrorName(exitCode));
-    else if (signalName) events.onExit(null, signalName as NodeJS.Signals);
-    else events.onExit(exitCode, null);
-  };
-  const envPairs: string[] = [];
-  for (const [name, value] of Object.entries(env)) if (value !== undefined) envPairs.push(`${name}=${value}`);
-  const error = handle.spawn({
-    file,
-    args: [file, ...args],
-    envPairs,
-    stdio: [0, 1, 2].map((fd) => ({ type: 'inherit' as const, fd })),
-  });
-  if (error !== 0) {
-    ended = true;
-    handle.close();
-    events.onError(getSystemErrorName(error));
-    return undefined;
-  }
-  return {
-    pid: handle.pid,
-    kill(signal) {
-      if (!ended) handle.kill(constants.signals[signal]);
-    },
-  };
-};
-
-/** Starts the command through child_process: where the process handle is not there, or must not be used. */
-export const startWithChildProcess: CommandStarter = (file, args, env, events) => {
+): StartedCommand {
   const { spawn } = process.getBuiltinModule('node:child_process');
   const child = spawn(file, args, { stdio: 'inherit', env });
   child.once('error', (error: NodeJS.ErrnoException) => events.onError(error.code ?? error.message));
@@ -95,11 +41,9 @@ export const startWithChildProcess: CommandStarter = (file, args, env, events) =
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
   };
-};
+}
 
 export interface RunOptions {
-  /** How to start it (tests choose; otherwise the process handle where Node offers it quietly). */
-  start?: CommandStarter;
   /**
    * Called when a signal ended the command, to end this process by the same signal: a shell that runs podio-auth
    * then sees what it would have seen from the command (a loop stops on Ctrl-C, as it would without podio-auth).
@@ -139,7 +83,6 @@ export function runCommand(
   onSignal: (listener: (signal: NodeJS.Signals) => void) => () => void,
   options: RunOptions = {},
 ): Promise<number> {
-  const start = options.start ?? (nodeBindingsQuiet() ? startOnProcessHandle : startWithChildProcess);
   return new Promise<number>((resolve, reject) => {
     let stopForwarding = () => {};
     const events: StartEvents = {
@@ -159,7 +102,7 @@ export function runCommand(
     };
     let started: StartedCommand | undefined;
     try {
-      started = start(file, args, env, events);
+      started = startCommand(file, args, env, events);
     } catch (error) {
       // What is thrown rather than reported: child_process throws E2BIG (a command line too long for the system),
       // and Node's permission model refuses child processes by throwing ERR_ACCESS_DENIED.

@@ -4,6 +4,7 @@ import type { Deps } from '../deps.js';
 import { envValue } from '../env.js';
 import { PodioAuthError } from '../errors.js';
 import { detectEnvironment, findOnPath } from '../platform/environment.js';
+import { NODE_RELEASE_LINES, newestLts, TESTED_NODE_MAJORS } from '../platform/node-releases.js';
 import { apiOriginFor, authOriginFor, REFRESH_TOKEN_DAYS } from '../podio/origins.js';
 import { fetchGrantedScope } from '../podio/user-api.js';
 import { realTarget } from '../store/atomic-write.js';
@@ -60,15 +61,28 @@ function octal(value: number): string {
   return `0${value.toString(8).padStart(3, '0')}`;
 }
 
-export function checkNode(version: string): Check {
+/**
+ * The running Node: too old to run podio-auth (fail), past its end of life (warn, with the LTS to move to), or a
+ * line the tests never ran on (a note).
+ */
+export function checkNode(version: string, now: Date): Check {
   const [major = 0, minor = 0] = version.split('.').map(Number);
-  const ok = major > 20 || (major === 20 && minor >= 19);
-  return check(
-    'node',
-    ok ? 'ok' : 'fail',
-    `Node.js ${version}`,
-    ok ? undefined : 'podio-auth needs Node.js 20.19 or newer.',
-  );
+  const detail = `Node.js ${version}`;
+  if (major < 20 || (major === 20 && minor < 19)) {
+    return check('node', 'fail', detail, 'podio-auth needs Node.js 20.19 or newer.');
+  }
+  const line = NODE_RELEASE_LINES.find((known) => known.major === major);
+  const day = now.toISOString().slice(0, 10);
+  if (line && line.endOfLife <= day) {
+    const lts = newestLts(now);
+    const moveTo = lts ? `Move to Node.js ${lts.major}, the current LTS.` : 'Move to a current Node.js LTS.';
+    return check('node', 'warn', `${detail}: this line reached its end of life on ${line.endOfLife}.`, moveTo);
+  }
+  if (!TESTED_NODE_MAJORS.includes(major)) {
+    const tested = TESTED_NODE_MAJORS.join(', ');
+    return check('node', 'info', `${detail}: podio-auth is not tested on Node.js ${major} (tested: ${tested}).`);
+  }
+  return check('node', 'ok', detail);
 }
 
 /** Directory 0700 and file 0600; with `fix`, tightens them first. */
@@ -261,6 +275,20 @@ function listen(host: string, port: number): Promise<NodeJS.ErrnoException | und
   });
 }
 
+/**
+ * What a process runs: its executable, else the first word of its command line. Not `comm`: since Node 24 that is
+ * the name of the main thread (`MainThread`), not of the program.
+ */
+function executableOf(pid: string): string {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    // Another user's process, where this one may not look: its command line is readable.
+    const first = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    return first || 'an unknown program';
+  }
+}
+
 /** Which process listens on a TCP port, from Linux's /proc; undefined where the OS does not tell. */
 export function processListeningOn(port: number): string | undefined {
   const inodes = new Set<string>();
@@ -278,7 +306,7 @@ export function processListeningOn(port: number): string | undefined {
       for (const fd of readdirSync(`/proc/${pid}/fd`)) {
         const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
         const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
-        if (inode && inodes.has(inode)) return `${readFileSync(`/proc/${pid}/comm`, 'utf8').trim()} (pid ${pid})`;
+        if (inode && inodes.has(inode)) return `${executableOf(pid)} (pid ${pid})`;
       }
     } catch {
       // Not ours to look at, or gone.
@@ -589,7 +617,7 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps, httpTimeou
       ? [await checkLogin(deps, profileName, apiUrl)]
       : [];
   const checks = [
-    checkNode(process.versions.node),
+    checkNode(process.versions.node, now),
     ...fileChecks,
     ...(config ? localProfileChecks(config.profiles, now) : []),
     ...keyring,

@@ -34,7 +34,17 @@ export interface RunningCli {
 }
 
 export function startCli(args: string[], env: Record<string, string | undefined>, stdin?: string): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], {
+  return startProgram(process.execPath, [BIN, ...args], env, stdin);
+}
+
+/** `program argv…`, watched as startCli watches podio-auth: for podio-auth run under another program (strace). */
+export function startProgram(
+  program: string,
+  argv: string[],
+  env: Record<string, string | undefined>,
+  stdin?: string,
+): RunningCli {
+  const child = spawn(program, argv, {
     env: env as NodeJS.ProcessEnv,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -74,6 +84,14 @@ export function startCli(args: string[], env: Record<string, string | undefined>
 
 export function runCli(args: string[], env: Record<string, string | undefined>, stdin = ''): Promise<CliResult> {
   return startCli(args, env, stdin).done;
+}
+
+export function runCliWith(
+  program: string,
+  argv: string[],
+  env: Record<string, string | undefined>,
+): Promise<CliResult> {
+  return startProgram(program, argv, env, '').done;
 }
 
 export interface InProcessOptions {

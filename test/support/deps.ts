@@ -7,6 +7,7 @@ import type { Deps } from '../../src/deps.js';
 import type { HttpSend } from '../../src/http.js';
 import { SecretRegistry } from '../../src/secrets.js';
 import { openFileStore } from '../../src/store/file-store.js';
+import { readAll } from './streams.js';
 
 /** A whole `Deps` of fakes for in-process tests: a private config dir, captured streams, a fixed clock. */
 export function fakeDeps(send: HttpSend, env: Record<string, string> = {}, overrides: Partial<Deps> = {}) {
@@ -42,7 +43,7 @@ export function fakeDeps(send: HttpSend, env: Record<string, string> = {}, overr
     onSignal: () => () => {},
     ...overrides,
   };
-  const text = (stream: PassThrough) => (stream.read() ?? '').toString() as string;
+  const text = (stream: PassThrough) => readAll(stream);
   return { deps, dir, out: () => text(stdout), err: () => text(stderr) };
 }
 

@@ -5,6 +5,7 @@ import type { HttpSend } from '../../src/http.js';
 import { main } from '../../src/main.js';
 import { prompt } from '../../src/ui/prompt.js';
 import { fakeDeps, unexpectedHttp } from '../support/deps.js';
+import { readAll } from '../support/streams.js';
 
 async function storeExpired(deps: Deps) {
   await deps.store.transact(deps.signal, (tx) =>
@@ -95,7 +96,7 @@ describe('prompt', () => {
     const answer = prompt('Secret: ', { stdin, stderr, signal: new AbortController().signal }, { hidden: true });
     stdin.write('s3cx\u007fret\r');
     expect(await answer).toBe('s3cret');
-    expect(stderr.read().toString()).toBe('Secret: \n');
+    expect(readAll(stderr)).toBe('Secret: \n');
     expect(stdin.rawModes).toEqual([true, false]);
   });
 

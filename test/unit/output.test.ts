@@ -6,6 +6,7 @@ import { SecretRegistry } from '../../src/secrets.js';
 import { formatDuration } from '../../src/ui/format.js';
 import { createMessages, useColour } from '../../src/ui/messages.js';
 import { sanitizeForTerminal } from '../../src/ui/terminal-text.js';
+import { readAll } from '../support/streams.js';
 
 describe('colour', () => {
   it('is on only on a TTY, off under NO_COLOR (which wins) and TERM=dumb, forced by FORCE_COLOR', () => {
@@ -23,7 +24,7 @@ describe('colour', () => {
     const read = async (colour: boolean) => {
       const stream = new PassThrough();
       (await createMessages(stream, colour)).error('bad', 'hint');
-      return stream.read().toString();
+      return readAll(stream);
     };
     expect(await read(false)).toBe('✗ bad\nhint\n');
     expect(await read(true)).toContain('\u001b[31m');

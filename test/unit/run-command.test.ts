@@ -13,13 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PodioAuthError } from '../../src/errors.js';
-import { isTerminal, nodeBindingsQuiet } from '../../src/platform/node-bindings.js';
-import {
-  type CommandStarter,
-  runCommand,
-  startOnProcessHandle,
-  startWithChildProcess,
-} from '../../src/platform/run-command.js';
+import { isTerminal } from '../../src/platform/is-terminal.js';
+import { runCommand } from '../../src/platform/run-command.js';
 
 let dir: string;
 beforeEach(() => {
@@ -40,13 +35,9 @@ async function rejection(promise: Promise<unknown>): Promise<PodioAuthError> {
 const env = { PATH: process.env['PATH'] };
 const noSignals = () => () => {};
 
-// Both ways of starting a command must behave alike: `exec` picks one by what Node offers.
-describe.each([
-  ['the process handle', startOnProcessHandle],
-  ['child_process', startWithChildProcess],
-] as [string, CommandStarter][])('runCommand through %s', (_, start) => {
+describe('runCommand', () => {
   const run = (file: string, args: string[], commandEnv: Record<string, string | undefined> = env) =>
-    runCommand(file, args, commandEnv, noSignals, { start });
+    runCommand(file, args, commandEnv, noSignals);
 
   it('passes on the exit code, and 128 + the number of a signal that ended the command', async () => {
     expect(await run('sh', ['-c', 'exit 7'])).toBe(7);
@@ -87,18 +78,12 @@ describe.each([
     const script = `trap 'exit 42' TERM; echo ready > "${ready}"; while :; do sleep 0.01; done`;
     let forward: ((signal: NodeJS.Signals) => void) | undefined;
     let stopped = false;
-    const done = runCommand(
-      'sh',
-      ['-c', script],
-      env,
-      (listener) => {
-        forward = listener;
-        return () => {
-          stopped = true;
-        };
-      },
-      { start },
-    );
+    const done = runCommand('sh', ['-c', script], env, (listener) => {
+      forward = listener;
+      return () => {
+        stopped = true;
+      };
+    });
     for await (const _line of createReadStream(ready)) break;
     expect(stopped).toBe(false);
     forward?.('SIGTERM');
@@ -119,16 +104,7 @@ describe('isTerminal', () => {
     } finally {
       closeSync(file);
     }
-    // The internal behind it aborts the process on these; tty.isatty answers false.
+    // Not descriptors at all: false, never a throw.
     for (const fd of [-1, 1.5, 2 ** 31]) expect(isTerminal(fd)).toBe(false);
-  });
-});
-
-describe('nodeBindingsQuiet', () => {
-  it('is true where Node offers the handle quietly, and false where using it would print a deprecation warning', () => {
-    expect(nodeBindingsQuiet({})).toBe(true);
-    expect(nodeBindingsQuiet({ NODE_OPTIONS: '--pending-deprecation' })).toBe(false);
-    expect(nodeBindingsQuiet({ NODE_OPTIONS: '--max-old-space-size=100 --throw-deprecation' })).toBe(false);
-    expect(nodeBindingsQuiet({ NODE_PENDING_DEPRECATION: '1' })).toBe(false);
   });
 });

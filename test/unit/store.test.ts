@@ -37,10 +37,11 @@ describe('config file', () => {
     expect(defaultConfigDir({}, 'darwin', '/Users/u')).toBe('/Users/u/Library/Preferences/podio-auth');
   });
 
-  it('finds the home directory as os.homedir() does: $HOME on POSIX, else the system', async () => {
-    const { homedir } = await import('node:os');
+  it("finds the home directory in $HOME on POSIX, else in the account's entry", async () => {
+    const { userInfo } = await import('node:os');
     expect(defaultConfigDir({ HOME: '/home/h' }, 'linux')).toBe('/home/h/.config/podio-auth');
-    expect(defaultConfigDir({}, 'linux')).toBe(join(homedir(), '.config', 'podio-auth'));
+    // Whatever HOME the tests run with: with none, the account's own home.
+    expect(defaultConfigDir({}, 'linux')).toBe(join(userInfo().homedir, '.config', 'podio-auth'));
   });
 
   it('is never relative: a relative XDG_CONFIG_HOME is ignored, an empty or relative HOME gives way', async () => {
