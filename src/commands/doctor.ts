@@ -16,7 +16,7 @@ export function registerDoctor(program: Command, app: App): void {
     .addOption(jsonOption('the checks'))
     .option(
       '--fix',
-      'tighten loose modes of the config directory and file; remove keyring entries that no profile owns',
+      "tighten loose modes of the config directory and file (yours, not links); remove this directory's keyring entries that no profile owns",
     )
     .option('--port <n>', 'also check that this callback port is free', integer('--port', 1, 65535))
     .action((options) =>
