@@ -1,4 +1,4 @@
-import { symlinkSync } from 'node:fs';
+import { cpSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configKey, KEYRING_SERVICE, keyringAccount } from '../src/store/keyring-entries.js';
@@ -86,6 +86,28 @@ describe.skipIf(skip)('keyring entries per config dir', () => {
     symlinkSync(sandbox.configDir, linked);
     const token = await runMain(['token'], envOf(sandbox, { PODIO_AUTH_CONFIG_DIR: linked }));
     expect(token.code, token.stderr).toBe(0);
+    expect(Object.keys(await items())).toEqual([accountIn(sandbox)]);
+  });
+
+  it("a copied config dir does not reach the original's entry: log in again there, the original keeps working", async () => {
+    const { sandbox } = await startSandbox();
+    await login(sandbox);
+    const copy = join(sandbox.root, 'copy');
+    cpSync(sandbox.configDir, copy, { recursive: true });
+    const copyEnv = envOf(sandbox, { PODIO_AUTH_CONFIG_DIR: copy });
+    const copyKey = configKey(join(copy, 'config.json'));
+    const token = await runMain(['token'], copyEnv);
+    expect(token.code).toBe(4);
+    expect(token.stdout).toBe('');
+    const doctor = await runMain(['doctor', '--json'], copyEnv);
+    expect(checksOf(doctor).find((item) => item.name === 'keyring-entry:default')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining(
+        `was stored under account "${accountIn(sandbox)}", and this config file is now elsewhere (moved or ` +
+          `copied), where its account is "default@${copyKey}"`,
+      ),
+    });
+    expect((await runMain(['token'], envOf(sandbox))).code).toBe(0);
     expect(Object.keys(await items())).toEqual([accountIn(sandbox)]);
   });
 
