@@ -1,11 +1,28 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, realpathSync, statSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TESTED_NODE_MAJORS } from '../src/platform/node-releases.js';
 import { type Check, checkNode, checkProfiles } from '../src/usecases/doctor.js';
 import { inAnHour, runMain, startSandbox } from './support/cli.js';
 import { closedPort, occupyPort } from './support/http.js';
+
+const isRoot = process.getuid?.() === 0;
+/** A uid nobody here has: files chowned to it belong to "another user". */
+const OTHER_UID = 12345;
+if (!isRoot) {
+  console.warn('\n*** SKIPPED: the doctor --fix tests on files of another uid need root (to chown). ***\n');
+}
 
 function parse(stdout: string): { ok: boolean; checks: Check[] } {
   return JSON.parse(stdout);
@@ -63,6 +80,80 @@ describe('doctor', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain(`✗ Config file ${sandbox.configFile} is not a regular file.`);
     expect(statSync(fifo).mode & 0o777).toBe(0o666);
+  });
+
+  describe('--fix changes only what login would: its own dir and file, never through a link', () => {
+    const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+    it.skipIf(!isRoot)(
+      "as root, leaves another uid's dir and the 0644 file config.json links to, and says why",
+      async () => {
+        const { sandbox } = await startSandbox();
+        const elsewhere = join(sandbox.root, 'theirs');
+        mkdirSync(elsewhere, { mode: 0o755 });
+        const target = join(elsewhere, 'config.json');
+        writeFileSync(target, '{"profiles":{}}', { mode: 0o644 });
+        mkdirSync(sandbox.configDir, { mode: 0o755 });
+        chmodSync(sandbox.configDir, 0o755);
+        symlinkSync(target, sandbox.configFile);
+        for (const path of [elsewhere, target, sandbox.configDir]) chownSync(path, OTHER_UID, OTHER_UID);
+
+        const result = await runMain(['doctor', '--fix'], sandbox.env());
+        expect(result.code).toBe(1);
+        expect(modeOf(sandbox.configDir)).toBe(0o755);
+        expect(modeOf(target)).toBe(0o644);
+        expect(lstatSync(sandbox.configFile).isSymbolicLink()).toBe(true);
+        expect(result.stderr).toContain(
+          `! --fix left ${sandbox.configDir} alone: it belongs to uid ${OTHER_UID}, not to you (uid 0), and --fix ` +
+            'changes only what you own.',
+        );
+        expect(result.stderr).toContain(
+          `! --fix left ${sandbox.configFile} alone: it is a symbolic link to ${target}, and --fix never changes a ` +
+            'mode through a link.',
+        );
+        expect(result.stdout).not.toContain('--fix left');
+        expect(result.stdout).toContain(`✗ Config directory ${sandbox.configDir} has mode 0755`);
+        const json = parse((await runMain(['doctor', '--fix', '--json'], sandbox.env())).stdout);
+        expect(json.checks.filter((item) => item.name === 'fix-skipped')).toHaveLength(2);
+      },
+    );
+
+    it.skipIf(!isRoot)("as root, leaves a config.json of another uid in root's own dir", async () => {
+      const { sandbox } = await startSandbox();
+      sandbox.storeLogin(inAnHour());
+      chmodSync(sandbox.configFile, 0o644);
+      chownSync(sandbox.configFile, OTHER_UID, OTHER_UID);
+      const result = await runMain(['doctor', '--fix'], sandbox.env());
+      expect(result.code).toBe(1);
+      expect(modeOf(sandbox.configFile)).toBe(0o644);
+      expect(result.stderr).toContain(`! --fix left ${sandbox.configFile} alone: it belongs to uid ${OTHER_UID}`);
+    });
+
+    it('never through a link, even to a file of its own; nor a config dir that is a link', async () => {
+      const { sandbox } = await startSandbox();
+      const real = join(sandbox.root, 'real');
+      mkdirSync(real, { mode: 0o755 });
+      chmodSync(real, 0o755);
+      const target = join(real, 'config.json');
+      writeFileSync(target, '{"profiles":{}}', { mode: 0o644 });
+      chmodSync(target, 0o644);
+      mkdirSync(sandbox.configDir, { mode: 0o700 });
+      symlinkSync(target, sandbox.configFile);
+      const linkedDir = join(sandbox.root, 'linked-dir');
+      symlinkSync(real, linkedDir);
+
+      const viaFile = await runMain(['doctor', '--fix'], sandbox.env());
+      expect(viaFile.code).toBe(1);
+      expect(modeOf(target)).toBe(0o644);
+      expect(viaFile.stderr).toContain(`! --fix left ${sandbox.configFile} alone: it is a symbolic link to ${target}`);
+
+      const viaDir = await runMain(['doctor', '--fix'], sandbox.env({ PODIO_AUTH_CONFIG_DIR: linkedDir }));
+      expect(viaDir.code).toBe(1);
+      expect(modeOf(real)).toBe(0o755);
+      // Through the linked dir, config.json itself is a file of its own, not a link: that one is tightened.
+      expect(modeOf(target)).toBe(0o600);
+      expect(viaDir.stderr).toContain(`! --fix left ${linkedDir} alone: it is a symbolic link to ${real}`);
+    });
   });
 
   it('fails with a hint on an unreachable API origin', async () => {

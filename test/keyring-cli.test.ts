@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getAccessToken } from '../src/index.js';
 import { SecretRegistry } from '../src/secrets.js';
 import { openFileStore } from '../src/store/file-store.js';
-import { createKeyringVault, KEYRING_SERVICE, type KeyringVault } from '../src/store/keyring-vault.js';
+import { configKey, KEYRING_SERVICE, keyringAccount } from '../src/store/keyring-entries.js';
+import { createKeyringVault, type KeyringVault } from '../src/store/keyring-vault.js';
 import type { SecretVault } from '../src/store/port.js';
 import { SECRET_FIELDS } from '../src/store/profile.js';
 import type { Check } from '../src/usecases/doctor.js';
@@ -57,6 +58,11 @@ function expectNoSecretOnDisk(sandbox: Sandbox, secrets: Iterable<string>): void
   }
 }
 
+/** The keyring account of a profile of the sandbox's config dir. */
+function accountIn(sandbox: Sandbox, name = 'default'): string {
+  return keyringAccount(name, configKey(sandbox.configFile));
+}
+
 function storedMetadata(sandbox: Sandbox, name = 'default'): Record<string, unknown> {
   const profile = sandbox.readConfig().profiles[name];
   if (!profile) throw new Error(`no profile "${name}" in config.json`);
@@ -104,7 +110,10 @@ describe.skipIf(skip)('keyring profiles on the command line', () => {
   const envOf = (sandbox: Sandbox, extra: Record<string, string | undefined> = {}) =>
     sandbox.env({ DBUS_SESSION_BUS_ADDRESS: session.address, ...extra });
 
-  /** The keyring's entries under service podio-auth, as `secret-tool search` shows them, by account. */
+  /**
+   * The keyring's entries under service podio-auth, as `secret-tool search` shows them, by account; an account of
+   * a config dir (`<profile>@<16 hex digits>`) by its profile name (each test has one config dir).
+   */
   async function entries(): Promise<Record<string, Secrets>> {
     const items = await session.search(KEYRING_SERVICE);
     const result: Record<string, Secrets> = {};
@@ -112,7 +121,7 @@ describe.skipIf(skip)('keyring profiles on the command line', () => {
       expect(item.service).toBe(KEYRING_SERVICE);
       const secrets = JSON.parse(item.secret) as Secrets;
       for (const value of Object.values(secrets)) if (value) seen.add(value);
-      result[item.account] = secrets;
+      result[item.account.replace(/@[0-9a-f]{16}$/, '')] = secrets;
     }
     return result;
   }
@@ -172,7 +181,7 @@ describe.skipIf(skip)('keyring profiles on the command line', () => {
       const status = await runMain(['status'], env);
       expect(status.code, status.stderr).toBe(0);
       expect(status.stdout).toContain(USER.name);
-      expect(status.stdout).toContain('OS keyring (service podio-auth, entry "default")');
+      expect(status.stdout).toContain(`OS keyring (service podio-auth, account "${accountIn(sandbox)}")`);
 
       const script = 'process.stdout.write(process.env.PODIO_ACCESS_TOKEN ?? "none")';
       expect(await runCli(['exec', '--', process.execPath, '-e', script], env)).toMatchObject({
@@ -307,6 +316,7 @@ describe.skipIf(skip)('keyring profiles on the command line', () => {
         auth_url: podio.url,
         api_url: podio.url,
         redirect_host: 'localhost',
+        keyring_account: accountIn(sandbox),
       });
       expect((await runMain(['token'], env)).code).toBe(4);
 
@@ -440,7 +450,11 @@ describe.skipIf(skip)('keyring profiles on the command line', () => {
       const { store, ...metadataBefore } = { ...fileProfile };
       expect(store).toBeUndefined();
       for (const field of SECRET_FIELDS) delete metadataBefore[field];
-      expect(storedMetadata(sandbox)).toEqual({ ...metadataBefore, store: 'keyring' });
+      expect(storedMetadata(sandbox)).toEqual({
+        ...metadataBefore,
+        store: 'keyring',
+        keyring_account: accountIn(sandbox),
+      });
       expectNoSecretOnDisk(sandbox, seen);
       expect(await runMain(['token'], env)).toMatchObject({ code: 0, stdout: `${secrets.access_token}\n` });
 
@@ -573,7 +587,7 @@ describe.skipIf(skip)('keyring profiles on the command line', () => {
           store: 'keyring',
           refresh_token: tokens.refresh_token,
         });
-        expect(JSON.parse((await vault.get('default', signal)) ?? '{}')).toMatchObject(tokensOf(tokens));
+        expect(JSON.parse((await vault.get(accountIn(sandbox), signal)) ?? '{}')).toMatchObject(tokensOf(tokens));
       });
 
       it('to the file: when the entry is removed, config.json already holds the secrets', async () => {
@@ -595,7 +609,7 @@ describe.skipIf(skip)('keyring profiles on the command line', () => {
             file: expect.objectContaining({ refresh_token: tokens.refresh_token }),
           },
         ]);
-        expect(await vault.get('default', signal)).toBeUndefined();
+        expect(await vault.get(accountIn(sandbox), signal)).toBeUndefined();
         expect(await reader.getProfile('default', signal)).toMatchObject(tokensOf(tokens));
       });
 
@@ -621,51 +635,69 @@ describe.skipIf(skip)('keyring profiles on the command line', () => {
     const checksOf = (result: CliResult): Check[] => (JSON.parse(result.stdout) as { checks: Check[] }).checks;
     const named = (checks: Check[], name: string) => checks.find((item) => item.name === name);
 
-    it("reports the keyring, each profile's store, and entries no profile owns; --fix removes those", async () => {
+    it("reports the keyring, each profile's store, and this dir's entries no profile owns; --fix removes those", async () => {
       const { sandbox } = await setup();
       await loginToKeyring(sandbox);
       sandbox.storeLogin(inAnHour(), 'plain');
-      await session.run(
-        'secret-tool',
-        ['store', '--label=left over', 'service', KEYRING_SERVICE, 'username', 'ghost'],
-        '{"refresh_token":"rt-ghost"}',
-      );
+      const store = (account: string, value: string) =>
+        session.run(
+          'secret-tool',
+          ['store', '--label=left over', 'service', KEYRING_SERVICE, 'username', account],
+          value,
+        );
+      await store(accountIn(sandbox, 'ghost'), '{"refresh_token":"rt-ghost"}');
       // An entry named like a file profile is left over too.
-      await session.run(
-        'secret-tool',
-        ['store', '--label=left over', 'service', KEYRING_SERVICE, 'username', 'plain'],
-        '{"refresh_token":"rt-plain"}',
-      );
+      await store(accountIn(sandbox, 'plain'), '{"refresh_token":"rt-plain"}');
+      // Not this dir's: another dir's, one named as 0.2.0 named them, and another program's.
+      await store('ghost@0123456789abcdef', '{"refresh_token":"rt-elsewhere"}');
+      await store('ghost', '{"refresh_token":"rt-legacy"}');
+      await store('someone@example.com', 'not ours');
       const env = envOf(sandbox);
+      const key = configKey(sandbox.configFile);
 
       const report = await runMain(['doctor', '--json'], env);
       expect(report.code, report.stdout).toBe(0);
       const checks = checksOf(report);
       expect(named(checks, 'keyring')).toMatchObject({
         status: 'ok',
-        detail: 'OS keyring reachable (used by "default"): 3 entries under service podio-auth',
+        detail: `OS keyring reachable (used by "default"): 6 entries under service podio-auth, 3 of this config directory (key ${key})`,
       });
       expect(named(checks, 'profile:default')?.detail).toMatch(/^profile "default" \(keyring\): access token expires/);
       expect(named(checks, 'profile:plain')?.detail).toMatch(/^profile "plain" \(file\): access token expires/);
       expect(named(checks, 'keyring-orphans')).toEqual({
         name: 'keyring-orphans',
         status: 'warn',
-        detail: 'Keyring entries under service podio-auth that no keyring profile owns: "ghost", "plain".',
+        detail: `Keyring entries of this config directory that no keyring profile owns: "ghost@${key}", "plain@${key}".`,
         hint:
           'They hold secrets podio-auth no longer uses. Remove them: `podio-auth doctor --fix` ' +
-          '(or, on Linux, `secret-tool clear service podio-auth username <name>`).',
+          '(or, on Linux, `secret-tool clear service podio-auth username <account>`).',
+      });
+      expect(named(checks, 'keyring-others')).toEqual({
+        name: 'keyring-others',
+        status: 'info',
+        detail:
+          "Left alone: 3 entries under service podio-auth that are not this config directory's (2 of other config " +
+          "directories or programs; 1 named as podio-auth 0.2.0 named them, which may be any config directory's).",
       });
       expect(named(checks, 'login')).toMatchObject({ status: 'ok' });
       const text = await runMain(['doctor'], env);
       expect(text.stdout).toContain('✓ OS keyring reachable (used by "default")');
-      expect(text.stdout).toContain('! Keyring entries under service podio-auth that no keyring profile owns');
+      expect(text.stdout).toContain('! Keyring entries of this config directory that no keyring profile owns');
 
       const fixed = await runMain(['doctor', '--fix', '--json'], env);
       expect(named(checksOf(fixed), 'keyring-orphans')).toMatchObject({
         status: 'ok',
-        detail: 'Removed keyring entries that no keyring profile owned: "ghost", "plain"',
+        detail: `Removed keyring entries of this config directory that no keyring profile owned: "ghost@${key}", "plain@${key}"`,
       });
-      expect(Object.keys(await entries())).toEqual(['default']);
+      const left = (await session.search(KEYRING_SERVICE)).map((item) => [item.account, item.secret]).sort();
+      expect(left).toEqual(
+        [
+          [accountIn(sandbox), expect.stringContaining('refresh_token')],
+          ['ghost', '{"refresh_token":"rt-legacy"}'],
+          ['ghost@0123456789abcdef', '{"refresh_token":"rt-elsewhere"}'],
+          ['someone@example.com', 'not ours'],
+        ].sort(),
+      );
       expect(named(checksOf(await runMain(['doctor', '--json'], env)), 'keyring-orphans')).toBeUndefined();
     });
 
@@ -680,12 +712,12 @@ describe.skipIf(skip)('keyring profiles on the command line', () => {
         hint: expect.stringContaining('`podio-auth login --store file`'),
       });
 
-      await session.run('secret-tool', ['clear', 'service', KEYRING_SERVICE, 'username', 'default']);
+      await session.run('secret-tool', ['clear', 'service', KEYRING_SERVICE, 'username', accountIn(sandbox)]);
       const lost = await runMain(['doctor', '--json'], envOf(sandbox));
       expect(lost.code).toBe(1);
       expect(named(checksOf(lost), 'keyring-entry:default')).toMatchObject({
         status: 'fail',
-        detail: 'profile "default" (keyring) has no entry in the keyring: its secrets are gone.',
+        detail: `profile "default" (keyring) has no entry in the keyring (account "${accountIn(sandbox)}"): its secrets are gone.`,
       });
     });
 
@@ -694,7 +726,7 @@ describe.skipIf(skip)('keyring profiles on the command line', () => {
       const result = await runMain(['doctor', '--json'], envOf(sandbox, { PODIO_AUTH_STORE: 'keyring' }));
       expect(named(checksOf(result), 'keyring')).toMatchObject({
         status: 'ok',
-        detail: 'OS keyring reachable (PODIO_AUTH_STORE=keyring): 0 entries under service podio-auth',
+        detail: `OS keyring reachable (PODIO_AUTH_STORE=keyring): 0 entries under service podio-auth, 0 of this config directory (key ${configKey(sandbox.configFile)})`,
       });
     });
   });

@@ -5,12 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PodioAuthError } from '../src/errors.js';
-import {
-  createKeyringVault,
-  KEYRING_SERVICE,
-  type KeyringVault,
-  type KeyringVaultOptions,
-} from '../src/store/keyring-vault.js';
+import { KEYRING_SERVICE } from '../src/store/keyring-entries.js';
+import { createKeyringVault, type KeyringVault, type KeyringVaultOptions } from '../src/store/keyring-vault.js';
 import { ROOT } from './support/cli.js';
 import {
   type HungBus,

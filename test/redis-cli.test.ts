@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { KEYRING_SERVICE } from '../src/store/keyring-vault.js';
+import { configKey, KEYRING_SERVICE, keyringAccount } from '../src/store/keyring-entries.js';
 import type { ProfileRecord } from '../src/store/profile.js';
 import { openRedisStore } from '../src/store/redis-store.js';
 import {
@@ -779,12 +779,15 @@ describe.skipIf(keyringMissing)('import into the OS keyring', () => {
     const imported = await runMain(['import', '--store', 'keyring', '--profile', 'kr'], env, json);
     expect(imported.code, imported.stderr).toBe(0);
     expect(imported.stderr).toContain('into the OS keyring');
+    const account = keyringAccount('kr', configKey(sandbox.configFile));
     expect(sandbox.readConfig().profiles['kr']).toEqual({
       store: 'keyring',
       client_id: podio.options.clientId,
       api_url: podio.url,
+      keyring_account: account,
     });
     const [entry] = await session.search(KEYRING_SERVICE);
+    expect(entry?.account).toBe(account);
     expect(JSON.parse(String(entry?.secret))).toEqual({
       client_secret: podio.options.clientSecret,
       refresh_token: tokens.refresh_token,

@@ -4,6 +4,7 @@ import { httpTimeoutMs } from '../http.js';
 import type { KeyringVault } from '../store/keyring-vault.js';
 import { keyringTimeoutMs } from '../store/open-store.js';
 import type { CheckStatus } from '../usecases/doctor.js';
+import { LEFT_ALONE } from '../usecases/doctor-check.js';
 import { type App, integer, jsonOption, tokenDeps } from './shared.js';
 
 const MARKS: Record<CheckStatus, string> = { ok: '✓', warn: '!', fail: '✗', info: '·' };
@@ -15,7 +16,7 @@ export function registerDoctor(program: Command, app: App): void {
     .addOption(jsonOption('the checks'))
     .option(
       '--fix',
-      'tighten loose modes of the config directory and file; remove keyring entries that no profile owns',
+      "tighten loose modes of the config directory and file (yours, not links); remove this directory's keyring entries that no profile owns",
     )
     .option('--port <n>', 'also check that this callback port is free', integer('--port', 1, 65535))
     .action((options) =>
@@ -38,10 +39,15 @@ export function registerDoctor(program: Command, app: App): void {
             `${JSON.stringify({ ok: report.ok, http_timeout_ms: report.httpTimeoutMs, checks: report.checks }, null, 2)}\n`,
           );
         } else {
-          const lines = report.checks.flatMap((item) => [
-            `${MARKS[item.status]} ${item.detail}`,
-            ...(item.hint ? [`    ${item.hint}`] : []),
-          ]);
+          // What --fix left alone is a message to the person, not part of the checklist.
+          const skipped = report.checks.filter((item) => item.name === LEFT_ALONE);
+          if (skipped.length > 0) {
+            const ui = await app.ui();
+            for (const item of skipped) ui.warn(item.hint ? `${item.detail}\n    ${item.hint}` : item.detail);
+          }
+          const lines = report.checks
+            .filter((item) => item.name !== LEFT_ALONE)
+            .flatMap((item) => [`${MARKS[item.status]} ${item.detail}`, ...(item.hint ? [`    ${item.hint}`] : [])]);
           await app.out(`${lines.join('\n')}\n`);
         }
         const failures = report.checks.filter((item) => item.status === 'fail').length;

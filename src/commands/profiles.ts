@@ -1,5 +1,6 @@
 import { Argument, type Command, Option } from '@commander-js/extra-typings';
 import { completeAs } from '../completion.js';
+import { configKey, KEYRING_SERVICE, keyringAccount } from '../store/keyring-entries.js';
 import { describeExpiry } from '../ui/format.js';
 import { listProfiles, moveProfile, useProfile } from '../usecases/profiles.js';
 import { type App, jsonOption } from './shared.js';
@@ -71,7 +72,8 @@ export function registerProfiles(program: Command, app: App): void {
         const ui = await app.ui();
         const where =
           result.to === 'keyring'
-            ? `the OS keyring (service podio-auth, account "${result.profile}"); ${result.location} keeps its metadata`
+            ? `the OS keyring (service ${KEYRING_SERVICE}, account "${keyringAccount(result.profile, configKey(result.location))}"); ` +
+              `${result.location} keeps its metadata`
             : result.location;
         if (!result.moved) ui.info(`Profile "${result.profile}" already keeps its secrets in ${where}; nothing to do.`);
         else ui.success(`Profile "${result.profile}" moved: its secrets are now in ${where}.`);

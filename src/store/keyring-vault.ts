@@ -5,13 +5,15 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Env } from '../env.js';
 import { interrupted, PodioAuthError } from '../errors.js';
+import { DEFAULT_KEYRING_TIMEOUT_MS, KEYRING_SERVICE } from './keyring-entries.js';
 import type { SecretVault } from './port.js';
 
 /**
  * Profile secrets in the OS credential store (macOS Keychain, Windows Credential Manager, the Secret Service on
- * Linux) through `@napi-rs/keyring`: one entry per profile, service `podio-auth`, account = the profile name,
- * value = the JSON the caller made of the profile's secret fields. `secret-tool search service podio-auth` (Linux)
- * or Keychain Access shows them.
+ * Linux) through `@napi-rs/keyring`: one entry per account under service `podio-auth` (the caller names the
+ * accounts: see keyring-entries.ts), value = the JSON the caller made of the profile's secret fields.
+ * `secret-tool search service podio-auth` (Linux) or Keychain Access shows them. The library sets the Secret
+ * Service attributes `service` and `username` (the account) and matches on those two.
  *
  * The library's calls block their thread until the platform answers, and a Secret Service that hangs never
  * answers: its constructor alone waits forever on a bus that accepts and stays silent, event loop and all. A worker
@@ -22,8 +24,8 @@ import type { SecretVault } from './port.js';
  * the native module at all.
  */
 
-export const KEYRING_SERVICE = 'podio-auth';
-export const DEFAULT_KEYRING_TIMEOUT_MS = 10_000;
+export { DEFAULT_KEYRING_TIMEOUT_MS, KEYRING_SERVICE };
+
 /** The helper stays this long after a call for the next one (a refresh reads, asks Podio, then writes). */
 const DEFAULT_KEEP_ALIVE_MS = 30_000;
 const STORE_FILE_HINT = 'use the file store: `podio-auth login --store file`';
@@ -32,7 +34,7 @@ const HEADLESS_KEYRING = '`gnome-keyring-daemon --unlock --components=secrets`, 
 export interface KeyringVaultOptions {
   /** The environment of the keyring calls (DBUS_SESSION_BUS_ADDRESS, HOME, …). Default: this process's. */
   env?: Env;
-  /** Upper bound of one call, waiting for an earlier call included. Default 10 s. */
+  /** Upper bound of one call, waiting for an earlier call included. Default 20 s. */
   timeoutMs?: number;
   /** How long an idle helper process is kept for the next call. Default 30 s. */
   keepAliveMs?: number;
@@ -58,17 +60,17 @@ export function createKeyringVault(options: KeyringVaultOptions = {}): KeyringVa
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new RangeError(`timeoutMs must be positive: ${timeoutMs}`);
   const helper = new KeyringHelper(options.env ?? process.env, timeoutMs, options.keepAliveMs ?? DEFAULT_KEEP_ALIVE_MS);
   return {
-    get: async (profile, signal) => {
-      const result = await helper.call({ op: 'get', account: profile }, signal);
+    get: async (account, signal) => {
+      const result = await helper.call({ op: 'get', account }, signal);
       if (result === null) return undefined;
       if (typeof result !== 'string') throw helperFailed('answered a read with something other than text');
       return result;
     },
-    set: async (profile, value, signal) => {
-      await helper.call({ op: 'set', account: profile, value }, signal);
+    set: async (account, value, signal) => {
+      await helper.call({ op: 'set', account, value }, signal);
     },
-    delete: async (profile, signal) => {
-      const result = await helper.call({ op: 'delete', account: profile }, signal);
+    delete: async (account, signal) => {
+      const result = await helper.call({ op: 'delete', account }, signal);
       if (typeof result !== 'boolean') throw helperFailed('answered a delete with something other than true or false');
       return result;
     },

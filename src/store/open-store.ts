@@ -5,6 +5,7 @@ import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { defaultConfigDir } from './config-file.js';
 import { DEFAULT_FILE_LOCK_TIMINGS } from './file-lock.js';
 import { openFileStore } from './file-store.js';
+import { DEFAULT_KEYRING_TIMEOUT_MS } from './keyring-entries.js';
 import type { ProfileStore } from './port.js';
 import { DEFAULT_LEASE_TTL_MS, DEFAULT_LOCK_WAIT_MS } from './redis-lease.js';
 import type { LockState, Persistence, RedisProfileStore } from './redis-store.js';
@@ -36,7 +37,7 @@ export function storeChoice(value: string | undefined, what = 'PODIO_AUTH_STORE'
 
 /** PODIO_AUTH_KEYRING_TIMEOUT: how long a keyring call may take (an unlock prompt on a desktop needs a while). */
 export function keyringTimeoutMs(env: Env): number {
-  return secondsSetting(env, 'PODIO_AUTH_KEYRING_TIMEOUT', { min: 1, max: 600, defaultMs: 20_000 });
+  return secondsSetting(env, 'PODIO_AUTH_KEYRING_TIMEOUT', { min: 1, max: 600, defaultMs: DEFAULT_KEYRING_TIMEOUT_MS });
 }
 
 /**

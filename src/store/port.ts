@@ -81,13 +81,16 @@ export interface Locker {
   acquire(signal: AbortSignal): Promise<Lease>;
 }
 
-/** Secrets kept apart from the profile's metadata (the OS keyring). One entry per profile. */
+/**
+ * Secrets kept apart from the profile's metadata (the OS keyring): one entry per profile, under an account name the
+ * store works out (see keyring-entries.ts). The vault knows accounts, not profiles.
+ */
 export interface SecretVault {
-  /** The profile's secrets as stored (a JSON object of the secret fields), or undefined. */
-  get(profile: string, signal: AbortSignal): Promise<string | undefined>;
-  set(profile: string, value: string, signal: AbortSignal): Promise<void>;
+  /** The entry's value (a JSON object of the profile's secret fields), or undefined. */
+  get(account: string, signal: AbortSignal): Promise<string | undefined>;
+  set(account: string, value: string, signal: AbortSignal): Promise<void>;
   /** True when an entry was removed. */
-  delete(profile: string, signal: AbortSignal): Promise<boolean>;
-  /** The profile names that have an entry (to find orphans). */
+  delete(account: string, signal: AbortSignal): Promise<boolean>;
+  /** Every account that has an entry under the service, ours or not (to find orphans). */
   list(signal: AbortSignal): Promise<string[]>;
 }

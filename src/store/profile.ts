@@ -13,6 +13,13 @@ export interface ProfileRecord {
   grant?: 'authorization_code' | 'app' | 'password';
   /** Where the secrets live: `file` (here, the default) or `keyring`. A Redis profile lives in Redis whole. */
   store?: 'file' | 'keyring' | 'redis';
+  /**
+   * For a keyring profile: the keyring account its secrets were stored under (`<profile>@<config key>`). Written
+   * with every keyring write; its absence marks a profile written by podio-auth 0.2.0, whose entry has the old
+   * name. Never used to find the entry: the name is worked out from where the config file is (a copied config
+   * file must not reach the original's entry).
+   */
+  keyring_account?: string;
   /** For a profile kept in Redis: the server, without its password (`redis://host:port/db`). */
   redis_url?: string;
   client_id?: string;
@@ -46,6 +53,7 @@ export type SecretField = (typeof SECRET_FIELDS)[number];
 
 const STRING_FIELDS = [
   'redis_url',
+  'keyring_account',
   'client_id',
   'client_secret',
   'auth_url',

@@ -1,7 +1,6 @@
-import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Deps } from '../deps.js';
-import { envValue } from '../env.js';
 import { PodioAuthError } from '../errors.js';
 import { detectEnvironment, findOnPath } from '../platform/environment.js';
 import { NODE_RELEASE_LINES, newestLts, TESTED_NODE_MAJORS } from '../platform/node-releases.js';
@@ -10,13 +9,19 @@ import { fetchGrantedScope } from '../podio/user-api.js';
 import { realTarget } from '../store/atomic-write.js';
 import { type ConfigDocument, configFileIn, defaultConfigDir, readConfigFile } from '../store/config-file.js';
 import { isRedisStore, type RedisStoreHandle } from '../store/open-store.js';
-import type { SecretVault, StoreSnapshot } from '../store/port.js';
+import type { StoreSnapshot } from '../store/port.js';
 import type { ProfileRecord } from '../store/profile.js';
 import { resolveProfileName } from '../store/profile-names.js';
 import type { LockState, Persistence } from '../store/redis-store.js';
 import { describeExpiry } from '../ui/format.js';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
+import { type Check, type CheckStatus, check } from './doctor-check.js';
+import { octal, tightenMode } from './doctor-files.js';
+import { checkKeyring, type KeyringDeps } from './doctor-keyring.js';
 import type { TokenDeps } from './get-token.js';
+
+export type { KeyringEntries } from './doctor-keyring.js';
+export type { Check, CheckStatus };
+
 import { withToken } from './with-token.js';
 
 /**
@@ -35,30 +40,8 @@ export interface DoctorReport {
   checks: Check[];
 }
 
-export type CheckStatus = 'ok' | 'warn' | 'fail' | 'info';
-
-export interface Check {
-  name: string;
-  status: CheckStatus;
-  detail: string;
-  hint?: string;
-}
-
-function check(name: string, status: CheckStatus, detail: string, hint?: string): Check {
-  return hint === undefined ? { name, status, detail } : { name, status, detail, hint };
-}
-
-/** What doctor needs of the OS keyring: the accounts under service `podio-auth`, and removing one. */
-export type KeyringEntries = Pick<SecretVault, 'list' | 'delete'>;
-
-const KEYRING_SERVICE = 'podio-auth';
-
 function mode(path: string): number {
   return statSync(path).mode & 0o777;
-}
-
-function octal(value: number): string {
-  return `0${value.toString(8).padStart(3, '0')}`;
 }
 
 /**
@@ -99,23 +82,13 @@ function checkFiles(
   }
   const fixed: string[] = [];
   if (fix && process.platform !== 'win32') {
-    for (const [path, wanted] of [
-      [dir, 0o700],
-      [file, 0o600],
+    for (const [path, wanted, kind] of [
+      [dir, 0o700, 'dir'],
+      [file, 0o600, 'file'],
     ] as const) {
-      if (!existsSync(path) || mode(path) === wanted) continue;
-      // Only what podio-auth itself writes: never a device or a FIFO a link points at (/dev/null, say).
-      const kind = statSync(path);
-      if (path === file ? !kind.isFile() : !kind.isDirectory()) continue;
-      try {
-        chmodSync(path, wanted);
-        fixed.push(path);
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? 'error';
-        checks.push(
-          check('fix', 'fail', `Could not change the mode of ${path} (${code}).`, 'Fix it by hand, as its owner.'),
-        );
-      }
+      const outcome = tightenMode(path, wanted, kind);
+      if (outcome.fixed) fixed.push(path);
+      checks.push(...outcome.checks);
     }
   }
   const dirMode = mode(dir);
@@ -458,107 +431,7 @@ async function checkOrigin(name: string, label: string, origin: string, deps: Do
   }
 }
 
-export type DoctorDeps = TokenDeps &
-  Pick<Deps, 'resolve' | 'monotonic'> & {
-    /** The OS keyring, opened only when a profile keeps its secrets there or PODIO_AUTH_STORE=keyring. */
-    openKeyring?: (() => Promise<KeyringEntries>) | undefined;
-  };
-
-/**
- * The keyring, checked only where it matters (a profile keeps its secrets there, or PODIO_AUTH_STORE=keyring), so
- * that doctor never starts the keyring helper for file profiles: whether it answers, whether each keyring profile
- * has its entry, and entries under service `podio-auth` that no keyring profile owns (left by a crash between the
- * two writes of a move, or by a profile removed by hand). `fix` removes those, under the store's lock.
- */
-async function checkKeyring(config: ConfigDocument | undefined, fix: boolean, deps: DoctorDeps): Promise<Check[]> {
-  const profiles = config?.profiles ?? new Map<string, ProfileRecord>();
-  const keyringProfiles = [...profiles].filter(([, profile]) => profile.store === 'keyring').map(([name]) => name);
-  const forNewLogins = envValue(deps.env, 'PODIO_AUTH_STORE') === 'keyring';
-  if (deps.store.kind !== 'file' || (keyringProfiles.length === 0 && !forNewLogins)) return [];
-  const why =
-    keyringProfiles.length > 0
-      ? `used by ${keyringProfiles.map((name) => `"${name}"`).join(', ')}`
-      : 'PODIO_AUTH_STORE=keyring';
-  if (!deps.openKeyring) return [check('keyring', 'warn', `OS keyring (${why}): not checked in this build.`)];
-  let keyring: KeyringEntries;
-  let accounts: string[];
-  try {
-    keyring = await deps.openKeyring();
-    accounts = await keyring.list(deps.signal);
-  } catch (error) {
-    if (!(error instanceof PodioAuthError) || error.code === 'interrupted') throw error;
-    return [check('keyring', 'fail', `${error.message.replace(/\.$/, '')} (${why}).`, error.hint)];
-  }
-  const checks = [
-    check(
-      'keyring',
-      'ok',
-      `OS keyring reachable (${why}): ${accounts.length} entr${accounts.length === 1 ? 'y' : 'ies'} ` +
-        `under service ${KEYRING_SERVICE}`,
-    ),
-  ];
-  for (const name of keyringProfiles) {
-    const profile = profiles.get(name);
-    const loggedIn = Boolean(profile?.expires_at || profile?.obtained_at);
-    if (loggedIn && !accounts.includes(name)) {
-      checks.push(
-        check(
-          `keyring-entry:${name}`,
-          'fail',
-          `profile "${name}" (keyring) has no entry in the keyring: its secrets are gone.`,
-          `Log in again: \`podio-auth login --profile ${name}\`.`,
-        ),
-      );
-    }
-  }
-  const orphansIn = (owners: ReadonlyMap<string, ProfileRecord>, names: string[]) =>
-    names.filter((name) => owners.get(name)?.store !== 'keyring');
-  const orphans = orphansIn(profiles, accounts);
-  if (orphans.length === 0) return checks;
-  const shown = (names: string[]) => names.map((name) => `"${sanitizeForTerminal(name, 64)}"`).join(', ');
-  if (!fix) {
-    checks.push(
-      check(
-        'keyring-orphans',
-        'warn',
-        `Keyring entries under service ${KEYRING_SERVICE} that no keyring profile owns: ${shown(orphans)}.`,
-        'They hold secrets podio-auth no longer uses. Remove them: `podio-auth doctor --fix` ' +
-          `(or, on Linux, \`secret-tool clear service ${KEYRING_SERVICE} username <name>\`).`,
-      ),
-    );
-    return checks;
-  }
-  try {
-    // Under the lock, against config.json as it is now: a login or a move writes the entry before the profile
-    // that owns it, and an entry is an orphan only if no such write is under way.
-    const removed = await deps.store.transact(deps.signal, async (tx) => {
-      const owners = (await tx.read()).profiles;
-      const stale = orphansIn(owners, await keyring.list(deps.signal));
-      for (const name of stale) await keyring.delete(name, deps.signal);
-      return stale;
-    });
-    checks.push(
-      check(
-        'keyring-orphans',
-        'ok',
-        removed.length === 0
-          ? 'No keyring entries without a profile are left'
-          : `Removed keyring entries that no keyring profile owned: ${shown(removed)}`,
-      ),
-    );
-  } catch (error) {
-    if (!(error instanceof PodioAuthError) || error.code === 'interrupted') throw error;
-    checks.push(
-      check(
-        'keyring-orphans',
-        'fail',
-        `Could not remove the keyring entries that no keyring profile owns (${shown(orphans)}): ${error.message}`,
-        error.hint,
-      ),
-    );
-  }
-  return checks;
-}
+export type DoctorDeps = TokenDeps & Pick<Deps, 'resolve' | 'monotonic'> & KeyringDeps;
 
 /** Whether Podio takes the stored login: a call with its token (refreshed first, and again on `expired_token`). */
 async function checkLogin(deps: DoctorDeps, profileName: string, apiOrigin: string): Promise<Check> {
@@ -611,7 +484,7 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps, httpTimeou
     typeof authUrl === 'string' ? checkOrigin('authorize-origin', 'Authorize page', authUrl, deps) : [authUrl],
     typeof apiUrl === 'string' ? checkOrigin('api-origin', 'API', apiUrl, deps) : [apiUrl],
   ]);
-  const keyring = await checkKeyring(config, Boolean(input.fix), deps);
+  const keyring = await checkKeyring(config, file, Boolean(input.fix), deps);
   const loginCheck =
     profile && profileName && typeof apiUrl === 'string' && (profile.expires_at || profile.refresh_token)
       ? [await checkLogin(deps, profileName, apiUrl)]

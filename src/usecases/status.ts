@@ -2,6 +2,7 @@ import { PodioAuthError } from '../errors.js';
 import { apiOriginFor } from '../podio/origins.js';
 import type { TokenRef } from '../podio/token-client.js';
 import { describeUser, fetchGrantedScope, fetchUserStatus, type PodioUser } from '../podio/user-api.js';
+import { configKey, KEYRING_SERVICE, keyringAccount } from '../store/keyring-entries.js';
 import type { GetTokenInput, TokenDeps, TokenSource } from './get-token.js';
 import { withToken } from './with-token.js';
 
@@ -47,7 +48,8 @@ export async function getStatus(input: GetTokenInput, deps: TokenDeps): Promise<
     source.kind === 'env'
       ? undefined
       : source.profile.store === 'keyring'
-        ? `OS keyring (service podio-auth, entry "${source.name}"); metadata in ${source.location}`
+        ? `OS keyring (service ${KEYRING_SERVICE}, account "${keyringAccount(source.name, configKey(source.location))}"); ` +
+          `metadata in ${source.location}`
         : source.location;
   return {
     source,

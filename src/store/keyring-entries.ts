@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { lstatSync, realpathSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { isObject, type ProfileRecord, SECRET_FIELDS, type SecretField } from './profile.js';
+
+/**
+ * How keyring entries are named: service `podio-auth`, account `<profile>@<config key>`, where the config key is
+ * the first 16 hex digits of the SHA-256 of where the config file really lives (its directory's real path, links
+ * resolved, and its name). Two config dirs therefore never share an entry, and an entry another program keeps
+ * under the same service (with an account that is just a name, say) is never one of ours.
+ *
+ * Why the real path of the config file, and not a random id kept in it:
+ * - A copied config dir must not share the original's entries (a login in one would replace the other's): a random
+ *   id would be copied with it, a path is not. The copy finds no entry, and says so: log in again.
+ * - A symlinked config dir, or a config.json linked from two dirs, is one set of profiles under one lock (the lock
+ *   sits beside the real file): the real path makes it one set of entries too.
+ * - A moved config dir finds no entry under its new name: the profile records the account it was stored under
+ *   (`keyring_account`), so `doctor` can say that the dir moved rather than that the secrets are gone. The entry is
+ *   not adopted: the "move" may be a copy whose original still uses it.
+ * - The keyring is per user already, and podio-auth writes only in a config dir the effective user owns, so the
+ *   user id adds nothing: root under `sudo -E` gets the same name for the same dir, and cannot log in there.
+ *
+ * This file is small on purpose: status, doctor and the file store name entries without loading the keyring.
+ */
+
+export const KEYRING_SERVICE = 'podio-auth';
+/** Upper bound of one keyring call (an unlock prompt on a desktop needs a while). PODIO_AUTH_KEYRING_TIMEOUT. */
+export const DEFAULT_KEYRING_TIMEOUT_MS = 20_000;
+
+const CONFIG_KEY = /^[0-9a-f]{16}$/;
+/** A profile name, as profile-names.ts allows it: never an `@`, so `<profile>@<key>` splits one way only. */
+const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** The config key of the config file `file`: stable for one place, different for any other. */
+export function configKey(file: string): string {
+  return createHash('sha256').update(canonicalPath(file)).digest('hex').slice(0, 16);
+}
+
+function canonicalPath(file: string): string {
+  try {
+    // A linked config.json is the file it links to (as the lock is).
+    if (lstatSync(file).isSymbolicLink()) return realpathSync.native(file);
+  } catch {
+    // Not there yet: it will be created in its directory.
+  }
+  try {
+    return join(realpathSync.native(dirname(file)), basename(file));
+  } catch {
+    return resolve(file);
+  }
+}
+
+export function keyringAccount(profile: string, key: string): string {
+  return `${profile}@${key}`;
+}
+
+/** The profile an account names, when it is an entry of the config file whose key is `key`. */
+export function profileOfAccount(account: string, key: string): string | undefined {
+  const at = account.lastIndexOf('@');
+  if (at < 0 || account.slice(at + 1) !== key || !CONFIG_KEY.test(key)) return undefined;
+  const profile = account.slice(0, at);
+  return PROFILE_NAME.test(profile) ? profile : undefined;
+}
+
+/** An account named as podio-auth 0.2.0 named them: the profile name alone, whatever config dir it was in. */
+export function isLegacyAccount(account: string): boolean {
+  return PROFILE_NAME.test(account);
+}
+
+/** A keyring profile written before entries were named per config dir (podio-auth 0.2.0): its entry has the old name. */
+export function hasLegacyEntryName(record: ProfileRecord | undefined): boolean {
+  return record?.store === 'keyring' && record.keyring_account === undefined;
+}
+
+/**
+ * Whether a 0.2.0 entry (`podio-auth` / `<profile>`) may be taken as the secrets of `record`. Such an entry may
+ * belong to another config dir that has a profile of the same name (0.2.0 shared it): it is taken only when it is
+ * what podio-auth wrote (a JSON object of secret fields, nothing else) and says what the profile says: an app token
+ * exactly when the profile is an app login, an access token exactly when the profile has an expiry, a client secret
+ * exactly when it has a client id. An app login another dir wrote over a user login here (the mix-up 0.2.0 allowed)
+ * fails this, and so does an item another program keeps under that name.
+ */
+export function legacySecretsFor(
+  record: ProfileRecord,
+  text: string,
+): Partial<Record<SecretField, string>> | undefined {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(data)) return undefined;
+  const keys = Object.keys(data);
+  const known: readonly string[] = SECRET_FIELDS;
+  if (keys.length === 0 || !keys.every((key) => known.includes(key) && typeof data[key] === 'string')) return undefined;
+  const secrets = data as Partial<Record<SecretField, string>>;
+  const agrees = (present: boolean, expected: boolean) => present === expected;
+  if (
+    !agrees(secrets.app_token !== undefined, record.grant === 'app') ||
+    !agrees(secrets.access_token !== undefined, record.expires_at !== undefined) ||
+    !agrees(secrets.client_secret !== undefined, record.client_id !== undefined)
+  ) {
+    return undefined;
+  }
+  return secrets;
+}
