@@ -3,6 +3,7 @@ import { PodioAuthError } from '../errors.js';
 import { httpTimeoutMs } from '../http.js';
 import type { KeyringVault } from '../store/keyring-vault.js';
 import { keyringTimeoutMs } from '../store/open-store.js';
+import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import type { CheckStatus } from '../usecases/doctor.js';
 import { type App, integer, jsonOption, tokenDeps } from './shared.js';
 
@@ -38,9 +39,10 @@ export function registerDoctor(program: Command, app: App): void {
             `${JSON.stringify({ ok: report.ok, http_timeout_ms: report.httpTimeoutMs, checks: report.checks }, null, 2)}\n`,
           );
         } else {
+          // A detail may name a profile, a path or a server's answer: each is one line, escaped.
           const lines = report.checks.flatMap((item) => [
-            `${MARKS[item.status]} ${item.detail}`,
-            ...(item.hint ? [`    ${item.hint}`] : []),
+            `${MARKS[item.status]} ${sanitizeForTerminal(item.detail, 2_000)}`,
+            ...(item.hint ? [`    ${sanitizeForTerminal(item.hint, 2_000)}`] : []),
           ]);
           await app.out(`${lines.join('\n')}\n`);
         }

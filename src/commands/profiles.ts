@@ -1,6 +1,7 @@
 import { Argument, type Command, Option } from '@commander-js/extra-typings';
 import { completeAs } from '../completion.js';
 import { describeExpiry } from '../ui/format.js';
+import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { listProfiles, moveProfile, useProfile } from '../usecases/profiles.js';
 import { type App, jsonOption } from './shared.js';
 
@@ -19,7 +20,9 @@ export function registerProfiles(program: Command, app: App): void {
           return;
         }
         if (rows.length === 0) {
-          (await app.ui()).info(`No profiles in ${location}. Run \`podio-auth login\` to create one.`);
+          (await app.ui()).info(
+            `No profile is stored yet (looked in ${location}). Run \`podio-auth login\` to create one.`,
+          );
           return;
         }
         const now = app.deps.now();
@@ -30,9 +33,10 @@ export function registerProfiles(program: Command, app: App): void {
             : expiry
               ? `token ${Date.parse(row.expires_at ?? '') > now.getTime() ? 'expires' : 'expired'} ${expiry}`
               : 'no token';
+          // Names and users come from config.json or Redis, which anyone with write access there can fill.
           return [
-            `${row.default ? '*' : ' '} ${row.name}`,
-            row.who ?? '(unknown user)',
+            `${row.default ? '*' : ' '} ${sanitizeForTerminal(row.name, 80)}`,
+            row.who === null ? '(unknown user)' : sanitizeForTerminal(row.who, 120),
             row.store === 'file' ? state : `${state} (${row.store})`,
           ];
         });
@@ -73,8 +77,11 @@ export function registerProfiles(program: Command, app: App): void {
           result.to === 'keyring'
             ? `the OS keyring (service podio-auth, account "${result.profile}"); ${result.location} keeps its metadata`
             : result.location;
-        if (!result.moved) ui.info(`Profile "${result.profile}" already keeps its secrets in ${where}; nothing to do.`);
-        else ui.success(`Profile "${result.profile}" moved: its secrets are now in ${where}.`);
+        if (!result.moved)
+          ui.info(
+            `Profile "${sanitizeForTerminal(result.profile)}" already keeps its secrets in ${where}; nothing to do.`,
+          );
+        else ui.success(`Profile "${sanitizeForTerminal(result.profile)}" moved: its secrets are now in ${where}.`);
       }),
     );
 }
