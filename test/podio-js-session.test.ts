@@ -326,7 +326,7 @@ describe('podioJsSessionStore: podio-js 1.6.1 on the CLI login', () => {
       encoding: 'utf8',
     });
     expect(result.stdout).toBe('undefined');
-    expect(result.stderr).toMatch(/^podio-auth: Not logged in: there are no profiles in .*\n$/);
+    expect(result.stderr).toMatch(/^podio-auth: Not logged in: no profile is stored yet \(looked in .*\)\..*\n$/);
     expect(result.stderr).not.toContain(sandbox.podio.options.clientSecret);
   });
 

@@ -216,7 +216,7 @@ describe.skipIf(!available)('a Redis store from the command line', () => {
     const profiles = JSON.parse((await runMain(['profiles', '--json'], env)).stdout);
     expect(profiles).toMatchObject({
       location: fleetUrl(),
-      profiles: [{ name: 'default', store: 'redis', logged_in: true, who: 'Ada <Lovelace> <ada@example.com>' }],
+      profiles: [{ name: 'default', store: 'redis', logged_in: true, who: 'Ada Lovelace <ada@example.com>' }],
     });
     const exported = await runMain(['export', '--format', 'json'], env);
     expect(JSON.parse(exported.stdout)).toMatchObject({ PODIO_REFRESH_TOKEN: record?.refresh_token });

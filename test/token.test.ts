@@ -175,7 +175,11 @@ describe('token', () => {
     const result = await runMain(['token'], sandbox.env());
     expect(result.code).toBe(4);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/Not logged in: there are no profiles in /);
+    // Nothing claims a config file that does not exist has contents.
+    expect(errorLines(result)).toEqual([
+      `✗ Not logged in: no profile is stored yet (looked in ${sandbox.configFile}).`,
+    ]);
+    expect(result.stderr).toContain('Run `podio-auth login` to log in.');
     expect(existsSync(sandbox.configDir)).toBe(false);
   });
 
@@ -310,6 +314,8 @@ describe('status', () => {
     const text = await runMain(['status'], sandbox.env());
     expect(text.code).toBe(0);
     expect(text.stdout).toContain(`${USER.name} <${USER.mail}> (user ${USER.user_id})`);
+    // The demo user reads as a person and an address, with no brackets in the name.
+    expect(text.stdout).toMatch(/^Logged in as: +Ada Lovelace <ada@example\.com> \(user 4242\)$/m);
     expect(text.stdout).toContain(expiresAt.toISOString());
     const json = await runMain(['status', '--json'], sandbox.env());
     expect(JSON.parse(json.stdout)).toMatchObject({

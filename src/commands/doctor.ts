@@ -3,6 +3,7 @@ import { PodioAuthError } from '../errors.js';
 import { httpTimeoutMs } from '../http.js';
 import type { KeyringVault } from '../store/keyring-vault.js';
 import { keyringTimeoutMs } from '../store/open-store.js';
+import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import type { CheckStatus } from '../usecases/doctor.js';
 import { LEFT_ALONE } from '../usecases/doctor-check.js';
 import { type App, integer, jsonOption, tokenDeps } from './shared.js';
@@ -43,11 +44,18 @@ export function registerDoctor(program: Command, app: App): void {
           const skipped = report.checks.filter((item) => item.name === LEFT_ALONE);
           if (skipped.length > 0) {
             const ui = await app.ui();
-            for (const item of skipped) ui.warn(item.hint ? `${item.detail}\n    ${item.hint}` : item.detail);
+            for (const item of skipped) {
+              const detail = sanitizeForTerminal(item.detail, 2_000);
+              ui.warn(item.hint ? `${detail}\n    ${sanitizeForTerminal(item.hint, 2_000)}` : detail);
+            }
           }
+          // A detail may name a profile, a path or a server's answer: each is one line, escaped.
           const lines = report.checks
             .filter((item) => item.name !== LEFT_ALONE)
-            .flatMap((item) => [`${MARKS[item.status]} ${item.detail}`, ...(item.hint ? [`    ${item.hint}`] : [])]);
+            .flatMap((item) => [
+              `${MARKS[item.status]} ${sanitizeForTerminal(item.detail, 2_000)}`,
+              ...(item.hint ? [`    ${sanitizeForTerminal(item.hint, 2_000)}`] : []),
+            ]);
           await app.out(`${lines.join('\n')}\n`);
         }
         const failures = report.checks.filter((item) => item.status === 'fail').length;

@@ -2,6 +2,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { usageError } from '../errors.js';
 import { storeChoice } from '../store/open-store.js';
 import { readAllStdin } from '../ui/prompt.js';
+import { sanitizeForTerminal as shown } from '../ui/terminal-text.js';
 import { type App, profileOption } from './shared.js';
 
 export function registerImport(program: Command, app: App): void {
@@ -29,10 +30,11 @@ export function registerImport(program: Command, app: App): void {
         const ui = await app.ui();
         const what = result.login === 'app' ? 'app login' : 'login';
         ui.success(
-          `Imported the ${what} as profile "${result.profile}" into ${result.storedIn}` +
+          `Imported the ${what} as profile "${shown(result.profile)}" into ${result.storedIn}` +
             `${result.pointerIn ? ` (${result.pointerIn} points there)` : ''}; the first \`podio-auth token\` fetches an access token.`,
         );
-        if (result.replaced) ui.warn(`The login profile "${result.profile}" held before was replaced (--force).`);
+        if (result.replaced)
+          ui.warn(`The login profile "${shown(result.profile)}" held before was replaced (--force).`);
         if (result.login === 'refresh_token' && !result.moved) {
           ui.warn(
             'Podio may rotate refresh tokens: from now on use this login only through this store. Where it came from, ' +

@@ -1,5 +1,6 @@
 import { type Command, Option } from '@commander-js/extra-typings';
 import { storeChoice } from '../store/open-store.js';
+import { sanitizeForTerminal as shown } from '../ui/terminal-text.js';
 import type { LoginInput, LoginMethod } from '../usecases/login.js';
 import { type App, integer, profileOption } from './shared.js';
 
@@ -86,9 +87,9 @@ export function registerLogin(program: Command, app: App): void {
         const { login } = await import('../usecases/login.js');
         const result = await login(input, { ...app.deps, ui: app.ui });
         const ui = await app.ui();
-        const where = ui.paint('dim', `(profile "${result.profile}", stored in ${result.storedIn})`);
-        ui.success(`Logged in to Podio${result.who ? ` as ${result.who}` : ''} ${where}`);
-        if (result.whoError) ui.warn(`Could not look up who you are: ${result.whoError}`);
+        const where = ui.paint('dim', `(profile "${shown(result.profile)}", stored in ${result.storedIn})`);
+        ui.success(`Logged in to Podio${result.who ? ` as ${shown(result.who)}` : ''} ${where}`);
+        if (result.whoError) ui.warn(`Could not look up who you are: ${shown(result.whoError)}`);
       }),
     );
 }

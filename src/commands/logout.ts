@@ -1,4 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
+import { sanitizeForTerminal as shown } from '../ui/terminal-text.js';
 import { logout } from '../usecases/logout.js';
 import { type App, profileOption } from './shared.js';
 
@@ -18,12 +19,12 @@ export function registerLogout(program: Command, app: App): void {
           ui.info(
             options.all
               ? 'There are no profiles; nothing to do.'
-              : `There is no profile "${result.missing}"; nothing to do.`,
+              : `There is no profile "${shown(result.missing ?? '')}"; nothing to do.`,
           );
         } else if (result.done.length === 1) {
-          ui.success(`Profile "${result.done[0]}" ${what} (${result.location}).`);
+          ui.success(`Profile "${shown(result.done[0] ?? '')}" ${what} (${result.location}).`);
         } else {
-          ui.success(`${result.done.length} profiles ${what}: ${result.done.join(', ')}.`);
+          ui.success(`${result.done.length} profiles ${what}: ${result.done.map((name) => shown(name)).join(', ')}.`);
         }
       }),
     );

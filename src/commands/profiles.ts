@@ -2,6 +2,7 @@ import { Argument, type Command, Option } from '@commander-js/extra-typings';
 import { completeAs } from '../completion.js';
 import { configKey, KEYRING_SERVICE, keyringAccount } from '../store/keyring-entries.js';
 import { describeExpiry } from '../ui/format.js';
+import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { listProfiles, moveProfile, useProfile } from '../usecases/profiles.js';
 import { type App, jsonOption } from './shared.js';
 
@@ -20,7 +21,9 @@ export function registerProfiles(program: Command, app: App): void {
           return;
         }
         if (rows.length === 0) {
-          (await app.ui()).info(`No profiles in ${location}. Run \`podio-auth login\` to create one.`);
+          (await app.ui()).info(
+            `No profile is stored yet (looked in ${location}). Run \`podio-auth login\` to create one.`,
+          );
           return;
         }
         const now = app.deps.now();
@@ -31,9 +34,10 @@ export function registerProfiles(program: Command, app: App): void {
             : expiry
               ? `token ${Date.parse(row.expires_at ?? '') > now.getTime() ? 'expires' : 'expired'} ${expiry}`
               : 'no token';
+          // Names and users come from config.json or Redis, which anyone with write access there can fill.
           return [
-            `${row.default ? '*' : ' '} ${row.name}`,
-            row.who ?? '(unknown user)',
+            `${row.default ? '*' : ' '} ${sanitizeForTerminal(row.name, 80)}`,
+            row.who === null ? '(unknown user)' : sanitizeForTerminal(row.who, 120),
             row.store === 'file' ? state : `${state} (${row.store})`,
           ];
         });
@@ -75,8 +79,11 @@ export function registerProfiles(program: Command, app: App): void {
             ? `the OS keyring (service ${KEYRING_SERVICE}, account "${keyringAccount(result.profile, configKey(result.location))}"); ` +
               `${result.location} keeps its metadata`
             : result.location;
-        if (!result.moved) ui.info(`Profile "${result.profile}" already keeps its secrets in ${where}; nothing to do.`);
-        else ui.success(`Profile "${result.profile}" moved: its secrets are now in ${where}.`);
+        if (!result.moved)
+          ui.info(
+            `Profile "${sanitizeForTerminal(result.profile)}" already keeps its secrets in ${where}; nothing to do.`,
+          );
+        else ui.success(`Profile "${sanitizeForTerminal(result.profile)}" moved: its secrets are now in ${where}.`);
       }),
     );
 }

@@ -12,7 +12,9 @@ function statusJson(status: Status): Record<string, unknown> {
     user: { id: user.userId ?? null, name: user.name ?? null, mail: user.mail ?? null },
     expires_at: status.expiresAt ?? null,
     has_refresh_token: status.hasRefreshToken,
-    scopes: status.scopes,
+    // null (not []) when Podio could not be asked: unknown is not "no scope".
+    scopes: status.scopeUnknownBecause === undefined ? status.scopes : null,
+    scope_error: status.scopeUnknownBecause ?? null,
     ref: status.ref ?? null,
     api_url: status.apiOrigin,
     stored_in: status.storedIn ?? null,
@@ -43,7 +45,8 @@ function statusText(status: Status, now: Date): string {
     ],
     ['Refresh token', refresh],
   ];
-  if (status.scopes.length > 0) rows.push(['Scope', status.scopes.join(' ')]);
+  if (status.scopeUnknownBecause !== undefined) rows.push(['Scope', `unknown: ${status.scopeUnknownBecause}`]);
+  else if (status.scopes.length > 0) rows.push(['Scope', status.scopes.join(' ')]);
   rows.push(['API', status.apiOrigin]);
   if (status.storedIn) rows.push(['Stored in', status.storedIn]);
   const width = Math.max(...rows.map(([label]) => label.length));

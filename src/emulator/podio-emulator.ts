@@ -95,7 +95,7 @@ export const DEMO_CLIENT = { clientId: 'demo-client', clientSecret: 'demo-secret
 export const USER = {
   user_id: 4242,
   mail: 'ada@example.com',
-  name: 'Ada <Lovelace>',
+  name: 'Ada Lovelace',
   password: 'correct horse battery',
 };
 /** A user whose account has two-factor authentication: the password grant answers with a nonce. */

@@ -1,5 +1,6 @@
 import type { Writable } from 'node:stream';
 import type { Env } from '../env.js';
+import { escapeMessage } from './terminal-text.js';
 
 /**
  * Everything the tool says to a person goes through here, to stderr. stdout is reserved for data (a token,
@@ -36,7 +37,7 @@ export async function createMessages(stderr: Writable, colour: boolean): Promise
   const chalk = new Chalk({ level: colour ? 1 : 0 });
   const paint = (style: Style, text: string): string => chalk[style](text);
   const line = (text: string): void => {
-    stderr.write(`${text}\n`);
+    stderr.write(`${escapeMessage(text, colour)}\n`);
   };
   return {
     colour,

@@ -91,9 +91,14 @@ export function notLoggedIn(name: string): PodioAuthError {
 export function missingProfile(name: string, snapshot: StoreSnapshot, store: ProfileStore): PodioAuthError {
   const names = [...snapshot.profiles.keys()].sort();
   if (names.length === 0) {
-    return new PodioAuthError('not_logged_in', `Not logged in: there are no profiles in ${store.location}.`, {
-      hint: loginHint(name),
-    });
+    // Worded so that it holds whether or not the file (or the Redis key) exists yet.
+    return new PodioAuthError(
+      'not_logged_in',
+      `Not logged in: no profile is stored yet (looked in ${store.location}).`,
+      {
+        hint: loginHint(name),
+      },
+    );
   }
   return new PodioAuthError('unknown_profile', `There is no profile "${name}". Profiles: ${names.join(', ')}.`, {
     hint: `Choose one with --profile, or log in to create it: \`podio-auth login --profile ${name}\`.`,
