@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-// Bundles what the launcher loads: `token`'s fast path (one small CommonJS file) and the CLI (one ES module file,
-// with what only some commands need — undici, open, the emulator, the login flow — split into chunks loaded on
-// first use). The library (`dist/index.js`) and its types come from tsc.
+// Bundles what the launcher loads, `token`'s fast path (one small CommonJS file per fast command), and, in one build
+// that shares its chunks, the CLI and the library (`dist/index.js`): what only some commands need (the Redis client,
+// open, the emulator, the login flow) is split into chunks loaded on first use, and no code is in the package twice.
+// Every dependency but the native keyring module is bundled, so the package installs without a registry (the keyring
+// is an optional dependency: without it, keyring profiles say so). The library's types come from tsc.
 import { build } from 'esbuild';
 
 const common = {
@@ -16,7 +18,7 @@ const common = {
   legalComments: 'none',
 };
 
-rmSync(new URL('../dist/cli', import.meta.url), { recursive: true, force: true });
+for (const dir of ['cli', 'chunks']) rmSync(new URL(`../dist/${dir}`, import.meta.url), { recursive: true, force: true });
 // `--transpile`: also write dist/ module by module as tsc would (without types), in a fraction of tsc's time. The
 // tests' global setup uses it; `npm run build` has tsc do it, with the declarations a library needs.
 if (process.argv.includes('--transpile')) {
@@ -53,10 +55,10 @@ await Promise.all([
   ),
   build({
     ...common,
-    entryPoints: { cli: 'src/cli-entry.ts' },
+    entryPoints: { 'cli/cli': 'src/cli-entry.ts', index: 'src/index.ts' },
     format: 'esm',
     splitting: true,
-    outdir: 'dist/cli',
+    outdir: 'dist',
     chunkNames: 'chunks/[name]-[hash]',
     // Native: loaded from node_modules as it is, and only by keyring profiles.
     external: ['@napi-rs/keyring'],
