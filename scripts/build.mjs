@@ -18,7 +18,8 @@ const common = {
   legalComments: 'none',
 };
 
-for (const dir of ['cli', 'chunks']) rmSync(new URL(`../dist/${dir}`, import.meta.url), { recursive: true, force: true });
+for (const dir of ['cli', 'chunks'])
+  rmSync(new URL(`../dist/${dir}`, import.meta.url), { recursive: true, force: true });
 // `--transpile`: also write dist/ module by module as tsc would (without types), in a fraction of tsc's time. The
 // tests' global setup uses it; `npm run build` has tsc do it, with the declarations a library needs.
 if (process.argv.includes('--transpile')) {
