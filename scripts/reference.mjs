@@ -6,13 +6,14 @@
 //   node scripts/reference.mjs           write docs/reference.md
 //   node scripts/reference.mjs --check   exit 1 if docs/reference.md is not what the sources make (and rewrite it,
 //                                        so that committing it is all that is left to do); `npm run check` runs this
+// A file named after the options is written or checked instead of docs/reference.md (the tests use it).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const TARGET = join(ROOT, 'docs', 'reference.md');
+const TARGET = process.argv.slice(2).find((arg) => !arg.startsWith('--')) ?? join(ROOT, 'docs', 'reference.md');
 
 /** What each exit code means, in a few words; the codes themselves, and which errors give them, come from the table. */
 const EXIT_MEANINGS = {
@@ -221,7 +222,7 @@ if (process.argv.includes('--check')) {
   if (current !== text) {
     writeFileSync(TARGET, text);
     process.stderr.write(
-      '✗ docs/reference.md was out of date with the CLI; it has been regenerated.\nReview it and commit it.\n',
+      `✗ ${relative(ROOT, TARGET)} was out of date with the CLI; it has been regenerated.\nReview it and commit it.\n`,
     );
     process.exit(1);
   }
