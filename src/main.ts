@@ -103,7 +103,7 @@ demo-secret-0123456789; app 777 / app-token-0123456789abcdef; user ada@example.c
   completion: `
 Install (bash): mkdir -p ~/.local/share/bash-completion/completions &&
   podio-auth completion bash > ~/.local/share/bash-completion/completions/podio-auth
-zsh and fish: see the README. podio-auth must be on PATH: completion asks it for profile names.`,
+zsh and fish: see docs/completion.md. podio-auth must be on PATH: completion asks it for profile names.`,
 };
 
 const COMMANDS = [
