@@ -17,7 +17,7 @@ const which = first === 'token' || first === 'exec' || first === 'export' ? firs
 function cannotStart(error, notBuilt) {
   process.stderr.write(
     notBuilt
-      ? '✗ podio-auth is not built yet.\nRun `npm ci` (or `npm run build`) in its folder first.\n'
+      ? '✗ podio-auth is not built yet.\nRun `npm run build` in its folder first (after `npm ci`).\n'
       : `✗ podio-auth could not start: ${error.code || error.message}.\n`,
   );
   process.exit(1);

@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-// Bundles what the launcher loads: `token`'s fast path (one small CommonJS file) and the CLI (one ES module file,
-// with what only some commands need — undici, open, the emulator, the login flow — split into chunks loaded on
-// first use). The library (`dist/index.js`) and its types come from tsc.
+// Bundles what the launcher loads, `token`'s fast path (one small CommonJS file per fast command), and, in one build
+// that shares its chunks, the CLI and the library (`dist/index.js`): what only some commands need (the Redis client,
+// open, the emulator, the login flow) is split into chunks loaded on first use, and no code is in the package twice.
+// Every dependency but the native keyring module is bundled, so the package installs without a registry (the keyring
+// is an optional dependency: without it, keyring profiles say so). The library's types come from tsc.
 import { build } from 'esbuild';
+import { loadDefinitions } from './load-definitions.mjs';
 
 const common = {
   bundle: true,
@@ -16,7 +19,8 @@ const common = {
   legalComments: 'none',
 };
 
-rmSync(new URL('../dist/cli', import.meta.url), { recursive: true, force: true });
+for (const dir of ['cli', 'chunks'])
+  rmSync(new URL(`../dist/${dir}`, import.meta.url), { recursive: true, force: true });
 // `--transpile`: also write dist/ module by module as tsc would (without types), in a fraction of tsc's time. The
 // tests' global setup uses it; `npm run build` has tsc do it, with the declarations a library needs.
 if (process.argv.includes('--transpile')) {
@@ -53,10 +57,10 @@ await Promise.all([
   ),
   build({
     ...common,
-    entryPoints: { cli: 'src/cli-entry.ts' },
+    entryPoints: { 'cli/cli': 'src/cli-entry.ts', index: 'src/index.ts' },
     format: 'esm',
     splitting: true,
-    outdir: 'dist/cli',
+    outdir: 'dist',
     chunkNames: 'chunks/[name]-[hash]',
     // Native: loaded from node_modules as it is, and only by keyring profiles.
     external: ['@napi-rs/keyring'],
@@ -72,7 +76,7 @@ await Promise.all([
 const cli = new URL('../dist/cli/cli.js', import.meta.url).pathname;
 const render = (args) =>
   execFileSync(process.execPath, [cli, ...args, '--help'], { env: { PATH: process.env.PATH }, encoding: 'utf8' });
-const { buildProgram } = await import(new URL('../dist/main.js', import.meta.url).href);
+const { buildProgram } = await loadDefinitions();
 // Building the program only declares commands: nothing runs, so the app it is given is never used.
 const program = buildProgram({});
 const help = { '': render([]) };

@@ -112,7 +112,7 @@ function bash(program: CompletionProgram): string {
       const lines = [`${shQuote(group.name)})`, '  case $2 in', ...options, '    *) return 1 ;;', '  esac ;;'];
       return lines.map((line) => `    ${line}`).join('\n');
     });
-  return `# ${program.name} completion for bash; see the README for how to install it.
+  return `# ${program.name} completion for bash; see docs/completion.md for how to install it.
 
 # The command $1 ('' before one, 'profiles use' for a subcommand): sets its options, its subcommands, and how its
 # first argument completes.
@@ -378,7 +378,7 @@ function zsh(program: CompletionProgram): string {
   const choiceFunctions: string[] = [];
   const functions = groupsOf(program).map((group) => zshGroupFunction(program, group, choiceFunctions));
   return `#compdef ${program.name}
-# ${program.name} completion for zsh; see the README for how to install it.
+# ${program.name} completion for zsh; see docs/completion.md for how to install it.
 
 _podio_auth_profile_names() {
   local -a names
@@ -470,7 +470,7 @@ function fish(program: CompletionProgram): string {
       .flatMap((option) => option.names.map((name) => fishQuote(`${group.name}|${name}`))),
   );
   const valueCases = valueOptions.length ? `        case ${valueOptions.join(' ')}\n            return 0\n` : '';
-  return `# ${program.name} completion for fish; see the README for how to install it.
+  return `# ${program.name} completion for fish; see docs/completion.md for how to install it.
 
 # Where the command line is: sets __podio_auth_command to the command being completed ('' before one, 'profiles
 # use' for a subcommand, 'exec --' inside the command exec runs), __podio_auth_arguments to how many arguments it

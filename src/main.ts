@@ -24,7 +24,8 @@ import { VERSION } from './version.js';
  * the exit code; only the launcher touches the process.
  */
 
-const ENVIRONMENT_HELP = `
+/** The end of `podio-auth --help`; docs/reference.md is generated from it too. */
+export const ENVIRONMENT_HELP = `
 Environment:
   PODIO_CLIENT_ID, PODIO_CLIENT_SECRET  your Podio API key (podio.com/settings/api)
   PODIO_PROFILE                         profile to use (default: set by \`profiles use\`, else "default")
@@ -50,10 +51,10 @@ Environment:
   WAYLAND_DISPLAY                       prints the address instead
   GITHUB_ACTIONS                        "true": token and exec mask the token in the job's log
 
-Env-only mode (CI; no config file is read or written), for token, status and exec without --profile:
-  PODIO_ACCESS_TOKEN                                      used as it is
-  PODIO_REFRESH_TOKEN + PODIO_CLIENT_ID/SECRET            refreshed on every call
-  PODIO_APP_ID + PODIO_APP_TOKEN + PODIO_CLIENT_ID/SECRET app grant on every call
+Env-only mode (CI; no config file is read or written), for token, status, exec and api without --profile:
+  PODIO_ACCESS_TOKEN                                       used as it is
+  PODIO_REFRESH_TOKEN + PODIO_CLIENT_ID/SECRET             refreshed on every call
+  PODIO_APP_ID + PODIO_APP_TOKEN + PODIO_CLIENT_ID/SECRET  app grant on every call
 
 Precedence: options, then the environment, then the stored profile.
 
@@ -61,7 +62,7 @@ Exit codes: 0 ok, 1 failure, 2 usage, 3 login not completed, 4 login needed, 129
 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); exec: its command's code, 126 not executable, 127 not found.`;
 
 /** What a command's --help adds under its options: what people look up there (exit codes, the usual lines). */
-const COMMAND_HELP: Record<string, string> = {
+export const COMMAND_HELP: Record<string, string> = {
   login: `
 Secrets never go on the command line: PODIO_CLIENT_SECRET, --client-secret-stdin or a hidden prompt (likewise
 PODIO_APP_TOKEN / --app-token-stdin and PODIO_PASSWORD / --password-stdin).
@@ -102,7 +103,7 @@ demo-secret-0123456789; app 777 / app-token-0123456789abcdef; user ada@example.c
   completion: `
 Install (bash): mkdir -p ~/.local/share/bash-completion/completions &&
   podio-auth completion bash > ~/.local/share/bash-completion/completions/podio-auth
-zsh and fish: see the README. podio-auth must be on PATH: completion asks it for profile names.`,
+zsh and fish: see docs/completion.md. podio-auth must be on PATH: completion asks it for profile names.`,
 };
 
 const COMMANDS = [

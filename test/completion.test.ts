@@ -115,7 +115,7 @@ beforeAll(async () => {
     expect(result.code).toBe(0);
     scripts[shell] = result.stdout;
   }
-  // Installed as the README says.
+  // Installed as docs/completion.md says.
   writeFileSync(join(zshFunctions, '_podio-auth'), scripts.zsh ?? '');
   mkdirSync(join(home, '.config', 'fish', 'completions'), { recursive: true });
   writeFileSync(join(home, '.config', 'fish', 'completions', 'podio-auth.fish'), scripts.fish ?? '');

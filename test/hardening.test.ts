@@ -99,7 +99,7 @@ describe('a launcher that cannot load what it needs', () => {
       const unbuilt = run(args);
       expect(unbuilt.status).toBe(1);
       expect(unbuilt.stderr).toBe(
-        '✗ podio-auth is not built yet.\nRun `npm ci` (or `npm run build`) in its folder first.\n',
+        '✗ podio-auth is not built yet.\nRun `npm run build` in its folder first (after `npm ci`).\n',
       );
     }
     // There, but not loadable: the reason, in one line.

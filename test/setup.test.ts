@@ -1,5 +1,16 @@
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -8,13 +19,20 @@ import { type CliResult, ROOT, startSandbox } from './support/cli.js';
 import { APP } from './support/fake-podio.js';
 
 /**
- * The set-up a newcomer follows, run as written: `npm install -g .` from the clone puts a `podio-auth` on PATH
- * (in a throwaway prefix), and the GitHub Actions example's shell lines run, against the emulator. npm works
- * offline throughout: it is given no registry it could reach.
+ * The set-up a newcomer follows, run as written: `npm pack` in the clone builds the package, and installing it
+ * puts a `podio-auth` on PATH (in a throwaway prefix) that works with no registry and no clone; and the GitHub
+ * Actions example's shell lines run, against the emulator. npm works offline throughout: it is given no registry it
+ * could reach.
  */
 
-/** The documents the set-up is read from: the README once the guide is merged into it, else the guide. */
-const DOCUMENTS = ['README.md', 'docs-draft/newcomer.md'];
+/** The documents the set-up is read from: the README, then the pages under docs/. */
+const DOCUMENTS = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => join('docs', file)),
+];
+const INSTALL_LINE = 'npm install -g ./podio-auth-*.tgz';
 const CI_MARKER = '- name: Install podio-auth';
 
 function throwaway(name: string): string {
@@ -131,27 +149,62 @@ function checkoutOfThisRepository(destination: string): void {
 }
 
 describe('set-up from a clone', () => {
-  it('`npm install -g .` puts podio-auth on PATH, and the bare commands work from anywhere', async () => {
-    const guide = documentWith('npm install -g .');
-    expect(guide.text).toMatch(/^npm install -g \.\s/m);
-    const { podio, sandbox } = await startSandbox();
+  it('`npm pack` makes a package that installs into a fresh prefix offline, runs no script, and works', async () => {
+    const guide = documentWith(INSTALL_LINE);
+    expect(guide.file).toBe('README.md');
+    expect(guide.text).toMatch(/^npm ci && npm pack\s/m);
     const home = throwaway('home');
     const prefix = join(home, 'prefix');
-    // An empty npm cache: installing from the clone needs nothing from the registry.
+    // An empty npm cache and no registry: the package must need neither.
     const env = userEnv(home, { npm_config_cache: join(home, 'npm-cache') });
-    // As written, with a prefix of its own; and without the `prepare` script, which would rebuild dist/ under the
-    // feet of the tests running beside this one (`npm ci` has built it, as the README's previous line does).
-    const install = await run('npm', ['install', '-g', '--prefix', prefix, '--ignore-scripts', '.'], {
-      cwd: ROOT,
-      env,
-    });
-    expect(install.code, install.stderr).toBe(0);
-    // A link to the clone, so that `git pull && npm ci` updates the command.
-    expect(lstatSync(join(prefix, 'lib', 'node_modules', 'podio-auth')).isSymbolicLink()).toBe(true);
+    // The clone, its dependencies as `npm ci` leaves them (the GitHub Actions test below runs `npm ci` for real).
+    const clone = join(home, 'podio-auth');
+    checkoutOfThisRepository(clone);
+    symlinkSync(join(ROOT, 'node_modules'), join(clone, 'node_modules'));
+    const pack = await bash('npm pack', { cwd: clone, env });
+    expect(pack.code, pack.stderr).toBe(0);
+    const tarball = join(clone, `podio-auth-${VERSION}.tgz`);
+    expect(pack.stdout.trim().split('\n').at(-1)).toBe(`podio-auth-${VERSION}.tgz`);
 
-    const version = await run(join(prefix, 'bin', 'podio-auth'), ['--version'], { cwd: home, env });
+    const listing = await run('tar', ['tzf', tarball], { cwd: home, env });
+    const files = listing.stdout.trim().split('\n');
+    expect(files).toEqual(expect.arrayContaining(['package/LICENSE', 'package/README.md', 'package/dist/index.js']));
+    expect(files).toEqual(expect.arrayContaining(['package/dist/index.d.ts', 'package/dist/cli/cli.js']));
+    // No source map without its source, no sources, and no module both on its own and in the bundle.
+    expect(files.filter((file) => /\.map$|^package\/src\/|^package\/dist\/(main|cli-entry)\.js$/.test(file))).toEqual(
+      [],
+    );
+    const manifest = JSON.parse(
+      (await run('tar', ['xzOf', tarball, 'package/package.json'], { cwd: home, env })).stdout,
+    ) as { dependencies?: object; optionalDependencies?: object; scripts?: Record<string, string> };
+    expect(manifest.dependencies).toBeUndefined();
+    expect(Object.keys(manifest.optionalDependencies ?? {})).toEqual(['@napi-rs/keyring']);
+    expect(Object.keys(manifest.scripts ?? {})).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(pre|post)?install$|^prepare$/)]),
+    );
+
+    const line = INSTALL_LINE.replace('npm install -g', `npm install -g --prefix '${prefix}'`);
+    const install = await bash(line, { cwd: clone, env });
+    expect(install.code, install.stderr).toBe(0);
+    expect(install.stderr).not.toMatch(/install-scripts|prepare|npm run build/);
+    // A copy, not a link to the clone: the clone can go.
+    const installed = join(prefix, 'lib', 'node_modules', 'podio-auth');
+    expect(lstatSync(installed).isSymbolicLink()).toBe(false);
+    // The Redis client is in the package once: in one chunk of the bundle, not also under node_modules.
+    const chunks = readdirSync(join(installed, 'dist', 'chunks'));
+    const withRedis = chunks.filter((file) =>
+      readFileSync(join(installed, 'dist', 'chunks', file), 'utf8').includes('VerbatimString'),
+    );
+    expect(withRedis).toHaveLength(1);
+    expect(existsSync(join(installed, 'node_modules', 'redis'))).toBe(false);
+    rmSync(clone, { recursive: true, force: true });
+
+    const bin = join(prefix, 'bin', 'podio-auth');
+    const version = await run(bin, ['--version'], { cwd: home, env });
     expect(version).toMatchObject({ code: 0, stdout: `${VERSION}\n` });
 
+    // The browser login, token and status, from the bare command on PATH, against a fake Podio on loopback.
+    const { podio, sandbox } = await startSandbox();
     const elsewhere = join(home, 'elsewhere');
     mkdirSync(elsewhere);
     const onPath = { ...sandbox.env(), ...userEnv(home), PATH: `${join(prefix, 'bin')}:${userEnv(home)['PATH']}` };
@@ -161,22 +214,58 @@ describe('set-up from a clone', () => {
     });
     expect(session.code, session.stderr).toBe(0);
     const [where, token] = session.stdout.split('\n');
-    expect(where).toBe(join(prefix, 'bin', 'podio-auth'));
+    expect(where).toBe(bin);
     expect(token).toBe(sandbox.readConfig().profiles['default']?.['access_token']);
     expect(session.stdout).toMatch(/^Logged in as: +Ada/m);
     expect(podio.authorizeRequests).toHaveLength(1);
 
+    // The installed emulator, and token and exec against it in env-only mode (an app login).
+    const emulator = spawn(bin, ['emulator'], { cwd: home, env: env as NodeJS.ProcessEnv, stdio: 'pipe' });
+    onTestFinished(() => void emulator.kill('SIGKILL'));
+    let exports = '';
+    emulator.stdout.setEncoding('utf8');
+    await new Promise<void>((resolve, reject) => {
+      emulator.once('exit', () => reject(new Error('the emulator ended')));
+      emulator.stdout.on('data', (chunk: string) => {
+        exports += chunk;
+        if (exports.includes('PODIO_CLIENT_SECRET=')) resolve();
+      });
+    });
+    const apiUrl = /^export PODIO_API_URL=(\S+)$/m.exec(exports)?.[1] as string;
+    expect(apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const appEnv = {
+      ...env,
+      PODIO_API_URL: apiUrl,
+      PODIO_CLIENT_ID: 'demo-client',
+      PODIO_CLIENT_SECRET: 'demo-secret-0123456789',
+      PODIO_APP_ID: '777',
+      PODIO_APP_TOKEN: 'app-token-0123456789abcdef',
+    };
+    const appToken = await run(bin, ['token'], { cwd: home, env: appEnv });
+    expect(appToken.code, appToken.stderr).toBe(0);
+    expect(appToken.stdout).toMatch(/^\S{20,}\n$/);
+    const exec = await run(
+      bin,
+      ['exec', '--', process.execPath, '-e', 'process.stdout.write(process.env.PODIO_ACCESS_TOKEN ? "ok" : "none")'],
+      { cwd: home, env: appEnv },
+    );
+    expect(exec).toMatchObject({ code: 0, stdout: 'ok' });
+    const ended = new Promise((resolve) => emulator.once('exit', (code, signal) => resolve(code ?? signal)));
+    emulator.kill('SIGINT');
+    expect(await ended).not.toBe('SIGKILL');
+
     const uninstall = await run('npm', ['uninstall', '-g', '--prefix', prefix, 'podio-auth'], { cwd: home, env });
     expect(uninstall.code, uninstall.stderr).toBe(0);
-    expect(existsSync(join(prefix, 'bin', 'podio-auth'))).toBe(false);
-    expect(existsSync(join(ROOT, 'bin', 'podio-auth.js'))).toBe(true);
-  });
+    expect(existsSync(bin)).toBe(false);
+  }, 240_000);
 
   it("the GitHub Actions example's steps install the tool they run and sync with env-only credentials", async () => {
     const { text } = documentWith(CI_MARKER);
     const yaml = /```yaml\n([\s\S]*?)```/g;
     const block = [...text.matchAll(yaml)].map((match) => match[1] as string).find((b) => b.includes(CI_MARKER));
     const steps = workflowSteps(block as string);
+    // Set up on the current LTS.
+    expect((steps[1] as Step).with).toMatchObject({ 'node-version': '24' });
     expect(steps.map((step) => step.uses ?? 'run')).toEqual([
       'actions/checkout@v4',
       'actions/setup-node@v4',

@@ -72,7 +72,7 @@ async function profileNames(app: App): Promise<string[]> {
 export function registerCompletion(program: Command, app: App): void {
   program
     .command('completion')
-    .description('print a shell completion script (see the README for how to install it)')
+    .description('print a shell completion script (see docs/completion.md for how to install it)')
     .addArgument(new Argument('<shell>', 'the shell').choices(SHELLS))
     .action((shell) => app.run(() => app.out(completionScript(shell, describeCommands(program)))));
 

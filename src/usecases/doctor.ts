@@ -509,7 +509,7 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps, httpTimeou
 
 const ROUND_TRIPS = 5;
 const ACL_HINT =
-  "Give the user these commands on the prefix's keys (see the README): " +
+  "Give the user these commands on the prefix's keys (see docs/redis.md): " +
   'ACL SETUSER <user> on ><password> resetkeys ~<prefix>* resetchannels -@all +ping +select +get +set +del +sadd ' +
   '+srem +smembers +pexpire +pttl +eval';
 

@@ -1,0 +1,40 @@
+// The CLI's own definitions (the commander program, the help notes, the error table), bundled from src/ into a
+// throwaway module and imported: for scripts that describe the CLI (its help for the launcher, the reference), so
+// that they read the program itself rather than its printed help.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export async function loadDefinitions() {
+  // Inside the project, so that the bundle's imports of the dependencies resolve to node_modules.
+  const cache = join(ROOT, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const dir = mkdtempSync(join(cache, 'reference-'));
+  try {
+    const outfile = join(dir, 'definitions.mjs');
+    await build({
+      stdin: {
+        contents: [
+          "export { buildProgram, COMMAND_HELP, ENVIRONMENT_HELP } from './src/main.ts';",
+          "export { createApp } from './src/commands/shared.ts';",
+          "export { ERRORS, ExitCode } from './src/errors.ts';",
+        ].join('\n'),
+        resolveDir: ROOT,
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      outfile,
+      logLevel: 'warning',
+    });
+    return await import(pathToFileURL(outfile).href);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
