@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { interrupted, PodioAuthError, usageError } from '../errors.js';
 import type { ProfileStore, StoreSnapshot, StoreTransaction } from './port.js';
 import { checkProfile, type ProfileRecord } from './profile.js';
@@ -210,10 +211,21 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisP
     writeKeys: string[],
     args: string[],
   ): Promise<void> => {
-    // Known lost: write nothing, without asking Redis. Otherwise the script itself checks the token.
-    lease.throwIfLost();
-    const reply = await commands.evalScript(script, [lease.key, ...writeKeys], [lease.token, ...args], signal);
-    if (Number(reply) !== 1) throw lease.markLost();
+    for (let retry = 0; ; retry++) {
+      // Known lost: write nothing, without asking Redis. Otherwise the script itself checks the token.
+      lease.throwIfLost();
+      try {
+        const reply = await commands.evalScript(script, [lease.key, ...writeKeys], [lease.token, ...args], signal);
+        if (Number(reply) !== 1) throw lease.markLost();
+        return;
+      } catch (error) {
+        // The connection dropped with the write on its way (a load balancer reset, CLIENT KILL, a failover): it may
+        // or may not have run. Sent again over a fresh connection, it is the same fenced script: it lands once more
+        // (the same values) while the lock holds this lease, and writes nothing once it does not.
+        if (retry >= WRITE_RETRIES.length || !connectionDropped(error, redis) || signal.aborted) throw error;
+        await pause(WRITE_RETRIES[retry] as number, signal);
+      }
+    }
   };
 
   const store: RedisProfileStore = {
@@ -304,6 +316,30 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisP
     close: () => connection.close(),
   };
   return store;
+}
+
+/**
+ * The pauses before each new attempt at a write whose connection dropped: a few, short, so a failover that takes a
+ * moment is ridden out and a server that is gone fails soon. Each attempt is bounded by the timeout as any call is.
+ */
+const WRITE_RETRIES = [50, 250, 1_000];
+
+/** The failure was the connection going away (or not coming back yet), not Redis refusing or a silent server. */
+function connectionDropped(error: unknown, redis: RedisModule): boolean {
+  const cause = error instanceof PodioAuthError ? error.cause : error;
+  if (cause instanceof redis.SocketClosedUnexpectedlyError) return true;
+  const errno = (cause as { code?: unknown } | null)?.code;
+  return typeof errno === 'string' && DROPPED_ERRNOS.has(errno);
+}
+
+const DROPPED_ERRNOS: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ECONNREFUSED']);
+
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch {
+    throw interrupted();
+  }
 }
 
 function checkName(name: string): void {
