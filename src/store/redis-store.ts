@@ -126,7 +126,13 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisP
   if (options.signal?.aborted) throw interrupted();
   const redis = await loadRedisModule();
   const connection = new RedisConnection(redis, target, options.timeoutMs);
-  await connection.client(options.signal);
+  try {
+    await connection.client(options.signal);
+  } catch (error) {
+    // Given up on (the caller's signal): the attempt still under way is ended too, not left to its timeout.
+    await connection.close();
+    throw error;
+  }
 
   const commands: LeaseCommands = {
     evalScript: (script, scriptKeys, args, signal) =>
@@ -345,6 +351,10 @@ class RedisConnection {
   readonly #timeoutMs: number;
   #client: RedisClientHandle | undefined;
   #opening: Promise<RedisClientHandle> | undefined;
+  /** The client of the attempt under way, if any: closing the store ends it at once. */
+  #connecting: RedisClientHandle | undefined;
+  /** Clients with a reply due that nobody waits for any more (its caller gave up): closed at once, never QUIT. */
+  readonly #abandoned = new WeakSet<RedisClientHandle>();
   #closed = false;
 
   constructor(redis: RedisModule, target: RedisTarget, timeoutMs: number) {
@@ -374,6 +384,7 @@ class RedisConnection {
     } catch (error) {
       // A silent server, or a socket that broke: this connection is done, the next call opens a fresh one.
       if (!(error instanceof this.#redis.ErrorReply) && !signal?.aborted) this.#drop(client);
+      if (signal?.aborted) this.#abandoned.add(client);
       throw mapRedisError(error, this.#target, this.#timeoutMs, signal, this.#redis);
     }
   }
@@ -382,10 +393,13 @@ class RedisConnection {
     if (this.#closed) return;
     this.#closed = true;
     const opening = this.#opening;
+    if (this.#connecting) this.#destroyQuietly(this.#connecting);
     if (opening !== undefined) await opening.catch(() => undefined);
     const client = this.#client;
     this.#client = undefined;
     if (!client) return;
+    // A reply nobody waits for would hold QUIT up until it came (a silent server: the whole timeout).
+    if (this.#abandoned.has(client)) return this.#destroyQuietly(client);
     // QUIT waits for replies still due; bounded, then the socket goes whatever happens.
     const quit = client.close().catch(() => undefined);
     const timer = setTimeout(() => this.#destroyQuietly(client), this.#timeoutMs);
@@ -416,11 +430,14 @@ class RedisConnection {
     // The handshake (AUTH, SELECT) has no timeout of its own in node-redis: bound the whole of it.
     const connecting = client.connect();
     connecting.catch(() => undefined);
+    this.#connecting = client;
     try {
       await within(connecting, undefined, { ms: this.#timeoutMs, error: () => new ConnectDeadline() });
     } catch (error) {
       this.#destroyQuietly(client);
       throw mapRedisError(error, this.#target, this.#timeoutMs, undefined, this.#redis);
+    } finally {
+      this.#connecting = undefined;
     }
     if (this.#closed) {
       this.#destroyQuietly(client);
