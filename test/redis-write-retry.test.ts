@@ -132,4 +132,21 @@ describe.skipIf(!available)('a Redis connection that drops during the write of a
     expect(await stored(prefix)).toEqual(before);
     expect(await server.command(['GET', `${prefix}lock`])).toBe('another-holder');
   });
+
+  it('a connection that drops at every attempt: the write gives up after three more, within two seconds', async () => {
+    const { proxy, env } = await setup();
+    const prefix = env['PODIO_AUTH_REDIS_PREFIX'] as string;
+    const before = await stored(prefix);
+    const store = await openRedisStore({ url: env['PODIO_AUTH_STORE'] as string, prefix, timeoutMs: 5_000 });
+    onTestFinished(() => store.close());
+    proxy.dropOn(PROFILE_WRITE, 'before', undefined, 100);
+    const started = performance.now();
+    const write = store.transact(new AbortController().signal, (tx) =>
+      tx.writeProfile('default', { ...before, access_token: 'never-lands' }),
+    );
+    await expect(write).rejects.toMatchObject({ code: 'redis_unavailable' });
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(proxy.drops).toBe(4);
+    expect(await stored(prefix)).toEqual(before);
+  });
 });

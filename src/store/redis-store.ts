@@ -40,7 +40,9 @@ export { parseRedisUrl, type RedisTarget, redisLocation } from './redis-url.js';
  * own types, and depends only on its own `@redis/*` packages. RESP2 and no CLIENT SETINFO, so it also works with
  * servers older than Redis 6 and with Redis-compatible ones. Every call is bounded here, not by the client: its own
  * command timeout stops counting once a command is written, so a server that accepts and never answers would hang it.
- * No reconnect loop: a broken connection fails the call in progress, and the next call opens a fresh one.
+ * No reconnect loop: a broken connection fails the call in progress, and the next call opens a fresh one. The one
+ * exception is a fenced write whose connection dropped (see `fencedWrite`): it is sent again, a few times at most,
+ * because after Podio rotated a refresh token that write is the only copy of the new one.
  */
 
 export interface RedisStoreOptions {

@@ -17,18 +17,23 @@ export interface RedisFaultProxy {
   readonly connections: number;
   /** True once the drop happened. */
   readonly dropped: boolean;
+  /** How many connections were dropped. */
+  readonly drops: number;
   /**
    * Arms the proxy: the next command containing `trigger` drops its connection (once). `meanwhile` runs before the
-   * client learns of the drop (say, another holder takes the lock).
+   * client learns of the drop (say, another holder takes the lock). `times`: drop that many such commands, not one.
    */
-  dropOn(trigger: string, when: DropWhen, meanwhile?: () => Promise<unknown>): void;
+  dropOn(trigger: string, when: DropWhen, meanwhile?: () => Promise<unknown>, times?: number): void;
   stop(): Promise<void>;
 }
 
 export async function startRedisFaultProxy(redisPort: number): Promise<RedisFaultProxy> {
   const sockets = new Set<Socket>();
   let connections = 0;
-  let armed: { trigger: Buffer; when: DropWhen; meanwhile: (() => Promise<unknown>) | undefined } | undefined;
+  let armed:
+    | { trigger: Buffer; when: DropWhen; meanwhile: (() => Promise<unknown>) | undefined; left: number }
+    | undefined;
+  let drops = 0;
   let dropped = false;
 
   const server: Server = createServer((client) => {
@@ -54,8 +59,10 @@ export async function startRedisFaultProxy(redisPort: number): Promise<RedisFaul
     client.on('data', (chunk: Buffer) => {
       const fault = armed;
       if (fault && chunk.includes(fault.trigger)) {
-        armed = undefined;
+        fault.left -= 1;
+        if (fault.left === 0) armed = undefined;
         dropped = true;
+        drops += 1;
         meanwhile = fault.meanwhile;
         if (fault.when === 'before') return cut();
         cutOnAnswer = true;
@@ -81,8 +88,11 @@ export async function startRedisFaultProxy(redisPort: number): Promise<RedisFaul
     get dropped() {
       return dropped;
     },
-    dropOn(trigger, when, meanwhile) {
-      armed = { trigger: Buffer.from(trigger, 'utf8'), when, meanwhile };
+    get drops() {
+      return drops;
+    },
+    dropOn(trigger, when, meanwhile, times = 1) {
+      armed = { trigger: Buffer.from(trigger, 'utf8'), when, meanwhile, left: times };
     },
     async stop() {
       for (const socket of sockets) socket.destroy();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SecretRegistry, storeSettingWithoutPassword, withoutSecrets } from '../../src/secrets.js';
+import { redisLocationOf } from '../../src/store/open-store.js';
 import { parseRedisUrl } from '../../src/store/redis-url.js';
 
 /**
@@ -56,5 +57,9 @@ describe('PODIO_AUTH_STORE in a child environment', () => {
     const secrets = new SecretRegistry();
     secrets.addEnv({ PODIO_AUTH_STORE: 'redis://fleet:top@secret@host:6379/0' });
     expect(secrets.redact('top@secret or top%40secret')).toBe('[redacted] or [redacted]');
+  });
+
+  it('a pointer left in config.json keeps neither a password nor a query or fragment', () => {
+    expect(redisLocationOf('redis://fleet:top@secret@host:6379/0?password=other#x')).toBe('redis://fleet@host:6379/0');
   });
 });
