@@ -23,7 +23,7 @@ export { isTerminal } from './platform/is-terminal.js';
 /** The exit code when standard output cannot be written. */
 export const OUTPUT_FAILED_EXIT = exitCodeOf('output_failed');
 
-import { SECRET_ENV_NAMES } from './secrets.js';
+import { withoutSecrets } from './secrets.js';
 import { TEMP_MARK } from './store/atomic-write.js';
 import { CONFIG_FILE_NAME, configFileIn, defaultConfigDir, readConfigFile } from './store/config-file.js';
 import { keyringTimeoutMs, lockStaleMs, storeChoice } from './store/open-store.js';
@@ -159,8 +159,8 @@ export const execFast = /* @__PURE__ */ guarded((argv, context) => {
   const [file, ...args] = rest.slice(separator + 1);
   const token = flags && file ? validToken(flags.profile, context) : undefined;
   if (!token || !file) return undefined;
-  const env: Record<string, string | undefined> = { ...context.env, PODIO_ACCESS_TOKEN: token };
-  for (const name of SECRET_ENV_NAMES) if (name !== 'PODIO_ACCESS_TOKEN') delete env[name];
+  // The same rule as the full command: no secret, and no store URL with a password, reaches the command.
+  const env = { ...withoutSecrets(context.env), PODIO_ACCESS_TOKEN: token };
   return { kind: 'exec', file, args, env };
 });
 

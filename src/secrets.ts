@@ -1,5 +1,6 @@
 import type { Env } from './env.js';
 import { type ProfileRecord, SECRET_FIELDS } from './store/profile.js';
+import { parseRedisUrl } from './store/redis-url.js';
 
 /** Environment variables that hold secrets: redacted from messages, never handed to child processes. */
 export const SECRET_ENV_NAMES = [
@@ -11,16 +12,38 @@ export const SECRET_ENV_NAMES = [
   'PODIO_AUTH_REDIS_PASSWORD',
 ] as const;
 
-/** `env` without the secrets, for a child process that has no business with them (a browser). */
+/** `env` without the secrets, for a child process that has no business with them (`exec`'s command, a browser). */
 export function withoutSecrets(env: Env): Record<string, string | undefined> {
   const copy: Record<string, string | undefined> = { ...env };
   for (const name of SECRET_ENV_NAMES) delete copy[name];
-  // A Redis store's URL may carry the password to every profile in it.
+  // A Redis store's URL may carry the password to every profile in it: the child gets it without, or not at all.
   const store = copy['PODIO_AUTH_STORE'];
-  if (store && /^rediss?:\/\/[^/@]*:[^/@]*@/.test(store)) {
-    copy['PODIO_AUTH_STORE'] = store.replace(/^(rediss?:\/\/[^/@:]*):[^/@]*@/, '$1@');
+  if (store !== undefined) {
+    const shown = storeSettingWithoutPassword(store);
+    if (shown === undefined) delete copy['PODIO_AUTH_STORE'];
+    else copy['PODIO_AUTH_STORE'] = shown;
   }
   return copy;
+}
+
+/**
+ * PODIO_AUTH_STORE as a child process or a message may see it: `file` and `keyring` as they are; a Redis URL as
+ * the store names itself (scheme, user, host:port/db: no password, no query); undefined for anything that does not
+ * parse as a store URL, since there is no telling which part of it is a password.
+ */
+export function storeSettingWithoutPassword(value: string): string | undefined {
+  if (value === 'file' || value === 'keyring' || value === '') return value;
+  try {
+    return parseRedisUrl(value).location;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A pointer's Redis URL (config.json may have been edited by hand) as messages show it: never with a password. */
+export function shownPointer(url: string | undefined): string {
+  if (url === undefined) return '(no URL)';
+  return storeSettingWithoutPassword(url) ?? '(a URL that does not parse)';
 }
 
 /**
@@ -42,9 +65,12 @@ export class SecretRegistry {
       const value = env[name];
       if (!value) continue;
       try {
-        this.add(decodeURIComponent(new URL(value).password));
+        // As written and as meant: `p%40ss` may be printed as it is, `p@ss` once decoded.
+        const { password } = new URL(value);
+        this.add(password);
+        this.add(decodeURIComponent(password));
       } catch {
-        // Not a URL: nothing to take from it.
+        // Not a URL (or a bad escape): nothing more to take from it.
       }
     }
   }

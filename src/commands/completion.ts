@@ -6,6 +6,7 @@ import {
   completionScript,
   SHELLS,
 } from '../completion.js';
+import type { StoreSnapshot } from '../store/port.js';
 import { checkProfileName } from '../store/profile-names.js';
 import type { App } from './shared.js';
 
@@ -55,9 +56,33 @@ export function describeCommands(program: Command): CompletionProgram {
   };
 }
 
+/**
+ * How long a Tab may wait for the profile names, all told. The lookup runs at every Tab after `--profile`: a store
+ * that does not answer (a silent Redis, one behind a VPN that is down) gives no names after this, rather than
+ * freezing the shell for the whole HTTP timeout.
+ */
+export const COMPLETION_BOUND_MS = 1_000;
+
 /** The stored profile names, for completion: valid names only (nothing a shell would interpret), never a secret. */
 async function profileNames(app: App): Promise<string[]> {
-  const names = [...(await app.deps.store.read(app.deps.signal)).profiles.keys()];
+  // A timer of our own, not AbortSignal.timeout: that one is only weakly held, and inside AbortSignal.any it may be
+  // collected before it fires.
+  const bound = new AbortController();
+  const timer = setTimeout(() => bound.abort(), COMPLETION_BOUND_MS);
+  const signal = AbortSignal.any([app.deps.signal, bound.signal]);
+  // The store stops on the signal; the race makes sure of the bound whatever a store does with it.
+  const gaveUp = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+  gaveUp.catch(() => undefined);
+  let snapshot: StoreSnapshot;
+  try {
+    snapshot = await Promise.race([app.deps.store.read(signal), gaveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+  const names = [...snapshot.profiles.keys()];
   return names
     .filter((name) => {
       try {

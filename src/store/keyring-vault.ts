@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Env } from '../env.js';
 import { interrupted, PodioAuthError } from '../errors.js';
+import { withoutSecrets } from '../secrets.js';
 import { DEFAULT_KEYRING_TIMEOUT_MS, KEYRING_SERVICE } from './keyring-entries.js';
 import type { SecretVault } from './port.js';
 
@@ -434,7 +435,8 @@ function parseReply(line: string): Reply | undefined {
  */
 function helperEnv(env: Env): NodeJS.ProcessEnv {
   const result: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(env)) {
+  // The helper needs the bus and the home directory, never a token, a client secret or a store password.
+  for (const [key, value] of Object.entries(withoutSecrets(env))) {
     if (value !== undefined && key !== 'NODE_OPTIONS') result[key] = value;
   }
   const address = busAddress(env);

@@ -131,7 +131,10 @@ export function lazyRedisStore(url: string, env: Env, clock: StoreClock): RedisS
 export function redisLocationOf(url: string): string {
   try {
     const parsed = new URL(url);
+    // The store reads neither a query nor a fragment, and some clients take a password there.
     parsed.password = '';
+    parsed.search = '';
+    parsed.hash = '';
     return parsed.toString().replace(/\/$/, '');
   } catch {
     return 'redis://(invalid URL)';

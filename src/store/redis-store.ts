@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { interrupted, PodioAuthError, usageError } from '../errors.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { interrupted, PodioAuthError } from '../errors.js';
 import type { ProfileStore, StoreSnapshot, StoreTransaction } from './port.js';
 import { checkProfile, type ProfileRecord } from './profile.js';
 import {
@@ -10,6 +11,9 @@ import {
   type LeaseTimers,
   type RedisLease,
 } from './redis-lease.js';
+import { parseRedisUrl, type RedisTarget } from './redis-url.js';
+
+export { parseRedisUrl, type RedisTarget, redisLocation } from './redis-url.js';
 
 /**
  * Profiles kept in Redis, for a fleet of machines sharing one Podio login.
@@ -36,7 +40,9 @@ import {
  * own types, and depends only on its own `@redis/*` packages. RESP2 and no CLIENT SETINFO, so it also works with
  * servers older than Redis 6 and with Redis-compatible ones. Every call is bounded here, not by the client: its own
  * command timeout stops counting once a command is written, so a server that accepts and never answers would hang it.
- * No reconnect loop: a broken connection fails the call in progress, and the next call opens a fresh one.
+ * No reconnect loop: a broken connection fails the call in progress, and the next call opens a fresh one. The one
+ * exception is a fenced write whose connection dropped (see `fencedWrite`): it is sent again, a few times at most,
+ * because after Podio rotated a refresh token that write is the only copy of the new one.
  */
 
 export interface RedisStoreOptions {
@@ -76,74 +82,6 @@ export interface RedisProfileStore extends ProfileStore {
 }
 
 export const DEFAULT_REDIS_PREFIX = 'podio-auth:';
-const DEFAULT_REDIS_PORT = 6379;
-
-export interface RedisTarget {
-  host: string;
-  port: number;
-  tls: boolean;
-  username: string | undefined;
-  password: string | undefined;
-  database: number;
-  /** `host:port`, for messages. */
-  address: string;
-  /** The URL without its password. */
-  location: string;
-}
-
-const URL_SHAPE = 'redis://[user:password@]host[:port][/db] (or rediss:// for TLS)';
-
-/** A percent-encoded part of the URL; a bad escape (`%zz`) is a usage error that does not repeat it. */
-function decodedPart(part: string, what: string): string {
-  try {
-    return decodeURIComponent(part);
-  } catch {
-    throw usageError(
-      `The ${what} in the Redis store URL has a % that does not start an escape such as %40.`,
-      `Write it as ${URL_SHAPE}, with @ : / % in the user name or password written %40 %3A %2F %25.`,
-    );
-  }
-}
-
-/** Parses a Redis URL. Its errors never repeat the URL, which may hold a password. */
-export function parseRedisUrl(url: string): RedisTarget {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw usageError('The Redis store URL is not a valid URL.', `Write it as ${URL_SHAPE}.`);
-  }
-  if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') {
-    throw usageError(
-      `A Redis store URL starts with redis:// or rediss://, not ${parsed.protocol}//.`,
-      `Write it as ${URL_SHAPE}.`,
-    );
-  }
-  if (parsed.hostname === '') throw usageError('The Redis store URL has no host.', `Write it as ${URL_SHAPE}.`);
-  const path = parsed.pathname.replace(/^\//, '');
-  if (!/^\d{0,5}$/.test(path)) {
-    throw usageError('The path of a Redis store URL is the database number, such as /0.', `Write it as ${URL_SHAPE}.`);
-  }
-  const port = parsed.port === '' ? DEFAULT_REDIS_PORT : Number(parsed.port);
-  const database = path === '' ? 0 : Number(path);
-  const address = `${parsed.hostname}:${port}`;
-  const user = parsed.username === '' ? '' : `${parsed.username}@`;
-  return {
-    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port,
-    tls: parsed.protocol === 'rediss:',
-    username: parsed.username === '' ? undefined : decodedPart(parsed.username, 'user name'),
-    password: parsed.password === '' ? undefined : decodedPart(parsed.password, 'password'),
-    database,
-    address,
-    location: `${parsed.protocol}//${user}${address}/${database}`,
-  };
-}
-
-/** The URL without its password: what a profile records and what messages show. */
-export function redisLocation(url: string): string {
-  return parseRedisUrl(url).location;
-}
 
 export interface RedisKeys {
   profile(name: string): string;
@@ -190,7 +128,13 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisP
   if (options.signal?.aborted) throw interrupted();
   const redis = await loadRedisModule();
   const connection = new RedisConnection(redis, target, options.timeoutMs);
-  await connection.client(options.signal);
+  try {
+    await connection.client(options.signal);
+  } catch (error) {
+    // Given up on (the caller's signal): the attempt still under way is ended too, not left to its timeout.
+    await connection.close();
+    throw error;
+  }
 
   const commands: LeaseCommands = {
     evalScript: (script, scriptKeys, args, signal) =>
@@ -210,10 +154,21 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisP
     writeKeys: string[],
     args: string[],
   ): Promise<void> => {
-    // Known lost: write nothing, without asking Redis. Otherwise the script itself checks the token.
-    lease.throwIfLost();
-    const reply = await commands.evalScript(script, [lease.key, ...writeKeys], [lease.token, ...args], signal);
-    if (Number(reply) !== 1) throw lease.markLost();
+    for (let retry = 0; ; retry++) {
+      // Known lost: write nothing, without asking Redis. Otherwise the script itself checks the token.
+      lease.throwIfLost();
+      try {
+        const reply = await commands.evalScript(script, [lease.key, ...writeKeys], [lease.token, ...args], signal);
+        if (Number(reply) !== 1) throw lease.markLost();
+        return;
+      } catch (error) {
+        // The connection dropped with the write on its way (a load balancer reset, CLIENT KILL, a failover): it may
+        // or may not have run. Sent again over a fresh connection, it is the same fenced script: it lands once more
+        // (the same values) while the lock holds this lease, and writes nothing once it does not.
+        if (retry >= WRITE_RETRIES.length || !connectionDropped(error, redis) || signal.aborted) throw error;
+        await pause(WRITE_RETRIES[retry] as number, signal);
+      }
+    }
   };
 
   const store: RedisProfileStore = {
@@ -306,6 +261,30 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisP
   return store;
 }
 
+/**
+ * The pauses before each new attempt at a write whose connection dropped: a few, short, so a failover that takes a
+ * moment is ridden out and a server that is gone fails soon. Each attempt is bounded by the timeout as any call is.
+ */
+const WRITE_RETRIES = [50, 250, 1_000];
+
+/** The failure was the connection going away (or not coming back yet), not Redis refusing or a silent server. */
+function connectionDropped(error: unknown, redis: RedisModule): boolean {
+  const cause = error instanceof PodioAuthError ? error.cause : error;
+  if (cause instanceof redis.SocketClosedUnexpectedlyError) return true;
+  const errno = (cause as { code?: unknown } | null)?.code;
+  return typeof errno === 'string' && DROPPED_ERRNOS.has(errno);
+}
+
+const DROPPED_ERRNOS: ReadonlySet<string> = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ECONNREFUSED']);
+
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await delay(ms, undefined, { signal });
+  } catch {
+    throw interrupted();
+  }
+}
+
 function checkName(name: string): void {
   if (name === '') throw new Error('A profile name cannot be empty.');
 }
@@ -374,6 +353,10 @@ class RedisConnection {
   readonly #timeoutMs: number;
   #client: RedisClientHandle | undefined;
   #opening: Promise<RedisClientHandle> | undefined;
+  /** The client of the attempt under way, if any: closing the store ends it at once. */
+  #connecting: RedisClientHandle | undefined;
+  /** Clients with a reply due that nobody waits for any more (its caller gave up): closed at once, never QUIT. */
+  readonly #abandoned = new WeakSet<RedisClientHandle>();
   #closed = false;
 
   constructor(redis: RedisModule, target: RedisTarget, timeoutMs: number) {
@@ -403,6 +386,7 @@ class RedisConnection {
     } catch (error) {
       // A silent server, or a socket that broke: this connection is done, the next call opens a fresh one.
       if (!(error instanceof this.#redis.ErrorReply) && !signal?.aborted) this.#drop(client);
+      if (signal?.aborted) this.#abandoned.add(client);
       throw mapRedisError(error, this.#target, this.#timeoutMs, signal, this.#redis);
     }
   }
@@ -411,10 +395,13 @@ class RedisConnection {
     if (this.#closed) return;
     this.#closed = true;
     const opening = this.#opening;
+    if (this.#connecting) this.#destroyQuietly(this.#connecting);
     if (opening !== undefined) await opening.catch(() => undefined);
     const client = this.#client;
     this.#client = undefined;
     if (!client) return;
+    // A reply nobody waits for would hold QUIT up until it came (a silent server: the whole timeout).
+    if (this.#abandoned.has(client)) return this.#destroyQuietly(client);
     // QUIT waits for replies still due; bounded, then the socket goes whatever happens.
     const quit = client.close().catch(() => undefined);
     const timer = setTimeout(() => this.#destroyQuietly(client), this.#timeoutMs);
@@ -445,11 +432,14 @@ class RedisConnection {
     // The handshake (AUTH, SELECT) has no timeout of its own in node-redis: bound the whole of it.
     const connecting = client.connect();
     connecting.catch(() => undefined);
+    this.#connecting = client;
     try {
       await within(connecting, undefined, { ms: this.#timeoutMs, error: () => new ConnectDeadline() });
     } catch (error) {
       this.#destroyQuietly(client);
       throw mapRedisError(error, this.#target, this.#timeoutMs, undefined, this.#redis);
+    } finally {
+      this.#connecting = undefined;
     }
     if (this.#closed) {
       this.#destroyQuietly(client);

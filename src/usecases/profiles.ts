@@ -1,5 +1,6 @@
 import type { Deps } from '../deps.js';
 import { usageError } from '../errors.js';
+import { shownPointer } from '../secrets.js';
 import type { ProfileStore, StoreSnapshot } from '../store/port.js';
 import type { ProfileRecord } from '../store/profile.js';
 import { checkProfileName, DEFAULT_PROFILE, resolveProfileName } from '../store/profile-names.js';
@@ -110,7 +111,7 @@ export async function moveProfile(
     }
     if (metadata.store === 'redis') {
       throw usageError(
-        `Profile "${profileName}" lives in Redis (${metadata.redis_url ?? 'a server'}), not in config.json.`,
+        `Profile "${profileName}" lives in Redis (${shownPointer(metadata.redis_url)}), not in config.json.`,
         `\`profiles move\` moves between config.json and the OS keyring; to leave Redis, log in again: ` +
           `\`podio-auth login --profile ${profileName} --store ${input.to}\`.`,
       );
