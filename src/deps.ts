@@ -7,10 +7,19 @@ import { type BrowserOpener, createBrowserOpener } from './platform/browser-open
 import { SecretRegistry } from './secrets.js';
 import { lazyRedisStore, openStore } from './store/open-store.js';
 import type { ProfileStore } from './store/port.js';
+import { createPrompter } from './ui/prompt.js';
 
 /** A readable that may be a terminal (process.stdin is a tty.ReadStream there). */
 export type InputStream = Readable & { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
 export type OutputStream = Writable & { isTTY?: boolean };
+
+/** Questions for the person at the terminal (stderr), answered on stdin. */
+export interface Prompter {
+  /** One line; with `hidden`, nothing typed is echoed (secrets). Ctrl-C and Ctrl-D cancel. */
+  ask(question: string, options?: { hidden?: boolean }): Promise<string>;
+  /** All of standard input, bounded: a secret piped in. */
+  readAll(): Promise<string>;
+}
 
 /** Resolves a host name to addresses (to check that a redirect host points at this machine). */
 export type Resolver = (host: string) => Promise<string[]>;
@@ -43,6 +52,7 @@ export interface Deps {
   /** A Redis store at `url` (for `login --store redis://…`), connected on first use. */
   openRedis: (url: string) => ProfileStore;
   openBrowser: BrowserOpener;
+  prompter: Prompter;
   resolve: Resolver;
   /** Every secret seen so far, for the last redaction before anything is printed. */
   secrets: SecretRegistry;
@@ -94,6 +104,7 @@ export function createDeps(side: ProcessSide): Deps {
     store: openStore(side.env, { now, monotonic, timeoutMs }),
     openRedis: (url) => lazyRedisStore(url, side.env, { now, monotonic, timeoutMs }),
     openBrowser: createBrowserOpener(side.env),
+    prompter: createPrompter(side),
     resolve: async (host) => (await lookup(host, { all: true })).map((entry) => entry.address),
     secrets,
     debug: () => {},

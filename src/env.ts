@@ -1,5 +1,5 @@
+import { sanitizeForTerminal } from './domain/terminal-text.js';
 import { usageError } from './errors.js';
-import { sanitizeForTerminal } from './ui/terminal-text.js';
 
 /** The environment as the tool reads it: passed in (never `process.env` read deep inside), so tests set it whole. */
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -23,14 +23,14 @@ export { isTerminal } from './platform/is-terminal.js';
 /** The exit code when standard output cannot be written. */
 export const OUTPUT_FAILED_EXIT = exitCodeOf('output_failed');
 
+import type { ProfileRecord } from './domain/profile.js';
+import { sanitizeForTerminal } from './domain/terminal-text.js';
 import { withoutSecrets } from './secrets.js';
 import { TEMP_MARK } from './store/atomic-write.js';
 import { CONFIG_FILE_NAME, configFileIn, defaultConfigDir, readConfigFile } from './store/config-file.js';
 import { keyringTimeoutMs, lockStaleMs, storeChoice } from './store/open-store.js';
-import type { ProfileRecord } from './store/profile.js';
 import { resolveProfileName } from './store/profile-names.js';
 import { EXPORT_FORMATS, type ExportFormat, formatVariables, ROTATION_WARNING } from './ui/env-format.js';
-import { sanitizeForTerminal } from './ui/terminal-text.js';
 import { envCredentials } from './usecases/env-credentials.js';
 import { exportVariables } from './usecases/export.js';
 import { DEFAULT_MIN_TTL_SECONDS, hasTimeLeft, tokensOf } from './usecases/token-policy.js';

@@ -1,8 +1,8 @@
 import type { LookupFunction, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { sanitizeForTerminal } from './domain/terminal-text.js';
 import { type Env, secondsSetting } from './env.js';
 import { interrupted, PodioAuthError, usageError } from './errors.js';
-import { sanitizeForTerminal } from './ui/terminal-text.js';
 
 /**
  * The one way this tool talks HTTP to Podio. Kept apart from Podio's response parsing so tests can hand the

@@ -13,9 +13,9 @@ import { type App, createApp } from './commands/shared.js';
 import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
 import type { Deps } from './deps.js';
+import { sanitizeForTerminal } from './domain/terminal-text.js';
 import { ERRORS, ExitCode, exitCodeOf, interrupted, isAbortError, PodioAuthError, usageError } from './errors.js';
 import { createMessages, type Messages, useColour } from './ui/messages.js';
-import { sanitizeForTerminal } from './ui/terminal-text.js';
 import { commanderFailure } from './ui/usage-errors.js';
 import { VERSION } from './version.js';
 

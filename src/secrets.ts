@@ -1,5 +1,5 @@
+import { type ProfileRecord, SECRET_FIELDS } from './domain/profile.js';
 import type { Env } from './env.js';
-import { type ProfileRecord, SECRET_FIELDS } from './store/profile.js';
 import { parseRedisUrl } from './store/redis-url.js';
 
 /** Environment variables that hold secrets: redacted from messages, never handed to child processes. */

@@ -2,13 +2,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SECRET_FIELDS } from '../src/domain/profile.js';
 import { getAccessToken } from '../src/index.js';
 import { SecretRegistry } from '../src/secrets.js';
 import { openFileStore } from '../src/store/file-store.js';
 import { configKey, KEYRING_SERVICE, keyringAccount } from '../src/store/keyring-entries.js';
 import { createKeyringVault, type KeyringVault } from '../src/store/keyring-vault.js';
 import type { SecretVault } from '../src/store/port.js';
-import { SECRET_FIELDS } from '../src/store/profile.js';
 import type { Check } from '../src/usecases/doctor.js';
 import { moveProfile } from '../src/usecases/profiles.js';
 import { type CliResult, errorLines, runCli, runMain, type Sandbox, startSandbox } from './support/cli.js';

@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import type { ProfileRecord } from '../src/domain/profile.js';
 import { APP, USER } from '../src/emulator/podio-emulator.js';
 import { type PodioAuthError, type PodioJsSessionStore, podioJsSessionStore } from '../src/index.js';
 import { writeBackOf } from '../src/interop/podio-js-session-store.js';
 import type { TokenSet } from '../src/podio/token-client.js';
-import type { ProfileRecord } from '../src/store/profile.js';
 import { ROOT, runCli, runMain, type Sandbox, startSandbox } from './support/cli.js';
 import type { FakePodio } from './support/fake-podio.js';
 

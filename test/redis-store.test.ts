@@ -7,10 +7,10 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { ProfileRecord } from '../src/domain/profile.js';
 import { PodioAuthError } from '../src/errors.js';
 import { storeChoice } from '../src/store/open-store.js';
 import type { StoreTransaction } from '../src/store/port.js';
-import type { ProfileRecord } from '../src/store/profile.js';
 import { createRedisLocker, type LeaseCommands, type LeaseTimers, realLeaseTimers } from '../src/store/redis-lease.js';
 import {
   openRedisStore,

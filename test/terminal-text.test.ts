@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeMessage } from '../src/ui/terminal-text.js';
+import { escapeMessage } from '../src/domain/terminal-text.js';
 import { type CliResult, inAnHour, loginRecord, runMain, startSandbox } from './support/cli.js';
 
 /**

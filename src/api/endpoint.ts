@@ -1,5 +1,5 @@
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { PodioAuthError, usageError } from '../errors.js';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
 
 /**
  * Where `podio-auth api <endpoint>` sends its request. The request carries the user's access token, so the URL

@@ -1,5 +1,5 @@
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { usageError } from '../errors.js';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
 
 /**
  * `-H 'Name: value'`. Headers that decide who is calling (Authorization: the stored login is the point of

@@ -1,8 +1,8 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as wait } from 'node:timers/promises';
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { interrupted, isErrorCode, PodioAuthError, type PodioFailure, usageError } from '../errors.js';
 import type { HttpRequest, HttpResponse, HttpSend } from '../http.js';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { resolveEndpoint } from './endpoint.js';
 import { addQuery, hasFields, parseFields } from './fields.js';
 import { parseHeaders } from './headers.js';

@@ -1,9 +1,9 @@
 import type { Command } from '@commander-js/extra-typings';
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { PodioAuthError } from '../errors.js';
 import { httpTimeoutMs } from '../http.js';
 import type { KeyringVault } from '../store/keyring-vault.js';
 import { keyringTimeoutMs } from '../store/open-store.js';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import type { CheckStatus } from '../usecases/doctor.js';
 import { LEFT_ALONE } from '../usecases/doctor-check.js';
 import { type App, integer, jsonOption, tokenDeps } from './shared.js';

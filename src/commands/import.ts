@@ -1,8 +1,8 @@
 import type { Command } from '@commander-js/extra-typings';
+import { sanitizeForTerminal as shown } from '../domain/terminal-text.js';
 import { usageError } from '../errors.js';
 import { storeChoice } from '../store/open-store.js';
 import { readAllStdin } from '../ui/prompt.js';
-import { sanitizeForTerminal as shown } from '../ui/terminal-text.js';
 import { type App, profileOption } from './shared.js';
 
 export function registerImport(program: Command, app: App): void {

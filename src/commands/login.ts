@@ -1,6 +1,6 @@
 import { type Command, Option } from '@commander-js/extra-typings';
+import { sanitizeForTerminal as shown } from '../domain/terminal-text.js';
 import { storeChoice } from '../store/open-store.js';
-import { sanitizeForTerminal as shown } from '../ui/terminal-text.js';
 import type { LoginInput, LoginMethod } from '../usecases/login.js';
 import { type App, integer, profileOption } from './shared.js';
 

@@ -1,5 +1,5 @@
 import type { Command } from '@commander-js/extra-typings';
-import { sanitizeForTerminal as shown } from '../ui/terminal-text.js';
+import { sanitizeForTerminal as shown } from '../domain/terminal-text.js';
 import { logout } from '../usecases/logout.js';
 import { type App, profileOption } from './shared.js';
 

@@ -1,8 +1,8 @@
 import { Argument, type Command, Option } from '@commander-js/extra-typings';
 import { completeAs } from '../completion.js';
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { configKey, KEYRING_SERVICE, keyringAccount } from '../store/keyring-entries.js';
 import { describeExpiry } from '../ui/format.js';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { listProfiles, moveProfile, useProfile } from '../usecases/profiles.js';
 import { type App, jsonOption } from './shared.js';
 

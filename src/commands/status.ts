@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { describeExpiry } from '../ui/format.js';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { getStatus, type Status } from '../usecases/status.js';
 import { type App, jsonOption, profileOption, tokenDeps } from './shared.js';
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiAccess } from './api-access.js';
 import { json, podioError, readBody } from './answers.js';
+import { ApiAccess } from './api-access.js';
 import { authorizeDecision, authorizePage } from './authorize.js';
 import { clockControl, EmulatedClock } from './clock.js';
 import type { RouteContext, TokenRequestRecord } from './context.js';
@@ -21,9 +21,6 @@ import { grantedScope, invalidateGrant, userStatus } from './users.js';
  * options switch to the other.
  */
 
-export type { Fault, FaultPath } from './faults.js';
-export type { IssuedTokens } from './grants.js';
-export type { EmulatorOptions } from './options.js';
 export type { TokenRequestRecord } from './context.js';
 export {
   ACCESS_TOKEN_SECONDS,
@@ -33,6 +30,9 @@ export {
   TWO_FACTOR_USER,
   USER,
 } from './demo.js';
+export type { Fault, FaultPath } from './faults.js';
+export type { IssuedTokens } from './grants.js';
+export type { EmulatorOptions } from './options.js';
 
 export class PodioEmulator {
   readonly options: ResolvedOptions;

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { accessTokenOf } from './api-access.js';
 import { json, podioError } from './answers.js';
+import { accessTokenOf } from './api-access.js';
 import type { RouteContext } from './context.js';
 import { USER } from './demo.js';
 import { scopeList } from './scopes.js';

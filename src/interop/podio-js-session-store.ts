@@ -1,7 +1,7 @@
+import type { ProfileRecord } from '../domain/profile.js';
 import type { Env } from '../env.js';
 import { isErrorCode, PodioAuthError } from '../errors.js';
 import type { TokenRef, TokenSet } from '../podio/token-client.js';
-import type { ProfileRecord } from '../store/profile.js';
 import { notLoggedIn, readProfile } from '../usecases/get-token.js';
 import { sameRef, tokensOf, withRefreshToken, withTokens } from '../usecases/token-policy.js';
 import { isEnvOnly, libraryDeps, sharedFreshToken } from './library-context.js';

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Deps, InputStream } from '../deps.js';
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { interrupted, PodioAuthError } from '../errors.js';
 import { authorizeUrl } from '../podio/authorize-url.js';
 import { type ClientCredentials, requestToken, type TokenAnswer } from '../podio/token-client.js';
 import type { Messages } from '../ui/messages.js';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { startCallbackServer } from './callback-server.js';
 import { pages } from './pages.js';
 import { showWaiting } from './waiting.js';

@@ -1,10 +1,10 @@
 import { clearScreenDown, createInterface, cursorTo, type Interface, moveCursor } from 'node:readline';
 import { stripVTControlCharacters } from 'node:util';
 import type { InputStream, OutputStream } from '../deps.js';
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { interrupted } from '../errors.js';
 import type { Messages } from '../ui/messages.js';
 import { readLines } from '../ui/prompt.js';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
 
 /**
  * What the terminal shows while login waits for the browser, and the other way in: the address the browser

@@ -1,7 +1,7 @@
+import { isObject } from '../domain/guards.js';
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { PodioAuthError, type PodioFailure } from '../errors.js';
 import type { HttpResponse } from '../http.js';
-import { isObject } from '../store/profile.js';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
 
 /** How Podio's answers look: JSON bodies, its error body, rate limits, and the 401s that mean "refresh". */
 

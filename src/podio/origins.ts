@@ -1,7 +1,7 @@
+import type { ProfileRecord } from '../domain/profile.js';
 import type { Env } from '../env.js';
 import { envValue } from '../env.js';
 import { usageError } from '../errors.js';
-import type { ProfileRecord } from '../store/profile.js';
 
 /** Podio's public origins, and the rules for pointing podio-auth elsewhere (an emulator, a test server). */
 

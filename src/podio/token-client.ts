@@ -1,7 +1,7 @@
+import { isObject, isTokenText } from '../domain/guards.js';
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { PodioAuthError } from '../errors.js';
 import type { HttpResponse, HttpSend } from '../http.js';
-import { isObject, isTokenText } from '../store/profile.js';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { commonError, describeBody, describeFailure, parseJson, podioFailure } from './answers.js';
 import { API_KEY_PAGE } from './origins.js';
 

@@ -1,7 +1,7 @@
+import { isObject } from '../domain/guards.js';
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { PodioAuthError } from '../errors.js';
 import type { HttpResponse, HttpSend } from '../http.js';
-import { isObject } from '../store/profile.js';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { commonError, describeBody, parseJson, tokenRejected } from './answers.js';
 
 /** The two API calls podio-auth makes with a token: who it belongs to, and what it may do. */

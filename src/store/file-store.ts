@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { isObject } from '../domain/guards.js';
+import { type ProfileRecord, SECRET_FIELDS, type SecretField, splitSecrets } from '../domain/profile.js';
 import { isErrorCode, PodioAuthError } from '../errors.js';
 import {
   realTarget,
@@ -13,7 +15,6 @@ import { configFileIn, ensurePrivateDir, readConfigFile, unwritable, writeConfig
 import { createFileLocker, type FileLockOptions } from './file-lock.js';
 import { configKey, hasLegacyEntryName, KEYRING_SERVICE, keyringAccount, legacySecretsFor } from './keyring-entries.js';
 import type { Lease, ProfileStore, SecretVault, StoreSnapshot, StoreTransaction } from './port.js';
-import { isObject, type ProfileRecord, SECRET_FIELDS, type SecretField, splitSecrets } from './profile.js';
 
 /**
  * The config-file backend: `config.json` and its lock. A profile whose `store` is `keyring` keeps only metadata in

@@ -1,7 +1,7 @@
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import type { Env } from '../env.js';
 import { envValue, secondsSetting } from '../env.js';
 import { isErrorCode, type PodioAuthError, usageError } from '../errors.js';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { defaultConfigDir } from './config-file.js';
 import { DEFAULT_FILE_LOCK_TIMINGS } from './file-lock.js';
 import { openFileStore } from './file-store.js';

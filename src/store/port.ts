@@ -10,7 +10,7 @@
  *   and gets `lock_lost`.
  * - A write is atomic: a reader sees the old or the new profile, never a mix, whatever happens mid-write.
  */
-import type { ProfileRecord } from './profile.js';
+import type { ProfileRecord } from '../domain/profile.js';
 
 export type StoreKind = 'file' | 'keyring' | 'redis';
 

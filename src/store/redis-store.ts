@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
+import { checkProfile, type ProfileRecord } from '../domain/profile.js';
 import { interrupted, PodioAuthError } from '../errors.js';
 import type { ProfileStore, StoreSnapshot, StoreTransaction } from './port.js';
-import { checkProfile, type ProfileRecord } from './profile.js';
 import {
   createRedisLocker,
   fencedScript,

@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
+import { escapeMessage } from '../domain/terminal-text.js';
 import type { Env } from '../env.js';
-import { escapeMessage } from './terminal-text.js';
 
 /**
  * Everything the tool says to a person goes through here, to stderr. stdout is reserved for data (a token,

@@ -1,4 +1,4 @@
-import type { InputStream, OutputStream } from '../deps.js';
+import type { InputStream, OutputStream, Prompter } from '../deps.js';
 import { interrupted } from '../errors.js';
 
 /**
@@ -123,5 +123,13 @@ export function readLines(
     stream.off('data', onData);
     stream.off('error', onError);
     stream.pause();
+  };
+}
+
+/** The prompter the use cases get through `Deps`, on these streams. */
+export function createPrompter(io: { stdin: InputStream; stderr: OutputStream; signal: AbortSignal }): Prompter {
+  return {
+    ask: (question, options = {}) => prompt(question, io, options),
+    readAll: () => readAllStdin(io.stdin, io.signal),
   };
 }

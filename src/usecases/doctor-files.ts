@@ -9,7 +9,7 @@ import {
   type Stats,
   statSync,
 } from 'node:fs';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { type Check, check, LEFT_ALONE } from './doctor-check.js';
 
 /**

@@ -1,3 +1,5 @@
+import type { ProfileRecord } from '../domain/profile.js';
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { envValue } from '../env.js';
 import { PodioAuthError } from '../errors.js';
 import type { ConfigDocument } from '../store/config-file.js';
@@ -10,8 +12,6 @@ import {
   profileOfAccount,
 } from '../store/keyring-entries.js';
 import type { SecretVault } from '../store/port.js';
-import type { ProfileRecord } from '../store/profile.js';
-import { sanitizeForTerminal } from '../ui/terminal-text.js';
 import { type Check, check } from './doctor-check.js';
 import type { TokenDeps } from './get-token.js';
 

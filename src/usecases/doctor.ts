@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { Deps } from '../deps.js';
+import type { ProfileRecord } from '../domain/profile.js';
 import { PodioAuthError } from '../errors.js';
 import { detectEnvironment, findOnPath } from '../platform/environment.js';
 import { NODE_RELEASE_LINES, newestLts, TESTED_NODE_MAJORS } from '../platform/node-releases.js';
@@ -10,7 +11,6 @@ import { realTarget } from '../store/atomic-write.js';
 import { type ConfigDocument, configFileIn, defaultConfigDir, readConfigFile } from '../store/config-file.js';
 import { isRedisStore, type RedisStoreHandle } from '../store/open-store.js';
 import type { StoreSnapshot } from '../store/port.js';
-import type { ProfileRecord } from '../store/profile.js';
 import { resolveProfileName } from '../store/profile-names.js';
 import type { LockState, Persistence } from '../store/redis-store.js';
 import { describeExpiry } from '../ui/format.js';

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
+import type { ProfileRecord } from '../domain/profile.js';
 import { PodioAuthError } from '../errors.js';
 import { DEFAULT_API_URL } from '../podio/origins.js';
-import type { ProfileRecord } from '../store/profile.js';
 import { readProfile } from './get-token.js';
 
 /**

@@ -1,4 +1,6 @@
 import type { Deps } from '../deps.js';
+import { isTokenText } from '../domain/guards.js';
+import type { ProfileRecord } from '../domain/profile.js';
 import { envValue } from '../env.js';
 import { interrupted, isErrorCode, PodioAuthError } from '../errors.js';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, apiOriginFor } from '../podio/origins.js';
@@ -10,7 +12,6 @@ import {
   type TokenSet,
 } from '../podio/token-client.js';
 import type { ProfileStore, StoreSnapshot, StoreTransaction } from '../store/port.js';
-import { isTokenText, type ProfileRecord } from '../store/profile.js';
 import { resolveProfileName } from '../store/profile-names.js';
 import { type EnvVariable, envCredentials } from './env-credentials.js';
 import {

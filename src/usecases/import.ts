@@ -1,10 +1,11 @@
 import type { Deps } from '../deps.js';
+import { isObject, isTokenText } from '../domain/guards.js';
+import type { ProfileRecord } from '../domain/profile.js';
 import { envValue } from '../env.js';
 import { usageError } from '../errors.js';
 import { parseOrigin } from '../podio/origins.js';
 import { closingOpened, redisLocationOf, type StoreChoice } from '../store/open-store.js';
 import type { ProfileStore } from '../store/port.js';
-import { isObject, isTokenText, type ProfileRecord } from '../store/profile.js';
 import { resolveProfileName } from '../store/profile-names.js';
 
 /**

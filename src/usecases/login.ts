@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import type { Deps } from '../deps.js';
+import type { ProfileRecord } from '../domain/profile.js';
 import { envValue } from '../env.js';
 import { interrupted, isErrorCode, PodioAuthError, usageError } from '../errors.js';
 import { type BrowserPlan, browserLogin } from '../login/browser-login.js';
@@ -10,10 +11,8 @@ import { requestToken } from '../podio/token-client.js';
 import { describeUser, fetchUserStatus } from '../podio/user-api.js';
 import { closingOpened, redisLocationOf, type StoreChoice } from '../store/open-store.js';
 import type { ProfileStore } from '../store/port.js';
-import type { ProfileRecord } from '../store/profile.js';
 import { resolveProfileName } from '../store/profile-names.js';
 import type { Messages } from '../ui/messages.js';
-import { prompt, readAllStdin } from '../ui/prompt.js';
 import { withRefreshToken, withTokens } from './token-policy.js';
 
 /**
@@ -71,6 +70,7 @@ export type LoginDeps = Pick<
   | 'store'
   | 'openRedis'
   | 'openBrowser'
+  | 'prompter'
   | 'resolve'
   | 'secrets'
 > & { ui: () => Promise<Messages> };
@@ -155,16 +155,16 @@ interface SecretSource {
  * hidden prompt on a terminal; never from the command line. Without any of them: exit 2 with a hint.
  */
 async function resolveSecret(source: SecretSource, deps: LoginDeps): Promise<string> {
-  const { env, stdin, stderr, signal } = deps;
+  const { env, stdin, stderr } = deps;
   let secret: string | undefined;
-  if (source.fromStdin && !stdin.isTTY) secret = (await readAllStdin(stdin, signal)).trim() || undefined;
+  if (source.fromStdin && !stdin.isTTY) secret = (await deps.prompter.readAll()).trim() || undefined;
   secret ??= envValue(env, source.envName) ?? source.stored;
   if (secret) return secret;
   if (!(stdin.isTTY && stderr.isTTY)) {
     throw usageError(`No ${source.what}: set ${source.envName} or use ${source.stdinFlag}.`, source.hint);
   }
   const label = `${source.what[0]?.toUpperCase()}${source.what.slice(1)} (hidden): `;
-  secret = await prompt(label, { stdin, stderr, signal }, { hidden: true });
+  secret = await deps.prompter.ask(label, { hidden: true });
   if (!secret) throw usageError(`No ${source.what} given.`);
   return secret;
 }
@@ -174,7 +174,7 @@ async function resolveClient(
   stored: ProfileRecord | undefined,
   deps: LoginDeps,
 ): Promise<ClientCredentials> {
-  const { env, stdin, stderr, signal } = deps;
+  const { env, stdin, stderr } = deps;
   let clientId = input.clientId ?? envValue(env, 'PODIO_CLIENT_ID') ?? stored?.client_id;
   if (!clientId) {
     if (!(stdin.isTTY && stderr.isTTY)) {
@@ -185,7 +185,7 @@ async function resolveClient(
     (await deps.ui()).info(
       `podio-auth needs a Podio API key. Create one at ${API_KEY_PAGE} with "localhost" as its domain.`,
     );
-    clientId = await prompt('Client id: ', { stdin, stderr, signal });
+    clientId = await deps.prompter.ask('Client id: ');
     if (!clientId) throw usageError('No client id given.');
   }
   const clientSecret =
@@ -403,9 +403,9 @@ async function loginOnce(input: LoginInput, deps: LoginDeps): Promise<LoginResul
 
 async function askUsername(deps: LoginDeps, stored: string | undefined): Promise<string> {
   if (stored) return stored;
-  const { stdin, stderr, signal } = deps;
+  const { stdin, stderr } = deps;
   if (!(stdin.isTTY && stderr.isTTY)) throw usageError('No Podio user name: pass --username or set PODIO_USERNAME.');
-  const username = await prompt('Podio user name (e-mail): ', { stdin, stderr, signal });
+  const username = await deps.prompter.ask('Podio user name (e-mail): ');
   if (!username) throw usageError('No user name given.');
   return username;
 }

@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.js';
-import type { ProfileRecord } from '../store/profile.js';
+import type { ProfileRecord } from '../domain/profile.js';
 import { resolveProfileName } from '../store/profile-names.js';
 
 /**

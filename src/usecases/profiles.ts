@@ -1,8 +1,8 @@
 import type { Deps } from '../deps.js';
+import type { ProfileRecord } from '../domain/profile.js';
 import { usageError } from '../errors.js';
 import { shownPointer } from '../secrets.js';
 import type { ProfileStore, StoreSnapshot } from '../store/port.js';
-import type { ProfileRecord } from '../store/profile.js';
 import { checkProfileName, DEFAULT_PROFILE, resolveProfileName } from '../store/profile-names.js';
 
 /**

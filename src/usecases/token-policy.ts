@@ -1,5 +1,5 @@
+import type { ProfileRecord } from '../domain/profile.js';
 import type { TokenSet } from '../podio/token-client.js';
-import type { ProfileRecord } from '../store/profile.js';
 
 /** When a stored access token is still good enough to hand out, and when it must be refreshed first. */
 

@@ -7,6 +7,7 @@ import type { Deps } from '../../src/deps.js';
 import type { HttpSend } from '../../src/http.js';
 import { SecretRegistry } from '../../src/secrets.js';
 import { openFileStore } from '../../src/store/file-store.js';
+import { createPrompter } from '../../src/ui/prompt.js';
 import { readAll } from './streams.js';
 
 /** A whole `Deps` of fakes for in-process tests: a private config dir, captured streams, a fixed clock. */
@@ -15,6 +16,7 @@ export function fakeDeps(send: HttpSend, env: Record<string, string> = {}, overr
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const stdout = new PassThrough();
   const stderr = new PassThrough();
+  const stdin = new PassThrough();
   const fullEnv = { PODIO_AUTH_CONFIG_DIR: dir, ...env };
   const secrets = new SecretRegistry();
   secrets.addEnv(fullEnv);
@@ -22,7 +24,7 @@ export function fakeDeps(send: HttpSend, env: Record<string, string> = {}, overr
   const http = Object.assign(send, { close: async () => {} });
   const deps: Deps = {
     env: fullEnv,
-    stdin: new PassThrough(),
+    stdin,
     stdout,
     stderr,
     signal,
@@ -37,6 +39,7 @@ export function fakeDeps(send: HttpSend, env: Record<string, string> = {}, overr
       throw new Error('no Redis in this test');
     },
     openBrowser: async () => {},
+    prompter: createPrompter({ stdin, stderr, signal }),
     resolve: async () => ['127.0.0.1'],
     secrets,
     debug: () => {},

@@ -1,11 +1,11 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { sanitizeForTerminal } from '../../src/domain/terminal-text.js';
 import { escapeHtml, PAGE_HEADERS, pages, renderPage } from '../../src/login/pages.js';
 import { browserCommand, splitCommand } from '../../src/platform/browser-opener.js';
 import { SecretRegistry } from '../../src/secrets.js';
 import { formatDuration } from '../../src/ui/format.js';
 import { createMessages, useColour } from '../../src/ui/messages.js';
-import { sanitizeForTerminal } from '../../src/ui/terminal-text.js';
 import { readAll } from '../support/streams.js';
 
 describe('colour', () => {

@@ -3,6 +3,8 @@
  * Snake case, as Podio names the same things.
  */
 
+import { isObject, isTokenText } from './guards.js';
+
 export interface TokenRefRecord {
   type: string;
   id: number | string;
@@ -74,15 +76,6 @@ const STRING_FIELDS = [
 const DATE_FIELDS = ['expires_at', 'obtained_at', 'refresh_obtained_at'] as const;
 /** Fields that go into HTTP headers or bodies: printable ASCII only. */
 const TOKEN_FIELDS = ['client_id', 'client_secret', 'access_token', 'refresh_token', 'app_id', 'app_token'] as const;
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Printable ASCII, no spaces: what an OAuth token (and anything put in a header) may be. */
-export function isTokenText(value: string): boolean {
-  return /^[\x21-\x7e]+$/.test(value);
-}
 
 /**
  * Checks one stored profile. Returns the profile, or a description of the first field that is wrong
