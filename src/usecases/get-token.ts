@@ -2,6 +2,7 @@ import type { Deps } from '../deps.js';
 import { envValue } from '../env.js';
 import { interrupted, isErrorCode, PodioAuthError } from '../errors.js';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, apiOriginFor } from '../podio/origins.js';
+import { sendGrant } from '../podio/send-grant.js';
 import {
   type ClientCredentials,
   type Grant,
@@ -249,14 +250,7 @@ async function exchangeAndStore(
   await tx.reserveWrite?.();
   const now = deps.now();
   deps.debug(`${grant.grant_type} grant: POST ${apiOrigin}/oauth/token/v2`);
-  const answer: TokenAnswer = await deps
-    .critical(() => requestToken(deps.http, apiOrigin, client, grant, now, deps.forceSignal))
-    .catch((error: unknown) => {
-      // Ctrl-C came while Podio was answering, and the answer never came: the command ends as interrupted.
-      if (deps.signal.aborted)
-        throw interrupted('Interrupted; Podio did not answer, so nothing was stored.', deps.signal.reason);
-      throw error;
-    });
+  const answer: TokenAnswer = await sendGrant(deps, apiOrigin, client, grant, now);
   const sentRefresh = grant.grant_type === 'refresh_token' ? grant.refresh_token : undefined;
   const store = (next: ProfileRecord, newRefresh: string | undefined) =>
     storeAnswer(name, profile, next, newRefresh !== undefined && newRefresh !== sentRefresh, tx, deps);
