@@ -1,10 +1,21 @@
 import type { Env } from '../env.js';
 import { isErrorCode, PodioAuthError } from '../errors.js';
+import { httpTimeoutMs } from '../http.js';
 import type { TokenRef, TokenSet } from '../podio/token-client.js';
 import type { ProfileRecord } from '../store/profile.js';
 import { notLoggedIn, readProfile } from '../usecases/get-token.js';
-import { sameRef, tokensOf, withRefreshToken, withTokens } from '../usecases/token-policy.js';
+import {
+  DEFAULT_MIN_TTL_SECONDS,
+  refreshMarginMs,
+  sameRef,
+  tokensOf,
+  withRefreshToken,
+  withTokens,
+} from '../usecases/token-policy.js';
 import { isEnvOnly, libraryDeps, sharedFreshToken } from './library-context.js';
+import { PodioJsRefreshWatch } from './podio-js-refresh-watch.js';
+import { RefreshAhead } from './refresh-ahead.js';
+import { refreshGateFor } from './refresh-gate.js';
 
 /**
  * podio-js 1.6.1's `sessionStore` on podio-auth's store and lock, so that a podio-js client uses the CLI's login:
@@ -24,13 +35,27 @@ import { isEnvOnly, libraryDeps, sharedFreshToken } from './library-context.js';
  * - A login made through podio-js (`authenticateWithApp` …) also ends in `set(newAuthObject, authType, callback)`.
  *
  * So this store:
+ * - refreshes ahead of expiry, by the margin `podio-auth token` keeps (five minutes; half the life of a token
+ *   that lives less than ten), under the store's lock, on a timer that never keeps the process alive: podio-js
+ *   reads its token synchronously as it sends a request, so the store must hold one with time left by then. A
+ *   podio-js idle for longer than a token lives finds a fresh token, and its first calls (several at once too)
+ *   get no 401. A refresh ends while the token it replaces still has the margin left, so podio-js's calls made
+ *   meanwhile get no 401 either;
  * - hands podio-js a live `authObject`: its fields read the newest token this store knows. Each time podio-js
  *   reads `accessToken` (each request), the store looks at the profile again in the background, as `podio-auth
- *   token` does: the stored token if it has time left, else a refresh under the store's lock (one refresh serves
- *   the CLI and podio-js). A refresh the CLI made reaches podio-js's next request, and podio-js's own refresh, when
- *   Podio ends a token early, starts from the newest refresh token;
+ *   token` does (a refresh the CLI made reaches podio-js's next request); a refresh made by the library elsewhere
+ *   in this process reaches it at once (refresh-gate.ts);
+ * - keeps podio-js's own refreshes (when Podio ends a token early) and this process's apart (refresh-gate.ts):
+ *   while a token request of ours may be rotating the refresh token, `authObject.refreshToken` is empty, so
+ *   podio-js fails that one call with its 401 rather than refresh from a dying token and throw; and once podio-js
+ *   starts a refresh of its own, this process sends no token request until podio-js's new tokens are stored;
+ * - never hands over a token it knows has expired, except in one case it cannot avoid: the timer could not run
+ *   in time (the machine slept, Podio was unreachable when the token was due) and podio-js reads the token for a
+ *   request, synchronously. The store then stands back and lets podio-js refresh by itself on the 401, from a
+ *   refresh token nobody in this process is rotating;
  * - `get` hands over the freshest stored token, refreshed first under the lock when it is about to expire;
- * - ignores `set({})`: a podio-js 401 must not log the CLI out;
+ * - forgets nothing on `set({})` (a podio-js 401 must not log the CLI out); it only takes it, right after podio-js
+ *   read its refresh token, as the sign that podio-js starts a refresh of its own (podio-js-refresh-watch.ts);
  * - writes podio-js's own refresh back under the lock, compare-and-set: only if the stored refresh token is one
  *   podio-js held (so the one it refreshed from, which Podio may have rotated away); if the store has moved on to
  *   a token podio-js never saw (the CLI refreshed meanwhile), the stored login stands and podio-js is switched to
@@ -62,6 +87,8 @@ export interface PodioJsSessionStore {
    * Await it before `process.exit()`, so that a refresh token Podio has just rotated is stored.
    */
   settled(): Promise<void>;
+  /** Stops refreshing ahead of expiry (see above); for a program that is done with podio-js but goes on. */
+  close(): void;
 }
 
 export interface PodioJsSessionStoreOptions {
@@ -84,6 +111,8 @@ interface Latest {
   expiresAt: number | undefined;
   ref: TokenRef | undefined;
   scope: string | undefined;
+  /** How long before `expiresAt` the token is refreshed: as `podio-auth token` does, 5 min or half its life. */
+  marginMs: number;
 }
 
 /** What podio-js's own new tokens come to, decided under the lock. */
@@ -107,6 +136,14 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
   let adoptedAt = 0;
   let loading: Promise<unknown> | undefined;
   let lastReported: string | undefined;
+  /** The profile `latest` came from (name and store), to know which of the library's refreshes are ours. */
+  let source: { name: string; location: string } | undefined;
+  let closed = false;
+  const nowMs = () => libraryDeps(env).now().getTime();
+  const gate = refreshGateFor(env);
+  // podio-js's refresh is two requests and has no deadline of its own; ours would have ended by twice this.
+  const watch = new PodioJsRefreshWatch(gate, () => 2 * httpTimeoutMs(env));
+  const ahead = new RefreshAhead(nowMs, () => loadInBackground());
 
   const track = <T>(work: Promise<T>): Promise<T> => {
     pending.add(work);
@@ -128,7 +165,7 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
    * read for them): a look at the profile that began before a write-back finished must not bring back the token
    * that write-back replaced.
    */
-  const adopt = (tokens: TokenSet, seen: number) => {
+  const adopt = (tokens: TokenSet, seen: number, obtainedAt: string) => {
     if (seen <= adoptedAt) return;
     adoptedAt = seen;
     const expires = Date.parse(tokens.expiresAt);
@@ -138,9 +175,28 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
       expiresAt: Number.isFinite(expires) ? expires : undefined,
       ref: tokens.ref,
       scope: tokens.scope,
+      marginMs: refreshMarginMs({ obtained_at: obtainedAt, expires_at: tokens.expiresAt }, DEFAULT_MIN_TTL_SECONDS),
     };
     hold(tokens.refreshToken);
+    planRefreshAhead();
   };
+  /**
+   * Refreshes ahead of expiry, by the margin `podio-auth token` keeps: podio-js, idle for longer than a token
+   * lives, then finds a token with time left. After a failed try (Podio or the network down), tries again soon,
+   * until the token has expired.
+   */
+  const planRefreshAhead = (afterFailure = false) => {
+    if (closed || envOnly() || latest?.expiresAt === undefined) return;
+    if (!afterFailure) return ahead.at(latest.expiresAt - latest.marginMs);
+    const now = nowMs();
+    if (latest.expiresAt > now) ahead.at(now + Math.min(30_000, Math.max(1_000, latest.marginMs / 4)));
+  };
+  // A refresh another caller in this process made (getToken, podioFetch) reaches podio-js in the same turn.
+  const stopListening = gate.onRotated((fresh) => {
+    const from = fresh.source;
+    if (closed || from.kind !== 'profile' || from.name !== source?.name || from.location !== source.location) return;
+    adopt(fresh.tokens, ++clock, from.profile.obtained_at ?? libraryDeps(env).now().toISOString());
+  });
   const report = (error: unknown) => {
     const failure = asPodioAuthError(error);
     // A profile logged out under a busy podio-js would otherwise be reported at each of its requests.
@@ -157,14 +213,21 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
     if (latest && envOnly()) return;
     const seen = ++clock;
     const fresh = await sharedFreshToken({ profile }, deps);
-    adopt(fresh.tokens, seen);
+    if (fresh.source.kind === 'profile') source = { name: fresh.source.name, location: fresh.source.location };
+    const obtainedAt = fresh.source.kind === 'profile' ? fresh.source.profile.obtained_at : undefined;
+    adopt(fresh.tokens, seen, obtainedAt ?? deps.now().toISOString());
     lastReported = undefined;
   };
 
   /** A look at the profile while podio-js works, one at a time; env-only mode has nothing to look at. */
   const loadInBackground = () => {
     if (loading || envOnly()) return;
-    loading = track(load().catch(report)).finally(() => {
+    loading = track(
+      load().catch((error: unknown) => {
+        report(error);
+        planRefreshAhead(true);
+      }),
+    ).finally(() => {
       loading = undefined;
     });
   };
@@ -175,7 +238,7 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
     if (oauth.refreshToken) deps.secrets.add(oauth.refreshToken);
     const theirs = tokenSetOf(oauth, deps.now());
     if (envOnly()) {
-      adopt(theirs, ++clock);
+      adopt(theirs, ++clock, deps.now().toISOString());
       return;
     }
     const { name, store } = await readProfile(profile, deps);
@@ -196,14 +259,29 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
       use = await attempt();
     }
     // Numbered once written: any look at the profile from now on sees this write.
-    adopt(use, ++clock);
+    adopt(use, ++clock, deps.now().toISOString());
+  };
+
+  /**
+   * podio-js is about to send the token with a request. Normally the token has time left (refreshed ahead), and
+   * the store looks at the profile again in the background (a refresh the CLI made reaches the next request).
+   * If it has expired all the same (the machine slept, Podio could not be reached when it was due), podio-js
+   * reads it now, synchronously, with nothing better to give it: it will get a 401 and refresh by itself, so
+   * the library stands back rather than rotate the refresh token podio-js is about to use.
+   */
+  const accessTokenRead = () => {
+    if (latest?.expiresAt !== undefined && latest.expiresAt <= nowMs() && latest.refreshToken && !envOnly()) {
+      watch.standBack();
+      return;
+    }
+    loadInBackground();
   };
 
   /** Turns `target` into a live `authObject`: its fields read `latest`, and reading the token looks again. */
   const live = (target: object): PodioJsOAuth => {
     const fields: [keyof PodioJsOAuth, (current: Latest) => unknown][] = [
       ['accessToken', (current) => current.accessToken],
-      ['refreshToken', (current) => current.refreshToken],
+      ['refreshToken', (current) => watch.refreshTokenToShow(current.refreshToken)],
       ['expiresIn', (current) => secondsLeft(current.expiresAt, libraryDeps(env).now())],
       ['ref', (current) => current.ref],
       ['scope', (current) => current.scope],
@@ -213,7 +291,7 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
         enumerable: true,
         configurable: true,
         get: () => {
-          if (name === 'accessToken') loadInBackground();
+          if (name === 'accessToken') accessTokenRead();
           return latest ? read(latest) : undefined;
         },
         // Whoever assigns a field takes it over: from then on it is a plain value.
@@ -241,6 +319,7 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
       };
       const accessToken = podioOAuth?.accessToken;
       if (typeof accessToken !== 'string' || accessToken === '') {
+        watch.cleared();
         done();
         return;
       }
@@ -248,17 +327,24 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
       track(writeBack(oauth)).then(
         () => {
           live(podioOAuth);
+          watch.refreshed();
           done();
         },
         (error: unknown) => {
           // podio-js goes on with its own new token, which works whether or not it could be stored.
           report(error);
+          watch.refreshed();
           done();
         },
       );
     },
     async settled() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
+    close() {
+      closed = true;
+      ahead.stop();
+      stopListening();
     },
   };
 }
