@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { APP, USER } from '../src/emulator/podio-emulator.js';
 import { getToken, type PodioAuthError, type PodioJsSessionStore, podioJsSessionStore } from '../src/index.js';
-import { writeBackOf } from '../src/interop/podio-js-session-store.js';
+import { writeBackOf } from '../src/interop/podio-js-write-back.js';
 import type { TokenSet } from '../src/podio/token-client.js';
 import type { ProfileRecord } from '../src/store/profile.js';
 import { ROOT, runCli, runMain, type Sandbox, startSandbox } from './support/cli.js';

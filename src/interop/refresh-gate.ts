@@ -1,4 +1,5 @@
 import type { Deps } from '../deps.js';
+import { interrupted } from '../errors.js';
 import type { FreshToken } from '../usecases/get-token.js';
 
 /**
@@ -93,11 +94,24 @@ export class RefreshGate {
         return fresh;
       } catch (error) {
         if (!(error instanceof StandingBack) || attempt >= LOOKUP_ATTEMPTS) throw error;
-        await Promise.all([...this.standing].map((entry) => entry.ended));
+        await this.standingBackEnds(deps.signal);
       } finally {
         if (counted) this.rotating--;
       }
     }
+  }
+
+  /** Resolves once every stand-back has ended (each is bounded); a caller's abort ends the wait. */
+  private standingBackEnds(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return Promise.reject(interrupted(undefined, signal.reason));
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(interrupted(undefined, signal.reason));
+      signal.addEventListener('abort', onAbort, { once: true });
+      void Promise.all([...this.standing].map((entry) => entry.ended)).then(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
   }
 }
 
