@@ -469,6 +469,36 @@ describe('podioJsSessionStore: idle longer than a token lives, then busy', () =>
     expect(errors).toEqual([]);
   });
 
+  it("once podio-js starts a refresh of its own, the library's refresh waits for it and takes its tokens", async () => {
+    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 500 });
+    const env = sandbox.env();
+    const first = sandbox.storeLogin(inEightHours());
+    const { store, errors } = sessionStore(env);
+    const client = podioJs(podio, store);
+    await client.isAuthenticated();
+    await store.settled();
+
+    // Podio ends podio-js's token early: podio-js refreshes by itself, from the stored refresh token.
+    podio.advanceClock(EIGHT_HOURS + 60);
+    const call = client.request('GET', '/user/status');
+    await podio.nextTokenRequestArrives();
+    // While Podio works on it, the library finds the stored token expired: it must not send that refresh token too.
+    sandbox.editProfile('default', { expires_at: aMinuteAgo().toISOString() });
+    const library = getToken({ env, minTtlSeconds: 60 });
+    const [result] = await settledWithin(5_000, [call]);
+    expect(result).toEqual({ status: 'fulfilled', value: UserStatus });
+    const token = await library;
+    await store.settled();
+
+    expect(podio.grants('refresh_token').map((grant) => [grant.endpoint, grant.fields['refresh_token']])).toEqual([
+      ['form', first.refresh_token],
+    ]);
+    expect(token.accessToken).toBe(stored(sandbox)['access_token']);
+    expect(lastTokenSent(podio)).toBe(token.accessToken);
+    expect(podio.isLiveRefreshToken(stored(sandbox)['refresh_token'] as string)).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
   it('shows podio-js a refresh the library made elsewhere in the process in the same turn', async () => {
     const { podio, sandbox } = await startSandbox();
     const env = sandbox.env();
