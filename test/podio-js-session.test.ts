@@ -404,6 +404,27 @@ describe('podioJsSessionStore: idle longer than a token lives, then busy', () =>
     expect(errors).toEqual([]);
   });
 
+  it('env-only mode: the tokens in memory are refreshed ahead too, from the refresh token in memory', async () => {
+    const { podio, sandbox } = await startSandbox({ expiresIn: 2 });
+    const env = sandbox.env({ PODIO_REFRESH_TOKEN: podio.issueTokens().refresh_token });
+    const { store, errors } = sessionStore(env);
+    const client = podioJs(podio, store);
+    await client.isAuthenticated();
+    await idleFor(2_600);
+    const calls = Array.from({ length: 5 }, () => client.request('GET', '/user/status'));
+    const results = await settledWithin(5_000, calls);
+    expect(results).toEqual(Array(5).fill({ status: 'fulfilled', value: UserStatus }));
+    await store.settled();
+    // The first exchange used the environment's refresh token; each refresh after it, the one before's answer.
+    const refreshes = podio.grants('refresh_token');
+    expect(refreshes.length).toBeGreaterThanOrEqual(3);
+    expect(refreshes.map((grant) => grant.endpoint)).toEqual(refreshes.map(() => 'json'));
+    expect(client.authObject?.accessToken).toBe(lastTokenSent(podio));
+    expect(podio.isLiveRefreshToken(client.authObject?.refreshToken ?? '')).toBe(true);
+    expect(existsSync(sandbox.configFile)).toBe(false);
+    expect(errors).toEqual([]);
+  });
+
   it('given an expired token all the same, podio-js refreshes by itself and the library stands back', async () => {
     const { podio, sandbox } = await startSandbox({ expiresIn: 2 });
     const env = sandbox.env();

@@ -45,6 +45,8 @@ export interface FreshTokenRequest {
   minTtlSeconds?: number | undefined;
   /** A token Podio just rejected: refresh, unless another process has replaced it already. */
   rejectedToken?: string | undefined;
+  /** Env-only mode: the refresh token to refresh from (see GetTokenInput). */
+  envRefreshToken?: string | undefined;
 }
 
 const inFlightByEnv = new WeakMap<Env, Map<string, Promise<FreshToken>>>();
@@ -65,6 +67,7 @@ export function sharedFreshToken(request: FreshTokenRequest, deps: Deps): Promis
     request.profile ?? null,
     request.minTtlSeconds ?? null,
     request.rejectedToken ?? null,
+    request.envRefreshToken ?? null,
   ]);
   let pending = inFlight.get(key);
   if (!pending) {
@@ -72,6 +75,7 @@ export function sharedFreshToken(request: FreshTokenRequest, deps: Deps): Promis
       profile: request.profile,
       minTtlSeconds: request.minTtlSeconds,
       rejectedToken: request.rejectedToken,
+      envRefreshToken: request.envRefreshToken,
     };
     pending = refreshGateFor(deps.env).lookup(deps, (gated) => getToken(input, gated));
     const requests = inFlight;

@@ -54,7 +54,8 @@ import { refreshGateFor } from './refresh-gate.js';
  *   a token podio-js never saw (the CLI refreshed meanwhile), the stored login stands and podio-js is switched to
  *   it. Tokens for another user or app than the profile's are never stored (podio-js keeps them to itself).
  * - In env-only mode (credentials in the environment, no profile given) there is nothing to write to: the
- *   tokens live in this store's memory, and podio-js refreshes them by itself when Podio says so.
+ *   tokens live in this store's memory, refreshed ahead of expiry from the refresh token in memory (or by the
+ *   app grant again), and by podio-js itself when Podio ends a token early.
  * podio-js gives a session store no way to report an error: `get` then hands over nothing (podio-js says
  * "Authentication has not been performed"), and the error goes to `onError` (by default one line on stderr).
  */
@@ -128,7 +129,7 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
   const gate = refreshGateFor(env);
   // podio-js's refresh is two requests and has no deadline of its own; ours would have ended by twice this.
   const watch = new PodioJsRefreshWatch(gate, () => 2 * httpTimeoutMs(env));
-  const ahead = new RefreshAhead(nowMs, () => loadInBackground());
+  const ahead = new RefreshAhead(nowMs, () => loadInBackground(true));
 
   const track = <T>(work: Promise<T>): Promise<T> => {
     pending.add(work);
@@ -171,7 +172,7 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
    * until the token has expired.
    */
   const planRefreshAhead = (afterFailure = false) => {
-    if (closed || envOnly() || latest?.expiresAt === undefined) return;
+    if (closed || latest?.expiresAt === undefined) return;
     if (!afterFailure) return ahead.at(latest.expiresAt - latest.marginMs);
     const now = nowMs();
     if (latest.expiresAt > now) ahead.at(now + Math.min(30_000, Math.max(1_000, latest.marginMs / 4)));
@@ -191,11 +192,17 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
   };
 
   /** The freshest token: the stored one while it has time left, else refreshed under the lock. */
-  const load = async (): Promise<void> => {
+  const load = async (ahead = false): Promise<void> => {
     const deps = libraryDeps(env);
-    // Env-only: a refresh token from the environment may have been rotated away by the first use; the one in
-    // memory (podio-js refreshes it when Podio says so) is the one to go on with.
-    if (latest && envOnly()) return;
+    if (latest && envOnly()) {
+      // Env-only: the tokens live in memory, and only refreshing ahead changes them, from the refresh token in
+      // memory (the environment's may have been rotated away by the first use).
+      if (!ahead) return;
+      const seen = ++clock;
+      const fresh = await sharedFreshToken({ profile, envRefreshToken: latest.refreshToken }, deps);
+      adopt(fresh.tokens, seen, deps.now().toISOString());
+      return;
+    }
     const seen = ++clock;
     const fresh = await sharedFreshToken({ profile }, deps);
     if (fresh.source.kind === 'profile') source = { name: fresh.source.name, location: fresh.source.location };
@@ -204,14 +211,18 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
     lastReported = undefined;
   };
 
-  /** A look at the profile while podio-js works, one at a time; env-only mode has nothing to look at. */
-  const loadInBackground = () => {
-    if (loading || envOnly()) return;
+  /** A look at the profile while podio-js works, one at a time (env-only: a refresh ahead, nothing to look at). */
+  const loadInBackground = (ahead = false) => {
+    if (loading || (envOnly() && !ahead)) return;
     loading = track(
-      load().catch((error: unknown) => {
-        report(error);
-        planRefreshAhead(true);
-      }),
+      load(ahead).then(
+        // Also when this look adopted nothing: a wake-up that came while it was under way is not lost.
+        () => planRefreshAhead(),
+        (error: unknown) => {
+          report(error);
+          planRefreshAhead(true);
+        },
+      ),
     ).finally(() => {
       loading = undefined;
     });
@@ -255,7 +266,7 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
    * the library stands back rather than rotate the refresh token podio-js is about to use.
    */
   const accessTokenRead = () => {
-    if (latest?.expiresAt !== undefined && latest.expiresAt <= nowMs() && latest.refreshToken && !envOnly()) {
+    if (latest?.expiresAt !== undefined && latest.expiresAt <= nowMs() && latest.refreshToken) {
       watch.standBack();
       return;
     }

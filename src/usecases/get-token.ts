@@ -52,6 +52,11 @@ export interface GetTokenInput {
   minTtlSeconds?: number | undefined;
   /** A token Podio just rejected as expired: refresh, unless another process has already replaced it. */
   rejectedToken?: string | undefined;
+  /**
+   * Env-only mode: refresh from this refresh token instead of PODIO_REFRESH_TOKEN's, which Podio may have rotated
+   * away since (the podio-js session store keeps the newest in memory).
+   */
+  envRefreshToken?: string | undefined;
 }
 
 export type TokenDeps = Pick<
@@ -420,7 +425,7 @@ async function tokenFromEnv(variable: EnvVariable, input: GetTokenInput, deps: T
   const apiOrigin = apiOriginFor(undefined, env);
   const grant: Grant =
     variable === 'PODIO_REFRESH_TOKEN'
-      ? { grant_type: 'refresh_token', refresh_token: envToken(env, 'PODIO_REFRESH_TOKEN') }
+      ? { grant_type: 'refresh_token', refresh_token: input.envRefreshToken ?? envToken(env, 'PODIO_REFRESH_TOKEN') }
       : { grant_type: 'app', app_id: envToken(env, 'PODIO_APP_ID'), app_token: envToken(env, 'PODIO_APP_TOKEN') };
   const client = envClient(
     env,
@@ -428,7 +433,9 @@ async function tokenFromEnv(variable: EnvVariable, input: GetTokenInput, deps: T
   );
   let answer: TokenAnswer;
   try {
-    answer = await requestToken(deps.http, apiOrigin, client, grant, deps.now(), deps.signal);
+    // Marked critical for the library's refresh gate, but never as sent: nothing is stored in env-only mode, so
+    // a first Ctrl-C need not wait for the answer.
+    answer = await deps.critical(() => requestToken(deps.http, apiOrigin, client, grant, deps.now(), deps.signal));
   } catch (error) {
     envRejected(error, variable);
   }
