@@ -1,5 +1,5 @@
 import type { Deps } from '../deps.js';
-import { interrupted } from '../errors.js';
+import { interrupted, PodioAuthError } from '../errors.js';
 import type { FreshToken } from '../usecases/get-token.js';
 
 /**
@@ -93,7 +93,14 @@ export class RefreshGate {
         if (fresh.refreshed) for (const listener of this.listeners) listener(fresh);
         return fresh;
       } catch (error) {
-        if (!(error instanceof StandingBack) || attempt >= LOOKUP_ATTEMPTS) throw error;
+        if (!(error instanceof StandingBack)) throw error;
+        if (attempt >= LOOKUP_ATTEMPTS) {
+          throw new PodioAuthError(
+            'lock_timeout',
+            'podio-js in this process kept refreshing the login by itself, so no refresh of ours was sent.',
+            { hint: 'Try again.' },
+          );
+        }
         await this.standingBackEnds(deps.signal);
       } finally {
         if (counted) this.rotating--;

@@ -62,6 +62,27 @@ describe('RefreshGate: the library and podio-js never refresh at once', () => {
     expect(bounded.ended).toBe(true);
   });
 
+  it('gives up with a PodioAuthError after podio-js made it stand back three times in a row', async () => {
+    const gate = new RefreshGate();
+    const { deps } = fakeDeps(unexpectedHttp);
+    let standing = gate.standBack(60_000);
+    let attempts = 0;
+    const lookup = gate.lookup(deps, (gated) => {
+      attempts++;
+      return gated.critical(async () => fresh(true));
+    });
+    for (const expected of [1, 2]) {
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(attempts).toBe(expected);
+      const next = gate.standBack(60_000);
+      standing.end();
+      standing = next;
+    }
+    await expect(lookup).rejects.toMatchObject({ name: 'PodioAuthError', code: 'lock_timeout' });
+    expect(attempts).toBe(3);
+    standing.end();
+  });
+
   it('a caller waiting for podio-js can be interrupted', async () => {
     const gate = new RefreshGate();
     const controller = new AbortController();
