@@ -6,6 +6,7 @@ import { type AddressInfo, createServer as createTcpServer, type Socket, type Se
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { APP } from '../src/emulator/podio-emulator.js';
 import { PodioAuthError } from '../src/errors.js';
 import {
   createHttpClient,
@@ -558,6 +559,28 @@ describe('the CLI behind a proxy', () => {
       });
     });
   }
+
+  it('`login --app` too: one Ctrl-C while the proxy has not answered CONNECT ends it at once, nothing stored', async () => {
+    const { sandbox } = await startSandbox();
+    const proxy = await started(new FaultyProxy('never-answer'));
+    const env = sandbox.env({
+      PODIO_API_URL: 'https://api.podio.example',
+      PODIO_AUTH_URL: 'https://podio.example',
+      HTTPS_PROXY: proxy.url,
+      PODIO_APP_TOKEN: APP.app_token,
+      PODIO_AUTH_HTTP_TIMEOUT: '60',
+    });
+    const cli = startCli(['login', '--app', APP.app_id], env);
+    expect(await proxy.nextRequest()).toBe('CONNECT api.podio.example:443 HTTP/1.1');
+    const signalledAt = Date.now();
+    cli.child.kill('SIGINT');
+    const result = await cli.done;
+    expect(Date.now() - signalledAt).toBeLessThan(5_000);
+    expect(result.code).toBe(130);
+    expect(result.stderr).not.toMatch(/already sent/);
+    expect(errorLines(result)).toEqual(['✗ Interrupted before the token request was sent; nothing changed.']);
+    expect(existsSync(sandbox.configFile)).toBe(false);
+  });
 
   it('once the token request went through the tunnel, a first Ctrl-C waits for the answer and stores it', async () => {
     const { podio, sandbox } = await startSandbox({ tokenDelayMs: 800 });
