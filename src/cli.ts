@@ -21,7 +21,8 @@ function signalExitCode(signal: NodeJS.Signals): number {
 export async function runCli(argv: string[]): Promise<void> {
   const soft = new AbortController();
   const force = new AbortController();
-  let critical = 0;
+  /** Token requests written to Podio and not yet answered: their answers may hold a rotated refresh token. */
+  let sentTokenRequests = 0;
   // `exec` takes signals over while its command runs, to forward them.
   const listeners = new Set<(signal: NodeJS.Signals) => void>();
 
@@ -53,7 +54,7 @@ export async function runCli(argv: string[]): Promise<void> {
       exitNow(signal);
     }
     soft.abort(signal);
-    if (critical > 0) {
+    if (sentTokenRequests > 0) {
       process.stderr.write(
         '\n! Podio is answering a token request already sent: waiting for its answer so the new token is stored (press Ctrl-C again to stop now).\n',
       );
@@ -78,11 +79,17 @@ export async function runCli(argv: string[]): Promise<void> {
         signal: soft.signal,
         forceSignal: force.signal,
         critical: async (work) => {
-          critical++;
+          // Counted only once written: a request still connecting, or waiting for a proxy's tunnel, has reached
+          // nobody, and a first signal ends it at once.
+          let counted = false;
           try {
-            return await work();
+            return await work(() => {
+              if (counted) return;
+              counted = true;
+              sentTokenRequests++;
+            });
           } finally {
-            critical--;
+            if (counted) sentTokenRequests--;
           }
         },
         endBySignal: (signal) => {

@@ -40,8 +40,12 @@ export interface Deps {
    * rotated refresh token) is stored even when the user pressed Ctrl-C once.
    */
   forceSignal: AbortSignal;
-  /** Marks such work, so the launcher can tell the user why the first Ctrl-C did not end it at once. */
-  critical<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Marks a token request, so the launcher can tell the user why the first Ctrl-C did not end it at once. `work`
+   * calls `markSent` once the request is written: only from then on does a first signal wait for the answer
+   * (before, nothing reached Podio, and the signal ends the command at once).
+   */
+  critical<T>(work: (markSent: () => void) => Promise<T>): Promise<T>;
   now: () => Date;
   /** Milliseconds from an arbitrary start, never going back: for timeouts and lock waits. */
   monotonic: () => number;
@@ -94,7 +98,7 @@ export function createDeps(side: ProcessSide): Deps {
     stderr: side.stderr,
     signal: side.signal,
     forceSignal: side.forceSignal ?? side.signal,
-    critical: side.critical ?? ((work) => work()),
+    critical: side.critical ?? ((work) => work(() => {})),
     onSignal: side.onSignal ?? (() => () => {}),
     ...(side.endBySignal ? { endBySignal: side.endBySignal } : {}),
     now,

@@ -23,6 +23,13 @@ export interface HttpRequest {
   headers: Record<string, string>;
   body?: string;
   signal: AbortSignal;
+  /**
+   * Also ends the request, but only until it has been written (connected, the proxy's tunnel open, the body
+   * flushed): from then on Podio may be acting on it, and only `signal` ends it.
+   */
+  abortUntilSent?: AbortSignal;
+  /** Called once the request has been written, as above. */
+  onSent?: () => void;
   /** The largest answer taken (default 1 MiB: a token or a user's status), and what to do about a larger one. */
   answerLimit?: { bytes: number; hint: string };
 }
@@ -238,9 +245,11 @@ async function sendOnce(
     throw new Error(`Not an http(s) URL: ${target.protocol}`);
   }
   const proxy = proxyFor(target, env);
-  if (request.signal.aborted) throw interrupted();
+  const unsentAbort = request.abortUntilSent;
+  const abortedEarly = () => request.signal.aborted || unsentAbort?.aborted === true;
+  if (abortedEarly()) throw interrupted();
   const [net, tls, http] = await loadNetModules();
-  if (request.signal.aborted) throw interrupted();
+  if (abortedEarly()) throw interrupted();
   // Checked before any socket opens: node:http would otherwise throw from inside a socket callback.
   const requestHeaders: Record<string, string> = { ...request.headers, host: target.host };
   if (request.body !== undefined) requestHeaders['content-length'] = String(Buffer.byteLength(request.body));
@@ -263,12 +272,15 @@ async function sendOnce(
     /** Set once the answer's headers are in: a deadline or a hang-up then cuts the body short. */
     let answered = false;
     let settled = false;
+    /** Set once the request is written: a signal that only counts until then is ignored from there on. */
+    let sent = false;
 
     const finish = (error: Error | undefined, response?: HttpResponse) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
       request.signal.removeEventListener('abort', onAbort);
+      unsentAbort?.removeEventListener('abort', onAbortUnsent);
       for (const socket of sockets) socket.destroy();
       if (error) reject(error);
       else if (response) resolve(response);
@@ -285,6 +297,9 @@ async function sendOnce(
         }
       };
     const onAbort = () => fail(interrupted());
+    const onAbortUnsent = () => {
+      if (!sent) fail(interrupted());
+    };
     const due = performance.now() + timeoutMs;
     let graceGiven = false;
     const onDeadline = () => {
@@ -301,6 +316,7 @@ async function sendOnce(
     };
     let deadline = setTimeout(onDeadline, timeoutMs);
     request.signal.addEventListener('abort', onAbort, { once: true });
+    unsentAbort?.addEventListener('abort', onAbortUnsent, { once: true });
 
     function deadlineError(): PodioAuthError {
       if (proxy && phase === 'proxy') return proxyFailed(`did not accept a connection within ${seconds}`);
@@ -425,7 +441,12 @@ async function sendOnce(
           finish(undefined, { status: response.statusCode ?? 0, headers, text });
         });
       });
-      outgoing.end(request.body);
+      // 'finish': the whole request is handed to the socket, so Podio may get it even if this process stops now.
+      outgoing.end(request.body, () => {
+        if (settled || sent) return;
+        sent = true;
+        request.onSent?.();
+      });
     }
 
     if (!proxy) {

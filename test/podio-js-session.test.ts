@@ -2,11 +2,11 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ProfileRecord } from '../src/domain/profile.js';
 import { APP, USER } from '../src/emulator/podio-emulator.js';
-import { type PodioAuthError, type PodioJsSessionStore, podioJsSessionStore } from '../src/index.js';
-import { writeBackOf } from '../src/interop/podio-js-session-store.js';
+import { getToken, type PodioAuthError, type PodioJsSessionStore, podioJsSessionStore } from '../src/index.js';
+import { writeBackOf } from '../src/interop/podio-js-write-back.js';
 import type { TokenSet } from '../src/podio/token-client.js';
 import { ROOT, runCli, runMain, type Sandbox, startSandbox } from './support/cli.js';
 import type { FakePodio } from './support/fake-podio.js';
@@ -52,12 +52,28 @@ function podioJs(podio: FakePodio, sessionStore?: PodioJsSessionStore): PodioJs 
   return new Podio({ authType: 'server', clientId, clientSecret }, { apiURL: podio.url, sessionStore });
 }
 
-/** A session store whose failures are collected instead of printed. */
+/** A session store whose failures are collected instead of printed; it stops refreshing when the test ends. */
 function sessionStore(env: Record<string, string | undefined>, profile?: string) {
   const errors: PodioAuthError[] = [];
   const store = podioJsSessionStore({ env, ...(profile ? { profile } : {}), onError: (error) => errors.push(error) });
+  onTestFinished(() => store.close());
   return { store, errors };
 }
+
+/**
+ * podio-js's calls, settled within `ms`: a refresh of podio-js's that fails throws from inside its HTTP callback,
+ * and the call it was for never settles. The deadline is a bound, not a wait: it passes only when something broke.
+ */
+function settledWithin<T>(ms: number, calls: Promise<T>[]): Promise<PromiseSettledResult<T>[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`podio-js calls did not settle within ${ms} ms`)), ms);
+  });
+  return Promise.race([Promise.allSettled(calls), deadline]).finally(() => clearTimeout(timer));
+}
+
+/** The scenario itself, not a synchronisation: the process sits idle while its tokens run out. */
+const idleFor = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function stored(sandbox: Sandbox, profile = 'default'): Record<string, unknown> {
   return sandbox.readConfig().profiles[profile] ?? {};
@@ -358,6 +374,165 @@ describe('podioJsSessionStore: podio-js 1.6.1 on the CLI login', () => {
     expect(ci.authObject?.accessToken).toBe(lastTokenSent(bare.podio));
     expect(existsSync(bare.sandbox.configFile)).toBe(false);
     expect(errors).toEqual([]);
+  });
+});
+
+describe('podioJsSessionStore: idle longer than a token lives, then busy', () => {
+  it('refreshes ahead of expiry, so the first calls after work, several at once, and podio-js never refreshes', async () => {
+    // Two-second tokens: refreshed with a second left (half their life, as `token` does), rotated each time.
+    const { podio, sandbox } = await startSandbox({ expiresIn: 2 });
+    const env = sandbox.env();
+    expect((await runMain(['login'], env)).code).toBe(0);
+    const { store, errors } = sessionStore(env);
+    const client = podioJs(podio, store);
+    await client.isAuthenticated();
+    expect(await client.request('GET', '/user/status')).toEqual(UserStatus);
+
+    await idleFor(2_600);
+    const calls = Array.from({ length: 5 }, () => client.request('GET', '/user/status'));
+    const results = await settledWithin(5_000, calls);
+    expect(results).toEqual(Array(5).fill({ status: 'fulfilled', value: UserStatus }));
+    await store.settled();
+
+    // Every refresh was the store's, under the lock (JSON to /oauth/token/v2); none was podio-js's (form).
+    const refreshes = podio.grants('refresh_token');
+    expect(refreshes.length).toBeGreaterThanOrEqual(2);
+    expect(refreshes.map((grant) => grant.endpoint)).toEqual(refreshes.map(() => 'json'));
+    const login = stored(sandbox);
+    expect(lastTokenSent(podio)).toBe(login['access_token']);
+    expect(podio.isLiveRefreshToken(login['refresh_token'] as string)).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('env-only mode: the tokens in memory are refreshed ahead too, from the refresh token in memory', async () => {
+    const { podio, sandbox } = await startSandbox({ expiresIn: 2 });
+    const env = sandbox.env({ PODIO_REFRESH_TOKEN: podio.issueTokens().refresh_token });
+    const { store, errors } = sessionStore(env);
+    const client = podioJs(podio, store);
+    await client.isAuthenticated();
+    await idleFor(2_600);
+    const calls = Array.from({ length: 5 }, () => client.request('GET', '/user/status'));
+    const results = await settledWithin(5_000, calls);
+    expect(results).toEqual(Array(5).fill({ status: 'fulfilled', value: UserStatus }));
+    await store.settled();
+    // The first exchange used the environment's refresh token; each refresh after it, the one before's answer.
+    const refreshes = podio.grants('refresh_token');
+    expect(refreshes.length).toBeGreaterThanOrEqual(3);
+    expect(refreshes.map((grant) => grant.endpoint)).toEqual(refreshes.map(() => 'json'));
+    expect(client.authObject?.accessToken).toBe(lastTokenSent(podio));
+    expect(podio.isLiveRefreshToken(client.authObject?.refreshToken ?? '')).toBe(true);
+    expect(existsSync(sandbox.configFile)).toBe(false);
+    expect(errors).toEqual([]);
+  });
+
+  it('given an expired token all the same, podio-js refreshes by itself and the library stands back', async () => {
+    const { podio, sandbox } = await startSandbox({ expiresIn: 2 });
+    const env = sandbox.env();
+    expect((await runMain(['login'], env)).code).toBe(0);
+    const { store, errors } = sessionStore(env);
+    const client = podioJs(podio, store);
+    await client.isAuthenticated();
+    const first = stored(sandbox);
+    // As if the machine had slept through the moment to refresh: nothing refreshes while it is closed.
+    store.close();
+    await idleFor(2_300);
+    expect(podio.grants('refresh_token')).toHaveLength(0);
+
+    // podio-js sends the expired token (a request takes it synchronously) and refreshes on the 401; the library,
+    // asked for a token at that very moment, does not rotate the refresh token podio-js is refreshing from.
+    const call = client.request('GET', '/user/status');
+    const library = getToken({ env });
+    const [result] = await settledWithin(5_000, [call]);
+    expect(result).toEqual({ status: 'fulfilled', value: UserStatus });
+    const token = await library;
+    await store.settled();
+
+    expect(podio.grants('refresh_token')).toEqual([
+      expect.objectContaining({
+        endpoint: 'form',
+        fields: expect.objectContaining({ refresh_token: first['refresh_token'] }),
+      }),
+    ]);
+    const login = stored(sandbox);
+    expect(token.accessToken).toBe(login['access_token']);
+    expect(lastTokenSent(podio)).toBe(login['access_token']);
+    expect(podio.isLiveRefreshToken(login['refresh_token'] as string)).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('while a refresh of the library is on its way, podio-js is shown no refresh token to refresh from', async () => {
+    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 600 });
+    const env = sandbox.env();
+    const first = sandbox.storeLogin(inEightHours());
+    const { store, errors } = sessionStore(env);
+    const client = podioJs(podio, store);
+    await client.isAuthenticated();
+
+    // The library refreshes (the stored token looks expired to it)…
+    sandbox.editProfile('default', { expires_at: aMinuteAgo().toISOString() });
+    const library = getToken({ env });
+    await podio.nextTokenRequestArrives();
+    // …and while Podio works on it, Podio ends podio-js's token early: its 401 comes with no refresh token to use
+    // (one it used would be the token being rotated, and its refresh would fail and throw).
+    podio.advanceClock(EIGHT_HOURS + 60);
+    const [result] = await settledWithin(5_000, [client.request('GET', '/user/status')]);
+    expect(result).toMatchObject({ status: 'rejected', reason: { name: 'PodioAuthorizationError', status: 401 } });
+    const token = await library;
+    await store.settled();
+    expect(podio.grants('refresh_token').map((grant) => [grant.endpoint, grant.fields['refresh_token']])).toEqual([
+      ['json', first.refresh_token],
+    ]);
+    // The login is kept, and podio-js picks it up at its next isAuthenticated().
+    await client.isAuthenticated();
+    expect(await client.request('GET', '/user/status')).toEqual(UserStatus);
+    expect(lastTokenSent(podio)).toBe(token.accessToken);
+    expect(podio.isLiveRefreshToken(stored(sandbox)['refresh_token'] as string)).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it("once podio-js starts a refresh of its own, the library's refresh waits for it and takes its tokens", async () => {
+    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 500 });
+    const env = sandbox.env();
+    const first = sandbox.storeLogin(inEightHours());
+    const { store, errors } = sessionStore(env);
+    const client = podioJs(podio, store);
+    await client.isAuthenticated();
+    await store.settled();
+
+    // Podio ends podio-js's token early: podio-js refreshes by itself, from the stored refresh token.
+    podio.advanceClock(EIGHT_HOURS + 60);
+    const call = client.request('GET', '/user/status');
+    await podio.nextTokenRequestArrives();
+    // While Podio works on it, the library finds the stored token expired: it must not send that refresh token too.
+    sandbox.editProfile('default', { expires_at: aMinuteAgo().toISOString() });
+    const library = getToken({ env, minTtlSeconds: 60 });
+    const [result] = await settledWithin(5_000, [call]);
+    expect(result).toEqual({ status: 'fulfilled', value: UserStatus });
+    const token = await library;
+    await store.settled();
+
+    expect(podio.grants('refresh_token').map((grant) => [grant.endpoint, grant.fields['refresh_token']])).toEqual([
+      ['form', first.refresh_token],
+    ]);
+    expect(token.accessToken).toBe(stored(sandbox)['access_token']);
+    expect(lastTokenSent(podio)).toBe(token.accessToken);
+    expect(podio.isLiveRefreshToken(stored(sandbox)['refresh_token'] as string)).toBe(true);
+    expect(errors).toEqual([]);
+  });
+
+  it('shows podio-js a refresh the library made elsewhere in the process in the same turn', async () => {
+    const { podio, sandbox } = await startSandbox();
+    const env = sandbox.env();
+    sandbox.storeLogin(inEightHours());
+    const { store } = sessionStore(env);
+    const client = podioJs(podio, store);
+    await client.isAuthenticated();
+    // Nothing of the store's own is under way: the refresh below is the library's alone.
+    await store.settled();
+    sandbox.editProfile('default', { expires_at: aMinuteAgo().toISOString() });
+    const token = await getToken({ env });
+    expect(client.authObject?.accessToken).toBe(token.accessToken);
+    expect(client.authObject?.refreshToken).toBe(stored(sandbox)['refresh_token']);
   });
 });
 

@@ -3,6 +3,7 @@ import type { Env } from '../env.js';
 import { apiOriginFor } from '../podio/origins.js';
 import { envCredentials } from '../usecases/env-credentials.js';
 import { type FreshToken, getToken, readProfile } from '../usecases/get-token.js';
+import { refreshGateFor } from './refresh-gate.js';
 
 /**
  * What every library entry point shares: one set of side effects per environment object for the life of the
@@ -44,11 +45,17 @@ export interface FreshTokenRequest {
   minTtlSeconds?: number | undefined;
   /** A token Podio just rejected: refresh, unless another process has replaced it already. */
   rejectedToken?: string | undefined;
+  /** Env-only mode: the refresh token to refresh from (see GetTokenInput). */
+  envRefreshToken?: string | undefined;
 }
 
 const inFlightByEnv = new WeakMap<Env, Map<string, Promise<FreshToken>>>();
 
-/** A valid token through the get-token use case; identical requests made at the same time share one lookup. */
+/**
+ * A valid token through the get-token use case; identical requests made at the same time share one lookup, and
+ * every lookup goes through the environment's refresh gate (refresh-gate.ts), which keeps it apart from podio-js's
+ * own refreshes.
+ */
 export function sharedFreshToken(request: FreshTokenRequest, deps: Deps): Promise<FreshToken> {
   let inFlight = inFlightByEnv.get(deps.env);
   if (!inFlight) {
@@ -60,13 +67,17 @@ export function sharedFreshToken(request: FreshTokenRequest, deps: Deps): Promis
     request.profile ?? null,
     request.minTtlSeconds ?? null,
     request.rejectedToken ?? null,
+    request.envRefreshToken ?? null,
   ]);
   let pending = inFlight.get(key);
   if (!pending) {
-    pending = getToken(
-      { profile: request.profile, minTtlSeconds: request.minTtlSeconds, rejectedToken: request.rejectedToken },
-      deps,
-    );
+    const input = {
+      profile: request.profile,
+      minTtlSeconds: request.minTtlSeconds,
+      rejectedToken: request.rejectedToken,
+      envRefreshToken: request.envRefreshToken,
+    };
+    pending = refreshGateFor(deps.env).lookup(deps, (gated) => getToken(input, gated));
     const requests = inFlight;
     requests.set(key, pending);
     const forget = () => requests.delete(key);

@@ -1,10 +1,14 @@
-import type { ProfileRecord } from '../domain/profile.js';
 import type { Env } from '../env.js';
 import { isErrorCode, PodioAuthError } from '../errors.js';
+import { httpTimeoutMs } from '../http.js';
 import type { TokenRef, TokenSet } from '../podio/token-client.js';
 import { notLoggedIn, readProfile } from '../usecases/get-token.js';
-import { sameRef, tokensOf, withRefreshToken, withTokens } from '../usecases/token-policy.js';
+import { DEFAULT_MIN_TTL_SECONDS, refreshMarginMs, tokensOf } from '../usecases/token-policy.js';
 import { isEnvOnly, libraryDeps, sharedFreshToken } from './library-context.js';
+import { PodioJsRefreshWatch } from './podio-js-refresh-watch.js';
+import { tokenSetOf, writeBackOf } from './podio-js-write-back.js';
+import { RefreshAhead } from './refresh-ahead.js';
+import { refreshGateFor } from './refresh-gate.js';
 
 /**
  * podio-js 1.6.1's `sessionStore` on podio-auth's store and lock, so that a podio-js client uses the CLI's login:
@@ -24,19 +28,34 @@ import { isEnvOnly, libraryDeps, sharedFreshToken } from './library-context.js';
  * - A login made through podio-js (`authenticateWithApp` …) also ends in `set(newAuthObject, authType, callback)`.
  *
  * So this store:
+ * - refreshes ahead of expiry, by the margin `podio-auth token` keeps (five minutes; half the life of a token
+ *   that lives less than ten), under the store's lock, on a timer that never keeps the process alive: podio-js
+ *   reads its token synchronously as it sends a request, so the store must hold one with time left by then. A
+ *   podio-js idle for longer than a token lives finds a fresh token, and its first calls (several at once too)
+ *   get no 401. A refresh ends while the token it replaces still has the margin left, so podio-js's calls made
+ *   meanwhile get no 401 either;
  * - hands podio-js a live `authObject`: its fields read the newest token this store knows. Each time podio-js
  *   reads `accessToken` (each request), the store looks at the profile again in the background, as `podio-auth
- *   token` does: the stored token if it has time left, else a refresh under the store's lock (one refresh serves
- *   the CLI and podio-js). A refresh the CLI made reaches podio-js's next request, and podio-js's own refresh, when
- *   Podio ends a token early, starts from the newest refresh token;
+ *   token` does (a refresh the CLI made reaches podio-js's next request); a refresh made by the library elsewhere
+ *   in this process reaches it at once (refresh-gate.ts);
+ * - keeps podio-js's own refreshes (when Podio ends a token early) and this process's apart (refresh-gate.ts):
+ *   while a token request of ours may be rotating the refresh token, `authObject.refreshToken` is empty, so
+ *   podio-js fails that one call with its 401 rather than refresh from a dying token and throw; and once podio-js
+ *   starts a refresh of its own, this process sends no token request until podio-js's new tokens are stored;
+ * - never hands over a token it knows has expired, except in one case it cannot avoid: the timer could not run
+ *   in time (the machine slept, Podio was unreachable when the token was due) and podio-js reads the token for a
+ *   request, synchronously. The store then stands back and lets podio-js refresh by itself on the 401, from a
+ *   refresh token nobody in this process is rotating;
  * - `get` hands over the freshest stored token, refreshed first under the lock when it is about to expire;
- * - ignores `set({})`: a podio-js 401 must not log the CLI out;
+ * - forgets nothing on `set({})` (a podio-js 401 must not log the CLI out); it only takes it, right after podio-js
+ *   read its refresh token, as the sign that podio-js starts a refresh of its own (podio-js-refresh-watch.ts);
  * - writes podio-js's own refresh back under the lock, compare-and-set: only if the stored refresh token is one
  *   podio-js held (so the one it refreshed from, which Podio may have rotated away); if the store has moved on to
  *   a token podio-js never saw (the CLI refreshed meanwhile), the stored login stands and podio-js is switched to
  *   it. Tokens for another user or app than the profile's are never stored (podio-js keeps them to itself).
  * - In env-only mode (credentials in the environment, no profile given) there is nothing to write to: the
- *   tokens live in this store's memory, and podio-js refreshes them by itself when Podio says so.
+ *   tokens live in this store's memory, refreshed ahead of expiry from the refresh token in memory (or by the
+ *   app grant again), and by podio-js itself when Podio ends a token early.
  * podio-js gives a session store no way to report an error: `get` then hands over nothing (podio-js says
  * "Authentication has not been performed"), and the error goes to `onError` (by default one line on stderr).
  */
@@ -62,6 +81,8 @@ export interface PodioJsSessionStore {
    * Await it before `process.exit()`, so that a refresh token Podio has just rotated is stored.
    */
   settled(): Promise<void>;
+  /** Stops refreshing ahead of expiry (see above); for a program that is done with podio-js but goes on. */
+  close(): void;
 }
 
 export interface PodioJsSessionStoreOptions {
@@ -84,14 +105,8 @@ interface Latest {
   expiresAt: number | undefined;
   ref: TokenRef | undefined;
   scope: string | undefined;
-}
-
-/** What podio-js's own new tokens come to, decided under the lock. */
-export interface WriteBack {
-  /** The profile to store, or undefined to leave it as it is. */
-  write: ProfileRecord | undefined;
-  /** Which tokens podio-js goes on with: its own, or the stored ones (the store has moved on, or they live longer). */
-  use: 'theirs' | 'stored';
+  /** How long before `expiresAt` the token is refreshed: as `podio-auth token` does, 5 min or half its life. */
+  marginMs: number;
 }
 
 export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): PodioJsSessionStore {
@@ -107,6 +122,14 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
   let adoptedAt = 0;
   let loading: Promise<unknown> | undefined;
   let lastReported: string | undefined;
+  /** The profile `latest` came from (name and store), to know which of the library's refreshes are ours. */
+  let source: { name: string; location: string } | undefined;
+  let closed = false;
+  const nowMs = () => libraryDeps(env).now().getTime();
+  const gate = refreshGateFor(env);
+  // podio-js's refresh is two requests and has no deadline of its own; ours would have ended by twice this.
+  const watch = new PodioJsRefreshWatch(gate, () => 2 * httpTimeoutMs(env));
+  const ahead = new RefreshAhead(nowMs, () => loadInBackground(true));
 
   const track = <T>(work: Promise<T>): Promise<T> => {
     pending.add(work);
@@ -128,7 +151,7 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
    * read for them): a look at the profile that began before a write-back finished must not bring back the token
    * that write-back replaced.
    */
-  const adopt = (tokens: TokenSet, seen: number) => {
+  const adopt = (tokens: TokenSet, seen: number, obtainedAt: string) => {
     if (seen <= adoptedAt) return;
     adoptedAt = seen;
     const expires = Date.parse(tokens.expiresAt);
@@ -138,9 +161,28 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
       expiresAt: Number.isFinite(expires) ? expires : undefined,
       ref: tokens.ref,
       scope: tokens.scope,
+      marginMs: refreshMarginMs({ obtained_at: obtainedAt, expires_at: tokens.expiresAt }, DEFAULT_MIN_TTL_SECONDS),
     };
     hold(tokens.refreshToken);
+    planRefreshAhead();
   };
+  /**
+   * Refreshes ahead of expiry, by the margin `podio-auth token` keeps: podio-js, idle for longer than a token
+   * lives, then finds a token with time left. After a failed try (Podio or the network down), tries again soon,
+   * until the token has expired.
+   */
+  const planRefreshAhead = (afterFailure = false) => {
+    if (closed || latest?.expiresAt === undefined) return;
+    if (!afterFailure) return ahead.at(latest.expiresAt - latest.marginMs);
+    const now = nowMs();
+    if (latest.expiresAt > now) ahead.at(now + Math.min(30_000, Math.max(1_000, latest.marginMs / 4)));
+  };
+  // A refresh another caller in this process made (getToken, podioFetch) reaches podio-js in the same turn.
+  const stopListening = gate.onRotated((fresh) => {
+    const from = fresh.source;
+    if (closed || from.kind !== 'profile' || from.name !== source?.name || from.location !== source.location) return;
+    adopt(fresh.tokens, ++clock, from.profile.obtained_at ?? libraryDeps(env).now().toISOString());
+  });
   const report = (error: unknown) => {
     const failure = asPodioAuthError(error);
     // A profile logged out under a busy podio-js would otherwise be reported at each of its requests.
@@ -150,21 +192,38 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
   };
 
   /** The freshest token: the stored one while it has time left, else refreshed under the lock. */
-  const load = async (): Promise<void> => {
+  const load = async (ahead = false): Promise<void> => {
     const deps = libraryDeps(env);
-    // Env-only: a refresh token from the environment may have been rotated away by the first use; the one in
-    // memory (podio-js refreshes it when Podio says so) is the one to go on with.
-    if (latest && envOnly()) return;
+    if (latest && envOnly()) {
+      // Env-only: the tokens live in memory, and only refreshing ahead changes them, from the refresh token in
+      // memory (the environment's may have been rotated away by the first use).
+      if (!ahead) return;
+      const seen = ++clock;
+      const fresh = await sharedFreshToken({ profile, envRefreshToken: latest.refreshToken }, deps);
+      adopt(fresh.tokens, seen, deps.now().toISOString());
+      return;
+    }
     const seen = ++clock;
     const fresh = await sharedFreshToken({ profile }, deps);
-    adopt(fresh.tokens, seen);
+    if (fresh.source.kind === 'profile') source = { name: fresh.source.name, location: fresh.source.location };
+    const obtainedAt = fresh.source.kind === 'profile' ? fresh.source.profile.obtained_at : undefined;
+    adopt(fresh.tokens, seen, obtainedAt ?? deps.now().toISOString());
     lastReported = undefined;
   };
 
-  /** A look at the profile while podio-js works, one at a time; env-only mode has nothing to look at. */
-  const loadInBackground = () => {
-    if (loading || envOnly()) return;
-    loading = track(load().catch(report)).finally(() => {
+  /** A look at the profile while podio-js works, one at a time (env-only: a refresh ahead, nothing to look at). */
+  const loadInBackground = (ahead = false) => {
+    if (loading || (envOnly() && !ahead)) return;
+    loading = track(
+      load(ahead).then(
+        // Also when this look adopted nothing: a wake-up that came while it was under way is not lost.
+        () => planRefreshAhead(),
+        (error: unknown) => {
+          report(error);
+          planRefreshAhead(true);
+        },
+      ),
+    ).finally(() => {
       loading = undefined;
     });
   };
@@ -175,7 +234,7 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
     if (oauth.refreshToken) deps.secrets.add(oauth.refreshToken);
     const theirs = tokenSetOf(oauth, deps.now());
     if (envOnly()) {
-      adopt(theirs, ++clock);
+      adopt(theirs, ++clock, deps.now().toISOString());
       return;
     }
     const { name, store } = await readProfile(profile, deps);
@@ -196,14 +255,29 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
       use = await attempt();
     }
     // Numbered once written: any look at the profile from now on sees this write.
-    adopt(use, ++clock);
+    adopt(use, ++clock, deps.now().toISOString());
+  };
+
+  /**
+   * podio-js is about to send the token with a request. Normally the token has time left (refreshed ahead), and
+   * the store looks at the profile again in the background (a refresh the CLI made reaches the next request).
+   * If it has expired all the same (the machine slept, Podio could not be reached when it was due), podio-js
+   * reads it now, synchronously, with nothing better to give it: it will get a 401 and refresh by itself, so
+   * the library stands back rather than rotate the refresh token podio-js is about to use.
+   */
+  const accessTokenRead = () => {
+    if (latest?.expiresAt !== undefined && latest.expiresAt <= nowMs() && latest.refreshToken) {
+      watch.standBack();
+      return;
+    }
+    loadInBackground();
   };
 
   /** Turns `target` into a live `authObject`: its fields read `latest`, and reading the token looks again. */
   const live = (target: object): PodioJsOAuth => {
     const fields: [keyof PodioJsOAuth, (current: Latest) => unknown][] = [
       ['accessToken', (current) => current.accessToken],
-      ['refreshToken', (current) => current.refreshToken],
+      ['refreshToken', (current) => watch.refreshTokenToShow(current.refreshToken)],
       ['expiresIn', (current) => secondsLeft(current.expiresAt, libraryDeps(env).now())],
       ['ref', (current) => current.ref],
       ['scope', (current) => current.scope],
@@ -213,7 +287,7 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
         enumerable: true,
         configurable: true,
         get: () => {
-          if (name === 'accessToken') loadInBackground();
+          if (name === 'accessToken') accessTokenRead();
           return latest ? read(latest) : undefined;
         },
         // Whoever assigns a field takes it over: from then on it is a plain value.
@@ -241,6 +315,7 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
       };
       const accessToken = podioOAuth?.accessToken;
       if (typeof accessToken !== 'string' || accessToken === '') {
+        watch.cleared();
         done();
         return;
       }
@@ -248,11 +323,13 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
       track(writeBack(oauth)).then(
         () => {
           live(podioOAuth);
+          watch.refreshed();
           done();
         },
         (error: unknown) => {
           // podio-js goes on with its own new token, which works whether or not it could be stored.
           report(error);
+          watch.refreshed();
           done();
         },
       );
@@ -260,63 +337,16 @@ export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): P
     async settled() {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
+    close() {
+      closed = true;
+      ahead.stop();
+      stopListening();
+    },
   };
 }
 
 function secondsLeft(expiresAt: number | undefined, now: Date): number | null {
   return expiresAt === undefined ? null : Math.max(0, Math.floor((expiresAt - now.getTime()) / 1000));
-}
-
-/** podio-js's tokens as podio-auth keeps them; `expiresAt` is '' when podio-js gave no usable lifetime. */
-function tokenSetOf(oauth: Partial<PodioJsOAuth> & { accessToken: string }, now: Date): TokenSet {
-  const seconds = oauth.expiresIn === null || oauth.expiresIn === '' ? NaN : Number(oauth.expiresIn);
-  const tokens: TokenSet = {
-    accessToken: oauth.accessToken,
-    tokenType: 'bearer',
-    expiresAt: Number.isFinite(seconds) && seconds >= 0 ? new Date(now.getTime() + seconds * 1000).toISOString() : '',
-  };
-  if (oauth.refreshToken) tokens.refreshToken = oauth.refreshToken;
-  if (typeof oauth.scope === 'string' && oauth.scope !== '') tokens.scope = oauth.scope;
-  if (oauth.ref && typeof oauth.ref.type === 'string') tokens.ref = { type: oauth.ref.type, id: oauth.ref.id };
-  return tokens;
-}
-
-/**
- * What to do with the tokens podio-js got from Podio, given the profile as stored now (read under the lock).
- * Pure, so that every case can be tested on its own.
- */
-export function writeBackOf(
-  name: string,
-  current: ProfileRecord,
-  theirs: TokenSet,
-  held: ReadonlySet<string>,
-  now: Date,
-): WriteBack {
-  if (!sameRef(current, theirs)) {
-    const who = (ref: { type: string; id: number | string } | undefined) => `${ref?.type} ${ref?.id}`;
-    throw new PodioAuthError(
-      'session_mismatch',
-      `podio-js signed in as ${who(theirs.ref)}, but profile "${name}" belongs to ${who(current.ref)}; ` +
-        'its tokens were not stored.',
-    );
-  }
-  if (current.access_token === theirs.accessToken) return { write: undefined, use: 'theirs' };
-  const stored = current.refresh_token;
-  // podio-js refreshed from the stored refresh token (it held it, and the answer brought another).
-  const rotatedFromStored = stored !== undefined && theirs.refreshToken !== stored && held.has(stored);
-  const sameRefreshToken = theirs.refreshToken === undefined || theirs.refreshToken === stored;
-  if (!rotatedFromStored && !sameRefreshToken) return { write: undefined, use: 'stored' };
-  if (theirs.expiresAt === '') {
-    // No usable lifetime: of that answer only a new refresh token is worth keeping.
-    const write =
-      rotatedFromStored && theirs.refreshToken ? withRefreshToken(current, theirs.refreshToken, now) : undefined;
-    return { write, use: 'theirs' };
-  }
-  // With the same refresh token either access token works: the one that lives longer is kept.
-  if (!rotatedFromStored && Date.parse(theirs.expiresAt) <= Date.parse(current.expires_at ?? '')) {
-    return { write: undefined, use: 'stored' };
-  }
-  return { write: withTokens(current, theirs, now), use: 'theirs' };
 }
 
 function asPodioAuthError(error: unknown): PodioAuthError {

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { Deps, InputStream } from '../deps.js';
 import { sanitizeForTerminal } from '../domain/terminal-text.js';
-import { interrupted, PodioAuthError } from '../errors.js';
+import { PodioAuthError } from '../errors.js';
 import { authorizeUrl } from '../podio/authorize-url.js';
-import { type ClientCredentials, requestToken, type TokenAnswer } from '../podio/token-client.js';
+import { sendGrant } from '../podio/send-grant.js';
+import type { ClientCredentials, TokenAnswer } from '../podio/token-client.js';
 import type { Messages } from '../ui/messages.js';
 import { startCallbackServer } from './callback-server.js';
 import { pages } from './pages.js';
@@ -137,14 +138,7 @@ export async function browserLogin(
       // answer is waited for and stored even through a first Ctrl-C.
       const grant = { grant_type: 'authorization_code', code: result.code, redirect_uri: server.redirectUri } as const;
       const now = deps.now();
-      const answer = await deps
-        .critical(() => requestToken(deps.http, input.apiUrl, input.client, grant, now, deps.forceSignal))
-        .catch((error: unknown) => {
-          // Ctrl-C came while Podio was answering, and the answer never came: the login ends as interrupted.
-          if (deps.signal.aborted)
-            throw interrupted('Interrupted; Podio did not answer, so nothing was stored.', deps.signal.reason);
-          throw error;
-        });
+      const answer = await sendGrant(deps, input.apiUrl, input.client, grant, now);
       await save(answer);
       await result.respond(pages.success());
     } catch (error) {

@@ -1,7 +1,7 @@
 import { isObject, isTokenText } from '../domain/guards.js';
 import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { PodioAuthError } from '../errors.js';
-import type { HttpResponse, HttpSend } from '../http.js';
+import type { HttpRequest, HttpResponse, HttpSend } from '../http.js';
 import { commonError, describeBody, describeFailure, parseJson, podioFailure } from './answers.js';
 import { API_KEY_PAGE } from './origins.js';
 
@@ -80,6 +80,9 @@ export function formTokenRequest(apiOrigin: string, client: ClientCredentials, g
   };
 }
 
+/** What ends a token request, and when: see `HttpRequest`. */
+export type SendSignals = Pick<HttpRequest, 'signal' | 'abortUntilSent' | 'onSent'>;
+
 /**
  * POSTs a grant to `/oauth/token/v2`. If that endpoint is not there (404/405/415: the request was not processed,
  * so a code is still unused), the same grant goes once to the form endpoint. A redirect is never followed.
@@ -90,9 +93,10 @@ export async function requestToken(
   client: ClientCredentials,
   grant: Grant,
   now: Date,
-  signal: AbortSignal,
+  signals: AbortSignal | SendSignals,
 ): Promise<TokenAnswer> {
-  const send = (request: TokenRequest) => http({ method: 'POST', ...request, signal });
+  const how: SendSignals = signals instanceof AbortSignal ? { signal: signals } : signals;
+  const send = (request: TokenRequest) => http({ method: 'POST', ...request, ...how });
   let response = await send(jsonTokenRequest(apiOrigin, client, grant));
   if (response.status === 404 || response.status === 405 || response.status === 415) {
     response = await send(formTokenRequest(apiOrigin, client, grant));

@@ -4,6 +4,7 @@ import type { ProfileRecord } from '../domain/profile.js';
 import { envValue } from '../env.js';
 import { interrupted, isErrorCode, PodioAuthError } from '../errors.js';
 import { ACCESS_TOKEN_LIFETIME_SECONDS, apiOriginFor } from '../podio/origins.js';
+import { sendGrant } from '../podio/send-grant.js';
 import {
   type ClientCredentials,
   type Grant,
@@ -52,6 +53,11 @@ export interface GetTokenInput {
   minTtlSeconds?: number | undefined;
   /** A token Podio just rejected as expired: refresh, unless another process has already replaced it. */
   rejectedToken?: string | undefined;
+  /**
+   * Env-only mode: refresh from this refresh token instead of PODIO_REFRESH_TOKEN's, which Podio may have rotated
+   * away since (the podio-js session store keeps the newest in memory).
+   */
+  envRefreshToken?: string | undefined;
 }
 
 export type TokenDeps = Pick<
@@ -255,14 +261,7 @@ async function exchangeAndStore(
   await tx.reserveWrite?.();
   const now = deps.now();
   deps.debug(`${grant.grant_type} grant: POST ${apiOrigin}/oauth/token/v2`);
-  const answer: TokenAnswer = await deps
-    .critical(() => requestToken(deps.http, apiOrigin, client, grant, now, deps.forceSignal))
-    .catch((error: unknown) => {
-      // Ctrl-C came while Podio was answering, and the answer never came: the command ends as interrupted.
-      if (deps.signal.aborted)
-        throw interrupted('Interrupted; Podio did not answer, so nothing was stored.', deps.signal.reason);
-      throw error;
-    });
+  const answer: TokenAnswer = await sendGrant(deps, apiOrigin, client, grant, now);
   const sentRefresh = grant.grant_type === 'refresh_token' ? grant.refresh_token : undefined;
   const store = (next: ProfileRecord, newRefresh: string | undefined) =>
     storeAnswer(name, profile, next, newRefresh !== undefined && newRefresh !== sentRefresh, tx, deps);
@@ -432,7 +431,7 @@ async function tokenFromEnv(variable: EnvVariable, input: GetTokenInput, deps: T
   const apiOrigin = apiOriginFor(undefined, env);
   const grant: Grant =
     variable === 'PODIO_REFRESH_TOKEN'
-      ? { grant_type: 'refresh_token', refresh_token: envToken(env, 'PODIO_REFRESH_TOKEN') }
+      ? { grant_type: 'refresh_token', refresh_token: input.envRefreshToken ?? envToken(env, 'PODIO_REFRESH_TOKEN') }
       : { grant_type: 'app', app_id: envToken(env, 'PODIO_APP_ID'), app_token: envToken(env, 'PODIO_APP_TOKEN') };
   const client = envClient(
     env,
@@ -440,7 +439,9 @@ async function tokenFromEnv(variable: EnvVariable, input: GetTokenInput, deps: T
   );
   let answer: TokenAnswer;
   try {
-    answer = await requestToken(deps.http, apiOrigin, client, grant, deps.now(), deps.signal);
+    // Marked critical for the library's refresh gate, but never as sent: nothing is stored in env-only mode, so
+    // a first Ctrl-C need not wait for the answer.
+    answer = await deps.critical(() => requestToken(deps.http, apiOrigin, client, grant, deps.now(), deps.signal));
   } catch (error) {
     envRejected(error, variable);
   }

@@ -2,12 +2,12 @@ import { hostname } from 'node:os';
 import type { Deps } from '../deps.js';
 import type { ProfileRecord } from '../domain/profile.js';
 import { envValue } from '../env.js';
-import { interrupted, isErrorCode, PodioAuthError, usageError } from '../errors.js';
+import { isErrorCode, PodioAuthError, usageError } from '../errors.js';
 import { type BrowserPlan, browserLogin } from '../login/browser-login.js';
 import { detectEnvironment } from '../platform/environment.js';
 import { API_KEY_PAGE, apiOriginFor, authOriginFor, isLoopbackHost } from '../podio/origins.js';
+import { sendGrant } from '../podio/send-grant.js';
 import type { ClientCredentials, Grant, TokenAnswer, TokenSet } from '../podio/token-client.js';
-import { requestToken } from '../podio/token-client.js';
 import { describeUser, fetchUserStatus } from '../podio/user-api.js';
 import { closingOpened, redisLocationOf, type StoreChoice } from '../store/open-store.js';
 import type { ProfileStore } from '../store/port.js';
@@ -328,14 +328,7 @@ async function loginOnce(input: LoginInput, deps: LoginDeps): Promise<LoginResul
   };
   const exchange = async (grant: Grant, extra: ProfileRecord) => {
     const now = deps.now();
-    const answer = await deps
-      .critical(() => requestToken(deps.http, apiUrl, client, grant, now, deps.forceSignal))
-      .catch((error: unknown) => {
-        // Ctrl-C came while Podio was answering, and the answer never came: the command ends as interrupted.
-        if (deps.signal.aborted)
-          throw interrupted('Interrupted; Podio did not answer, so nothing was stored.', deps.signal.reason);
-        throw error;
-      });
+    const answer = await sendGrant(deps, apiUrl, client, grant, now);
     return save(answer, extra);
   };
 

@@ -29,7 +29,7 @@ export function fakeDeps(send: HttpSend, env: Record<string, string> = {}, overr
     stderr,
     signal,
     forceSignal: signal,
-    critical: (work) => work(),
+    critical: (work) => work(() => {}),
     now: () => new Date('2026-01-01T00:00:00Z'),
     monotonic: () => performance.now(),
     sleep: async () => {},

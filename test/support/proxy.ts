@@ -170,9 +170,18 @@ export class FaultyProxy {
   readonly requestLines: string[] = [];
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly requestWaiters: ((line: string) => void)[] = [];
+  private requestsTaken = 0;
   private readonly server: TcpServer = createTcpServer((socket) => this.serve(socket));
 
   constructor(readonly fault: ProxyFault) {}
+
+  /** Resolves with the first line of the next request this proxy reads (before it fails it), or one read already. */
+  nextRequest(): Promise<string> {
+    const read = this.requestLines[this.requestsTaken++];
+    if (read !== undefined) return Promise.resolve(read);
+    return new Promise((resolve) => this.requestWaiters.push(resolve));
+  }
 
   private serve(socket: Socket): void {
     this.connections++;
@@ -188,8 +197,10 @@ export class FaultyProxy {
       received += chunk.toString('latin1');
       if (!received.includes('\r\n\r\n')) return;
       socket.off('data', onData);
-      this.requestLines.push(received.split('\r\n')[0] ?? '');
+      const line = received.split('\r\n')[0] ?? '';
+      this.requestLines.push(line);
       this.answer(socket);
+      this.requestWaiters.shift()?.(line);
     };
     socket.on('data', onData);
   }
