@@ -22,7 +22,6 @@ import { checkRedis } from './redis.js';
  */
 
 export type { Check, CheckStatus } from './check.js';
-export type { KeyringEntries } from './keyring.js';
 
 export interface DoctorInput {
   fix?: boolean | undefined;
