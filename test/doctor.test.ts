@@ -4,7 +4,6 @@ import {
   chownSync,
   lstatSync,
   mkdirSync,
-  readFileSync,
   realpathSync,
   statSync,
   symlinkSync,
@@ -12,8 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { TESTED_NODE_MAJORS } from '../src/platform/node-releases.js';
-import { type Check, checkNode, checkProfiles } from '../src/usecases/doctor.js';
+import type { Check } from '../src/usecases/doctor/run-doctor.js';
 import { inAnHour, runMain, startSandbox } from './support/cli.js';
 import { closedPort, occupyPort } from './support/http.js';
 
@@ -175,80 +173,5 @@ describe('doctor', () => {
     // By its executable, as /proc/PID/exe names it: since Node 24, /proc/PID/comm says `MainThread`.
     const escaped = realpathSync(process.execPath).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     expect(result.stdout).toMatch(new RegExp(`✗ Port ${port} is in use by ${escaped} \\(pid ${process.pid}\\)`));
-  });
-
-  it('judges Node versions by the release schedule: too old, past end of life, untested, or fine', () => {
-    const before = new Date('2026-04-29T12:00:00Z');
-    const after = new Date('2026-12-07T12:00:00Z');
-    expect(checkNode('20.19.0', before)).toMatchObject({ status: 'ok' });
-    expect(checkNode('20.18.3', before)).toMatchObject({
-      status: 'fail',
-      hint: 'podio-auth needs Node.js 20.19 or newer.',
-    });
-    expect(checkNode('20.20.2', after)).toEqual({
-      name: 'node',
-      status: 'warn',
-      detail: 'Node.js 20.20.2: this line reached its end of life on 2026-04-30.',
-      hint: 'Move to Node.js 26, the current LTS.',
-    });
-    // On the day Node 24 was the newest LTS, that is the one named.
-    expect(checkNode('20.20.2', new Date('2026-05-01T00:00:00Z')).hint).toBe('Move to Node.js 24, the current LTS.');
-    expect(checkNode('22.1.0', after)).toMatchObject({ status: 'ok', detail: 'Node.js 22.1.0' });
-    expect(checkNode('24.22.3', after)).toMatchObject({ status: 'ok' });
-    expect(checkNode('26.12.1', after)).toMatchObject({ status: 'ok' });
-    expect(checkNode('25.9.0', after)).toMatchObject({ status: 'warn', detail: expect.stringContaining('2026-06-01') });
-    expect(checkNode('23.11.0', new Date('2025-05-01T00:00:00Z'))).toMatchObject({
-      status: 'info',
-      detail: 'Node.js 23.11.0: podio-auth is not tested on Node.js 23 (tested: 20, 22, 24, 26).',
-    });
-    expect(checkNode('28.0.0', after)).toMatchObject({ status: 'info' });
-  });
-
-  it('names as tested exactly the Node versions CI runs the tests on', () => {
-    const ci = readFileSync(new URL('../.ci/run', import.meta.url), 'utf8');
-    const majors = /^node_majors=\(([\d ]+)\)$/m.exec(ci)?.[1]?.split(' ').map(Number);
-    expect(majors).toEqual(TESTED_NODE_MAJORS);
-  });
-
-  it('judges refresh token ages', () => {
-    const now = new Date('2026-06-30T00:00:00Z');
-    const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
-    const profile = (days: number) => ({
-      client_id: 'c',
-      client_secret: 's',
-      refresh_token: 'r',
-      expires_at: daysAgo(-0.1),
-      refresh_obtained_at: daysAgo(days),
-    });
-    const statuses = checkProfiles(
-      new Map(Object.entries({ fresh: profile(3), old: profile(25), dead: profile(29) })),
-      now,
-    ).map((item) => [item.name, item.status]);
-    expect(statuses).toEqual([
-      ['profile:fresh', 'ok'],
-      ['profile:old', 'warn'],
-      ['profile:dead', 'fail'],
-    ]);
-  });
-
-  it('reads a refresh token dated minutes ahead as new, and one dated days ahead as a clock to check', () => {
-    const now = new Date('2026-06-30T00:00:00Z');
-    const profile = (obtained: string) => ({
-      client_id: 'c',
-      client_secret: 's',
-      refresh_token: 'r',
-      expires_at: '2026-06-30T08:00:00Z',
-      refresh_obtained_at: obtained,
-    });
-    const [skewed, ahead] = checkProfiles(
-      new Map(Object.entries({ skewed: profile('2026-06-30T00:10:00Z'), ahead: profile('2026-07-03T00:00:00Z') })),
-      now,
-    );
-    expect(skewed).toMatchObject({ status: 'ok', detail: expect.stringContaining('refresh token 0 of') });
-    expect(ahead).toMatchObject({
-      status: 'warn',
-      detail: expect.stringContaining('refresh token dated 2026-07-03T00:00:00Z (in the future)'),
-      hint: expect.stringContaining('clock'),
-    });
   });
 });

@@ -9,7 +9,7 @@ import { openFileStore } from '../src/store/file-store.js';
 import { configKey, KEYRING_SERVICE, keyringAccount } from '../src/store/keyring-entries.js';
 import { createKeyringVault, type KeyringVault } from '../src/store/keyring-vault.js';
 import type { SecretVault } from '../src/store/port.js';
-import type { Check } from '../src/usecases/doctor.js';
+import type { Check } from '../src/usecases/doctor/run-doctor.js';
 import { moveProfile } from '../src/usecases/profiles.js';
 import { type CliResult, errorLines, runCli, runMain, type Sandbox, startSandbox } from './support/cli.js';
 import { APP, USER } from './support/fake-podio.js';

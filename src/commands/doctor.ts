@@ -3,9 +3,8 @@ import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { PodioAuthError } from '../errors.js';
 import { httpTimeoutMs } from '../http.js';
 import type { KeyringVault } from '../store/keyring-vault.js';
-import { keyringTimeoutMs } from '../store/open-store.js';
-import type { CheckStatus } from '../usecases/doctor.js';
-import { LEFT_ALONE } from '../usecases/doctor-check.js';
+import { openKeyringVault } from '../store/open-store.js';
+import { type CheckStatus, LEFT_ALONE } from '../usecases/doctor/check.js';
 import { type App, integer, jsonOption, tokenDeps } from './shared.js';
 
 const MARKS: Record<CheckStatus, string> = { ok: '✓', warn: '!', fail: '✗', info: '·' };
@@ -22,19 +21,22 @@ export function registerDoctor(program: Command, app: App): void {
     .option('--port <n>', 'also check that this callback port is free', integer('--port', 1, 65535))
     .action((options) =>
       app.run(async () => {
-        const { runDoctor } = await import('../usecases/doctor.js');
-        let keyring: KeyringVault | undefined;
+        const [{ runDoctor }, { realDoctorProbes }] = await Promise.all([
+          import('../usecases/doctor/run-doctor.js'),
+          import('../usecases/doctor/real-probes.js'),
+        ]);
+        let keyring: Promise<KeyringVault> | undefined;
         // Loaded and started only if doctor finds the keyring in use.
-        const openKeyring = async (): Promise<KeyringVault> => {
-          const { createKeyringVault } = await import('../store/keyring-vault.js');
-          keyring ??= createKeyringVault({ env: app.deps.env, timeoutMs: keyringTimeoutMs(app.deps.env) });
+        const openKeyring = (): Promise<KeyringVault> => {
+          keyring ??= openKeyringVault(app.deps.env);
           return keyring;
         };
+        const deps = { ...tokenDeps(app), resolve: app.deps.resolve, monotonic: app.deps.monotonic, openKeyring };
         const report = await runDoctor(
           options,
-          { ...tokenDeps(app), resolve: app.deps.resolve, monotonic: app.deps.monotonic, openKeyring },
+          { ...deps, probes: realDoctorProbes() },
           httpTimeoutMs(app.deps.env),
-        ).finally(() => keyring?.close());
+        ).finally(async () => (await keyring?.catch(() => undefined))?.close());
         if (options.json) {
           await app.out(
             `${JSON.stringify({ ok: report.ok, http_timeout_ms: report.httpTimeoutMs, checks: report.checks }, null, 2)}\n`,

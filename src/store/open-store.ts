@@ -6,6 +6,7 @@ import { defaultConfigDir } from './config-file.js';
 import { DEFAULT_FILE_LOCK_TIMINGS } from './file-lock.js';
 import { openFileStore } from './file-store.js';
 import { DEFAULT_KEYRING_TIMEOUT_MS } from './keyring-entries.js';
+import type { KeyringVault } from './keyring-vault.js';
 import type { ProfileStore } from './port.js';
 import { DEFAULT_LEASE_TTL_MS, DEFAULT_LOCK_WAIT_MS } from './redis-lease.js';
 import type { LockState, Persistence, RedisProfileStore } from './redis-store.js';
@@ -38,6 +39,12 @@ export function storeChoice(value: string | undefined, what = 'PODIO_AUTH_STORE'
 /** PODIO_AUTH_KEYRING_TIMEOUT: how long a keyring call may take (an unlock prompt on a desktop needs a while). */
 export function keyringTimeoutMs(env: Env): number {
   return secondsSetting(env, 'PODIO_AUTH_KEYRING_TIMEOUT', { min: 1, max: 600, defaultMs: DEFAULT_KEYRING_TIMEOUT_MS });
+}
+
+/** The OS keyring, bounded by PODIO_AUTH_KEYRING_TIMEOUT; its module is loaded only when a keyring is needed. */
+export async function openKeyringVault(env: Env): Promise<KeyringVault> {
+  const { createKeyringVault } = await import('./keyring-vault.js');
+  return createKeyringVault({ env, timeoutMs: keyringTimeoutMs(env) });
 }
 
 /**
@@ -187,8 +194,7 @@ export function openStore(env: Env, clock: StoreClock): ProfileStore {
     dir,
     lock: { now: clock.now, monotonic: clock.monotonic, timings: { staleMs, waitMs } },
     // Loaded only when a keyring profile is touched: the file store's `token` never pays for it.
-    openVault: async () =>
-      (await import('./keyring-vault.js')).createKeyringVault({ env, timeoutMs: keyringTimeoutMs(env) }),
+    openVault: () => openKeyringVault(env),
     openPointer: (redisUrl) => lazyRedisStore(redisUrl, env, clock),
   });
 }

@@ -1,77 +1,75 @@
-import {
-  closeSync,
-  constants,
-  fchmodSync,
-  fstatSync,
-  lstatSync,
-  openSync,
-  readlinkSync,
-  type Stats,
-  statSync,
-} from 'node:fs';
-import { sanitizeForTerminal } from '../domain/terminal-text.js';
-import { type Check, check, LEFT_ALONE } from './doctor-check.js';
+import { sanitizeForTerminal } from '../../domain/terminal-text.js';
+import { type Check, check, LEFT_ALONE } from './check.js';
+import type { DoctorProbes, FileFacts } from './probes.js';
 
 /**
  * What `doctor --fix` may do to the config dir and file: what `login` would. It changes the mode of a directory or
- * regular file that the effective user owns (root included: a root that owns nothing here changes nothing), never
- * through a symbolic link, and checks that on what it opened, not on a name that can be swapped meanwhile. Each
- * thing it leaves alone gets a check saying why.
+ * regular file that the effective user owns, never through a symbolic link, and checks that on what it opened, not
+ * on a name that can be swapped meanwhile. Each thing it leaves alone gets a check saying why.
  */
+
+export type FixProbes = Pick<
+  DoctorProbes,
+  'stat' | 'lstat' | 'readlink' | 'openNoFollow' | 'fstat' | 'fchmod' | 'close' | 'euid'
+>;
 
 export function octal(value: number): string {
   return `0${value.toString(8).padStart(3, '0')}`;
 }
 
 /** Tightens `path` to `wanted` if that is podio-auth's to do; a check says what was left alone. `true`: changed. */
-export function tightenMode(path: string, wanted: number, kind: 'dir' | 'file'): { fixed: boolean; checks: Check[] } {
-  let seen: Stats;
+export function tightenMode(
+  path: string,
+  wanted: number,
+  kind: 'dir' | 'file',
+  probes: FixProbes,
+): { fixed: boolean; checks: Check[] } {
+  let seen: FileFacts;
   try {
     // Nothing to do when what the name leads to has the mode already (a link to a private file, say).
-    if ((statSync(path).mode & 0o777) === wanted) return { fixed: false, checks: [] };
-    seen = lstatSync(path);
+    if ((probes.stat(path).mode & 0o777) === wanted) return { fixed: false, checks: [] };
+    seen = probes.lstat(path);
   } catch {
     return { fixed: false, checks: [] };
   }
-  const reason = whyLeftAlone(path, seen, kind);
+  const reason = whyLeftAlone(path, seen, kind, probes);
   if (reason !== undefined) return { fixed: false, checks: reason === '' ? [] : [leftAlone(path, reason)] };
   let fd: number;
   try {
-    // O_NOFOLLOW: a link put here since the lstat is not followed. O_NONBLOCK: a FIFO put here does not block.
-    const flags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-    fd = openSync(path, kind === 'dir' ? flags | constants.O_DIRECTORY : flags);
+    fd = probes.openNoFollow(path, kind);
   } catch (error) {
     return { fixed: false, checks: [couldNot(path, error)] };
   }
   try {
-    const opened = fstatSync(fd);
+    const opened = probes.fstat(fd);
     // What was opened must be what was looked at, and still podio-auth's to change.
     const changed = opened.ino !== seen.ino || opened.dev !== seen.dev;
-    const now = changed ? 'it was replaced while being looked at' : whyLeftAlone(path, opened, kind);
+    const now = changed ? 'it was replaced while being looked at' : whyLeftAlone(path, opened, kind, probes);
     if (now !== undefined) return { fixed: false, checks: now === '' ? [] : [leftAlone(path, now)] };
-    fchmodSync(fd, wanted);
+    probes.fchmod(fd, wanted);
     return { fixed: true, checks: [] };
   } catch (error) {
     return { fixed: false, checks: [couldNot(path, error)] };
   } finally {
-    closeSync(fd);
+    probes.close(fd);
   }
 }
 
 /** Why `stats` (of `path`, not followed) is not podio-auth's to change; '' for "nothing to say"; undefined: go. */
-function whyLeftAlone(path: string, stats: Stats, kind: 'dir' | 'file'): string | undefined {
+function whyLeftAlone(path: string, stats: FileFacts, kind: 'dir' | 'file', probes: FixProbes): string | undefined {
   if (stats.isSymbolicLink()) {
     let target = '';
     try {
-      target = ` to ${sanitizeForTerminal(readlinkSync(path), 200)}`;
+      target = ` to ${sanitizeForTerminal(probes.readlink(path), 200)}`;
     } catch {
       // Gone meanwhile: still a link as far as this is concerned.
     }
     return `it is a symbolic link${target}, and --fix never changes a mode through a link`;
   }
-  // Not a config dir or file at all (a device, a FIFO): the checks below say so.
+  // Not a config dir or file at all (a device, a FIFO): the checks of the files say so.
   if (kind === 'dir' ? !stats.isDirectory() : !stats.isFile()) return '';
-  const euid = process.geteuid?.();
+  // Root included: a root that owns nothing here changes nothing.
+  const euid = probes.euid();
   if (euid !== undefined && stats.uid !== euid) {
     return `it belongs to uid ${stats.uid}, not to you (uid ${euid}), and --fix changes only what you own`;
   }

@@ -1,8 +1,8 @@
-import type { ProfileRecord } from '../domain/profile.js';
-import { sanitizeForTerminal } from '../domain/terminal-text.js';
-import { envValue } from '../env.js';
-import { PodioAuthError } from '../errors.js';
-import type { ConfigDocument } from '../store/config-file.js';
+import type { ProfileRecord } from '../../domain/profile.js';
+import { sanitizeForTerminal } from '../../domain/terminal-text.js';
+import { envValue } from '../../env.js';
+import { PodioAuthError } from '../../errors.js';
+import type { ConfigDocument } from '../../store/config-file.js';
 import {
   configKey,
   hasLegacyEntryName,
@@ -10,10 +10,10 @@ import {
   KEYRING_SERVICE,
   keyringAccount,
   profileOfAccount,
-} from '../store/keyring-entries.js';
-import type { SecretVault } from '../store/port.js';
-import { type Check, check } from './doctor-check.js';
-import type { TokenDeps } from './get-token.js';
+} from '../../store/keyring-entries.js';
+import type { SecretVault } from '../../store/port.js';
+import type { TokenDeps } from '../get-token.js';
+import { type Check, check } from './check.js';
 
 /** What doctor needs of the OS keyring: the accounts under service `podio-auth`, and removing one. */
 export type KeyringEntries = Pick<SecretVault, 'list' | 'delete'>;
@@ -76,53 +76,54 @@ export async function checkKeyring(
     checks.push(missingEntry(name, profile, key, accounts));
   }
   checks.push(...othersLeftAlone(accounts, ours, pendingLegacy));
-  const orphansIn = (owners: ReadonlyMap<string, ProfileRecord>, names: string[]) =>
-    names.filter((account) => owners.get(profileOfAccount(account, key) ?? '')?.store !== 'keyring');
-  const orphans = orphansIn(profiles, ours);
-  if (orphans.length === 0) return checks;
-  if (!fix) {
-    checks.push(
-      check(
-        'keyring-orphans',
-        'warn',
-        `Keyring entries of this config directory that no keyring profile owns: ${shown(orphans)}.`,
-        'They hold secrets podio-auth no longer uses. Remove them: `podio-auth doctor --fix` ' +
-          `(or, on Linux, \`secret-tool clear service ${KEYRING_SERVICE} username <account>\`).`,
-      ),
-    );
-    return checks;
-  }
+  const orphans = orphansIn(profiles, ours, key);
+  if (orphans.length > 0) checks.push(fix ? await removeOrphans(keyring, orphans, key, deps) : orphansFound(orphans));
+  return checks;
+}
+
+/** Accounts of this config file that no keyring profile in `owners` owns. */
+function orphansIn(owners: ReadonlyMap<string, ProfileRecord>, accounts: string[], key: string): string[] {
+  return accounts.filter((account) => owners.get(profileOfAccount(account, key) ?? '')?.store !== 'keyring');
+}
+
+function orphansFound(orphans: string[]): Check {
+  return check(
+    'keyring-orphans',
+    'warn',
+    `Keyring entries of this config directory that no keyring profile owns: ${shown(orphans)}.`,
+    'They hold secrets podio-auth no longer uses. Remove them: `podio-auth doctor --fix` ' +
+      `(or, on Linux, \`secret-tool clear service ${KEYRING_SERVICE} username <account>\`).`,
+  );
+}
+
+/** `--fix`: removes the orphans, judged again under the store's lock. */
+async function removeOrphans(keyring: KeyringEntries, orphans: string[], key: string, deps: TokenDeps): Promise<Check> {
   try {
     // Under the lock, against config.json as it is now: a login or a move writes the entry before the profile
     // that owns it, and an entry is an orphan only if no such write is under way.
     const removed = await deps.store.transact(deps.signal, async (tx) => {
       const owners = (await tx.read()).profiles;
       const now = (await keyring.list(deps.signal)).filter((account) => profileOfAccount(account, key) !== undefined);
-      const stale = orphansIn(owners, now);
+      const stale = orphansIn(owners, now, key);
       for (const account of stale) await keyring.delete(account, deps.signal);
       return stale;
     });
-    checks.push(
-      check(
-        'keyring-orphans',
-        'ok',
-        removed.length === 0
-          ? 'No keyring entries without a profile are left'
-          : `Removed keyring entries of this config directory that no keyring profile owned: ${shown(removed)}`,
-      ),
+    return check(
+      'keyring-orphans',
+      'ok',
+      removed.length === 0
+        ? 'No keyring entries without a profile are left'
+        : `Removed keyring entries of this config directory that no keyring profile owned: ${shown(removed)}`,
     );
   } catch (error) {
     if (!(error instanceof PodioAuthError) || error.code === 'interrupted') throw error;
-    checks.push(
-      check(
-        'keyring-orphans',
-        'fail',
-        `Could not remove the keyring entries that no keyring profile owns (${shown(orphans)}): ${error.message}`,
-        error.hint,
-      ),
+    return check(
+      'keyring-orphans',
+      'fail',
+      `Could not remove the keyring entries that no keyring profile owns (${shown(orphans)}): ${error.message}`,
+      error.hint,
     );
   }
-  return checks;
 }
 
 /** A logged-in keyring profile without its entry: gone, still under its 0.2.0 name, or stored from elsewhere. */
