@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { SHELL_SCRIPT_LOADER } from './shell-scripts.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -30,6 +31,7 @@ export async function loadDefinitions() {
       format: 'esm',
       target: 'node20',
       packages: 'external',
+      loader: SHELL_SCRIPT_LOADER,
       outfile,
       logLevel: 'warning',
     });
