@@ -18,7 +18,7 @@ function fishValue(program: CompletionProgram, value: CompletionValue | undefine
 const fishWords = (words: readonly string[]) => `words ${words.map(fishQuote).join(' ')}`;
 
 const fishList = (name: string, rows: string[][]) =>
-  `set -g ${name} \\\n${rows.map((row) => `    ${row.map(fishQuote).join(' ')}`).join(' \\\n')}\n`;
+  `${[`set -g ${name}`, ...rows.map((row) => `    ${row.map(fishQuote).join(' ')}`)].join(' \\\n')}\n`;
 
 /** `__podio_auth_commands` and `__podio_auth_options`, one entry a line. */
 export function fishData(program: CompletionProgram): string {
