@@ -1,4 +1,7 @@
-/** The program's commands and options as the completion scripts need them: what `--help` shows, and the marks of `completeAs`. */
+/**
+ * The program's commands and options as the completion scripts need them: what `--help` shows, and the marks of
+ * `completeAs`.
+ */
 import type { Command, Option } from '@commander-js/extra-typings';
 import { type CompletionOption, type CompletionProgram, completionKindOf } from './program.js';
 
