@@ -43,9 +43,9 @@ function lint({ tool, args, package: name }, file) {
   const result = spawnSync(tool, args(file), { encoding: 'utf8', timeout: TOOL_TIMEOUT_MS });
   if (result.error?.code === 'ENOENT') {
     const required = process.env.CI === 'true';
-    process.stderr.write(
-      `*** shells: ${tool} is not installed, so ${shown} is NOT linted${required ? ' (and CI=true requires it)' : ''}: install the ${name} package ***\n`,
-    );
+    const outcome = required ? ' (and CI=true requires it)' : '';
+    process.stderr.write(`*** shells: ${tool} is not installed, so ${shown} is NOT linted${outcome}: `);
+    process.stderr.write(`install the ${name} package ***\n`);
     skipped += 1;
     return !required;
   }

@@ -35,7 +35,8 @@ function __podio_auth_parse
             case '-?*'
                 contains -- "$__podio_auth_command|$word" $__podio_auth_value_options; and set -e tokens[1]
             case '*'
-                if test $__podio_auth_arguments = 0; and contains -- "$__podio_auth_command|$word" $__podio_auth_children
+                set -l child "$__podio_auth_command|$word"
+                if test $__podio_auth_arguments = 0; and contains -- $child $__podio_auth_children
                     set __podio_auth_command (string trim -- "$__podio_auth_command $word")
                 else
                     set __podio_auth_arguments (math $__podio_auth_arguments + 1)
