@@ -1,4 +1,15 @@
-import { defineConfig } from 'vitest/config';
+import { readFileSync } from 'node:fs';
+import { defineConfig, type Plugin } from 'vitest/config';
+
+/** The completion scripts, imported as text as esbuild's text loader does in the build (scripts/shell-scripts.mjs). */
+const shellScriptsAsText: Plugin = {
+  name: 'shell-scripts-as-text',
+  enforce: 'pre',
+  load(id) {
+    if (!/\.(?:bash|zsh|fish)$/.test(id)) return null;
+    return `export default ${JSON.stringify(readFileSync(id, 'utf8'))};`;
+  },
+};
 
 /**
  * The files that drive real outside programs or time real faults, and spend their time waiting on them: a global
@@ -15,6 +26,7 @@ const SYSTEM = [
 ];
 
 export default defineConfig({
+  plugins: [shellScriptsAsText],
   test: {
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,

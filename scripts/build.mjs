@@ -8,6 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 // is an optional dependency: without it, keyring profiles say so). The library's types come from tsc.
 import { build } from 'esbuild';
 import { loadDefinitions } from './load-definitions.mjs';
+import { importsShellScript, inlineOnlyShellScripts, SHELL_SCRIPT_LOADER } from './shell-scripts.mjs';
 
 const common = {
   bundle: true,
@@ -17,6 +18,7 @@ const common = {
   target: 'node20',
   logLevel: 'warning',
   legalComments: 'none',
+  loader: SHELL_SCRIPT_LOADER,
 };
 
 for (const dir of ['cli', 'chunks'])
@@ -28,8 +30,7 @@ if (process.argv.includes('--transpile')) {
   const sources = readdirSync(new URL('../src', import.meta.url), { recursive: true })
     .filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))
     .map((file) => `src/${file}`);
-  await build({
-    entryPoints: sources,
+  const transpile = {
     outdir: 'dist',
     outbase: 'src',
     format: 'esm',
@@ -37,6 +38,15 @@ if (process.argv.includes('--transpile')) {
     target: 'node20',
     sourcemap: true,
     logLevel: 'warning',
+  };
+  const withScripts = sources.filter(importsShellScript);
+  await build({ ...transpile, entryPoints: sources.filter((source) => !withScripts.includes(source)) });
+  await build({
+    ...transpile,
+    entryPoints: withScripts,
+    bundle: true,
+    loader: SHELL_SCRIPT_LOADER,
+    plugins: [inlineOnlyShellScripts],
   });
 }
 await Promise.all([

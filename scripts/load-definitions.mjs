@@ -1,10 +1,11 @@
 // The CLI's own definitions (the commander program, the help notes, the error table), bundled from src/ into a
-// throwaway module and imported: for scripts that describe the CLI (its help for the launcher, the reference), so
-// that they read the program itself rather than its printed help.
+// throwaway module and imported: for scripts that describe the CLI (its help for the launcher, the reference, the
+// completion scripts' lint), so that they read the program itself rather than its printed help.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { SHELL_SCRIPT_LOADER } from './shell-scripts.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -21,6 +22,8 @@ export async function loadDefinitions() {
           "export { buildProgram, COMMAND_HELP, ENVIRONMENT_HELP } from './src/main.ts';",
           "export { createApp } from './src/commands/shared.ts';",
           "export { ERRORS, ExitCode } from './src/errors.ts';",
+          "export { completionScript } from './src/completion/script.ts';",
+          "export { describeCommands } from './src/completion/describe-program.ts';",
         ].join('\n'),
         resolveDir: ROOT,
         loader: 'ts',
@@ -30,6 +33,7 @@ export async function loadDefinitions() {
       format: 'esm',
       target: 'node20',
       packages: 'external',
+      loader: SHELL_SCRIPT_LOADER,
       outfile,
       logLevel: 'warning',
     });

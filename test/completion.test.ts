@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CompletionProgram, completionScript, type Shell } from '../src/completion.js';
+import type { CompletionProgram } from '../src/completion/program.js';
+import { completionScript, type Shell } from '../src/completion/script.js';
 import { BIN, ROOT, runCli } from './support/cli.js';
 
 /**
@@ -77,7 +78,6 @@ const fishShell = availability('fish', 'fish', onPath('fish'));
 
 /** A program with what the real one lacks today: values with colons and quotes, and options that take a file. */
 const SYNTHETIC: CompletionProgram = {
-  name: 'podio-auth',
   options: [{ names: ['--debug'], description: 'show stack traces', value: undefined }],
   commands: [
     {

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { type Command, Option } from '@commander-js/extra-typings';
 import { MAX_BODY_INPUT_BYTES } from '../api/limits.js';
-import { completeAs } from '../completion.js';
+import { completeAs } from '../completion/program.js';
 import { usageError } from '../errors.js';
 import { blockingRead } from '../platform/blocking-reads.js';
 import { callApi } from '../usecases/call-api.js';

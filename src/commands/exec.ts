@@ -1,5 +1,5 @@
 import { Argument, type Command } from '@commander-js/extra-typings';
-import { completeAs } from '../completion.js';
+import { completeAs } from '../completion/program.js';
 import { usageError } from '../errors.js';
 import { runCommand } from '../platform/run-command.js';
 import { withoutSecrets } from '../secrets.js';

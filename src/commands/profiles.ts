@@ -1,5 +1,5 @@
 import { Argument, type Command, Option } from '@commander-js/extra-typings';
-import { completeAs } from '../completion.js';
+import { completeAs } from '../completion/program.js';
 import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { configKey, KEYRING_SERVICE, keyringAccount } from '../store/keyring-entries.js';
 import { describeExpiry } from '../ui/format.js';

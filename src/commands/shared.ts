@@ -1,5 +1,5 @@
 import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { completeAs } from '../completion.js';
+import { completeAs } from '../completion/program.js';
 import type { Deps } from '../deps.js';
 import type { Messages } from '../ui/messages.js';
 import { writeData } from '../ui/output.js';
