@@ -2,7 +2,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { PodioAuthError } from '../errors.js';
 import { httpTimeoutMs } from '../http.js';
-import type { KeyringVault } from '../store/keyring-vault.js';
+import type { KeyringVault } from '../store/keyring/vault.js';
 import { keyringTimeoutMs } from '../store/open-store.js';
 import type { CheckStatus } from '../usecases/doctor.js';
 import { LEFT_ALONE } from '../usecases/doctor-check.js';
@@ -26,7 +26,7 @@ export function registerDoctor(program: Command, app: App): void {
         let keyring: KeyringVault | undefined;
         // Loaded and started only if doctor finds the keyring in use.
         const openKeyring = async (): Promise<KeyringVault> => {
-          const { createKeyringVault } = await import('../store/keyring-vault.js');
+          const { createKeyringVault } = await import('../store/keyring/vault.js');
           keyring ??= createKeyringVault({ env: app.deps.env, timeoutMs: keyringTimeoutMs(app.deps.env) });
           return keyring;
         };

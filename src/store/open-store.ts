@@ -2,10 +2,10 @@ import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import type { Env } from '../env.js';
 import { envValue, secondsSetting } from '../env.js';
 import { isErrorCode, type PodioAuthError, usageError } from '../errors.js';
-import { defaultConfigDir } from './config-file.js';
-import { DEFAULT_FILE_LOCK_TIMINGS } from './file-lock.js';
-import { openFileStore } from './file-store.js';
-import { DEFAULT_KEYRING_TIMEOUT_MS } from './keyring-entries.js';
+import { defaultConfigDir } from './file/config-file.js';
+import { DEFAULT_FILE_LOCK_TIMINGS } from './file/lock.js';
+import { openFileStore } from './file/store.js';
+import { DEFAULT_KEYRING_TIMEOUT_MS } from './keyring/entries.js';
 import type { ProfileStore } from './port.js';
 import { DEFAULT_LEASE_TTL_MS, DEFAULT_LOCK_WAIT_MS } from './redis-lease.js';
 import type { LockState, Persistence, RedisProfileStore } from './redis-store.js';
@@ -188,7 +188,7 @@ export function openStore(env: Env, clock: StoreClock): ProfileStore {
     lock: { now: clock.now, monotonic: clock.monotonic, timings: { staleMs, waitMs } },
     // Loaded only when a keyring profile is touched: the file store's `token` never pays for it.
     openVault: async () =>
-      (await import('./keyring-vault.js')).createKeyringVault({ env, timeoutMs: keyringTimeoutMs(env) }),
+      (await import('./keyring/vault.js')).createKeyringVault({ env, timeoutMs: keyringTimeoutMs(env) }),
     openPointer: (redisUrl) => lazyRedisStore(redisUrl, env, clock),
   });
 }

@@ -1,8 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { isObject } from '../domain/guards.js';
-import { type ProfileRecord, SECRET_FIELDS, type SecretField, splitSecrets } from '../domain/profile.js';
-import { isErrorCode, PodioAuthError } from '../errors.js';
+import { isObject } from '../../domain/guards.js';
+import { type ProfileRecord, SECRET_FIELDS, type SecretField, splitSecrets } from '../../domain/profile.js';
+import { isErrorCode, PodioAuthError } from '../../errors.js';
+import {
+  configKey,
+  hasLegacyEntryName,
+  KEYRING_SERVICE,
+  keyringAccount,
+  legacySecretsFor,
+} from '../keyring/entries.js';
+import type { Lease, ProfileStore, SecretVault, StoreSnapshot, StoreTransaction } from '../port.js';
 import {
   realTarget,
   releaseReservation,
@@ -12,9 +20,7 @@ import {
   type WriteReservation,
 } from './atomic-write.js';
 import { configFileIn, ensurePrivateDir, readConfigFile, unwritable, writeConfigFile } from './config-file.js';
-import { createFileLocker, type FileLockOptions } from './file-lock.js';
-import { configKey, hasLegacyEntryName, KEYRING_SERVICE, keyringAccount, legacySecretsFor } from './keyring-entries.js';
-import type { Lease, ProfileStore, SecretVault, StoreSnapshot, StoreTransaction } from './port.js';
+import { createFileLocker, type FileLockOptions } from './lock.js';
 
 /**
  * The config-file backend: `config.json` and its lock. A profile whose `store` is `keyring` keeps only metadata in

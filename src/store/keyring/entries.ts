@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { isObject } from '../domain/guards.js';
-import { type ProfileRecord, SECRET_FIELDS, type SecretField } from '../domain/profile.js';
+import { isObject } from '../../domain/guards.js';
+import { type ProfileRecord, SECRET_FIELDS, type SecretField } from '../../domain/profile.js';
 
 /**
  * How keyring entries are named: service `podio-auth`, account `<profile>@<config key>`, where the config key is

@@ -3,11 +3,11 @@ import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import type { Env } from '../env.js';
-import { interrupted, PodioAuthError } from '../errors.js';
-import { withoutSecrets } from '../secrets.js';
-import { DEFAULT_KEYRING_TIMEOUT_MS, KEYRING_SERVICE } from './keyring-entries.js';
-import type { SecretVault } from './port.js';
+import type { Env } from '../../env.js';
+import { interrupted, PodioAuthError } from '../../errors.js';
+import { withoutSecrets } from '../../secrets.js';
+import type { SecretVault } from '../port.js';
+import { DEFAULT_KEYRING_TIMEOUT_MS, KEYRING_SERVICE } from './entries.js';
 
 /**
  * Profile secrets in the OS credential store (macOS Keychain, Windows Credential Manager, the Secret Service on
