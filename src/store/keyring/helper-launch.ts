@@ -10,7 +10,7 @@ import { PodioAuthError } from '../../errors.js';
 import { withoutSecrets } from '../../secrets.js';
 
 /** Where the build writes the helper's program, under the package's root. */
-export const HELPER_PROGRAM = join('dist', 'keyring-helper.mjs');
+const HELPER_PROGRAM = join('dist', 'keyring-helper.mjs');
 
 let foundProgram: string | undefined;
 
