@@ -65,6 +65,15 @@ await Promise.all([
       outfile: `dist/fast-${name}.cjs`,
     }),
   ),
+  // The keyring helper process's program, on its own: the vault starts it as `node dist/keyring-helper.mjs`.
+  build({
+    ...common,
+    entryPoints: ['src/store/keyring/helper.ts'],
+    format: 'esm',
+    outfile: 'dist/keyring-helper.mjs',
+    // Native: loaded from node_modules as it is.
+    external: ['@napi-rs/keyring'],
+  }),
   build({
     ...common,
     entryPoints: { 'cli/cli': 'src/cli-entry.ts', index: 'src/index.ts' },

@@ -8,7 +8,7 @@ import { main } from './main.js';
 import { blockingReadsInFlight } from './platform/blocking-reads.js';
 import { endThisProcessBy } from './platform/run-command.js';
 import { SECRET_ENV_NAMES } from './secrets.js';
-import { releaseHeldLocksSync } from './store/file-lock.js';
+import { releaseHeldLocksSync } from './store/file/lock.js';
 
 /** After a first signal outside a token exchange, the command has this long to wind down by itself. */
 const WIND_DOWN_MS = 1_500;

@@ -1,7 +1,7 @@
 import { cpSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { configKey, KEYRING_SERVICE, keyringAccount } from '../src/store/keyring-entries.js';
+import { configKey, KEYRING_SERVICE, keyringAccount } from '../src/store/keyring/entries.js';
 import type { Check } from '../src/usecases/doctor/run-doctor.js';
 import { type CliResult, runMain, type Sandbox, startSandbox } from './support/cli.js';
 import { APP } from './support/fake-podio.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createKeyringVault } from '../src/store/keyring-vault.js';
+import { createKeyringVault } from '../src/store/keyring/vault.js';
 import { type HungBus, skipWithoutSecretService, startHungBus } from './support/secret-service.js';
 
 /**

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PodioAuthError } from '../src/errors.js';
-import { KEYRING_SERVICE } from '../src/store/keyring-entries.js';
-import { createKeyringVault, type KeyringVault, type KeyringVaultOptions } from '../src/store/keyring-vault.js';
+import { KEYRING_SERVICE } from '../src/store/keyring/entries.js';
+import { createKeyringVault, type KeyringVault, type KeyringVaultOptions } from '../src/store/keyring/vault.js';
 import { ROOT } from './support/cli.js';
 import {
   type HungBus,
@@ -125,7 +125,7 @@ describe.skipIf(skip)('keyring vault on a real Secret Service', () => {
   });
 
   it('never loads the native module into the calling process, and never keeps it alive', async () => {
-    const built = join(ROOT, 'dist', 'store', 'keyring-vault.js');
+    const built = join(ROOT, 'dist', 'store', 'keyring', 'vault.js');
     expect(existsSync(built), 'run `npm run build` first').toBe(true);
     // A fresh Node process: the vault answers, the native module is mapped only in the helper, and the process ends
     // on its own long before the helper's 30 s keep-alive would.
@@ -329,7 +329,7 @@ describe.skipIf(skip)('keyring vault failures', () => {
     });
 
     it('ends a stuck helper when the calling process exits', async () => {
-      const built = join(ROOT, 'dist', 'store', 'keyring-vault.js');
+      const built = join(ROOT, 'dist', 'store', 'keyring', 'vault.js');
       expect(existsSync(built), 'run `npm run build` first').toBe(true);
       const script = `
         import { createKeyringVault } from ${JSON.stringify(built)};

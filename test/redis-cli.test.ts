@@ -4,7 +4,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ProfileRecord } from '../src/domain/profile.js';
-import { configKey, KEYRING_SERVICE, keyringAccount } from '../src/store/keyring-entries.js';
+import { configKey, KEYRING_SERVICE, keyringAccount } from '../src/store/keyring/entries.js';
 import { openRedisStore } from '../src/store/redis-store.js';
 import {
   aMinuteAgo,

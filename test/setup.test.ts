@@ -15,7 +15,7 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { VERSION } from '../src/version.js';
-import { type CliResult, ROOT, startSandbox } from './support/cli.js';
+import { aMinuteAgo, type CliResult, ROOT, startSandbox } from './support/cli.js';
 import { APP } from './support/fake-podio.js';
 
 /**
@@ -218,6 +218,24 @@ describe('set-up from a clone', () => {
     expect(token).toBe(sandbox.readConfig().profiles['default']?.['access_token']);
     expect(session.stdout).toMatch(/^Logged in as: +Ada/m);
     expect(podio.authorizeRequests).toHaveLength(1);
+
+    // A keyring profile, from the CLI and from the library: the vault finds its helper program in the installed
+    // package and the helper answers (the native module is an optional dependency an offline install may skip).
+    sandbox.writeConfig({ profiles: { default: { client_id: 'c', store: 'keyring', expires_at: aMinuteAgo() } } });
+    const noBus = { ...onPath, DBUS_SESSION_BUS_ADDRESS: undefined, XDG_RUNTIME_DIR: undefined };
+    const library = `import(${JSON.stringify(join(installed, 'dist', 'index.js'))}).then((podioAuth) =>
+      podioAuth.getAccessToken()).catch((error) => { console.error('✗ ' + error.message); process.exitCode = 1; });`;
+    const helperAnswered =
+      /^✗ Keyring unavailable: (the keyring module \(@napi-rs\/keyring\) could not be loaded|no D-Bus session bus)/m;
+    for (const [command, args] of [
+      ['podio-auth', ['token']],
+      [process.execPath, ['--input-type=module', '-e', library]],
+    ] as const) {
+      const keyring = await run(command, [...args], { cwd: elsewhere, env: noBus });
+      expect(keyring.code, keyring.stderr).toBe(1);
+      expect(keyring.stderr).toMatch(helperAnswered);
+      expect(keyring.stderr).not.toMatch(/helper (process|program)/);
+    }
 
     // The installed emulator, and token and exec against it in env-only mode (an app login).
     const emulator = spawn(bin, ['emulator'], { cwd: home, env: env as NodeJS.ProcessEnv, stdio: 'pipe' });

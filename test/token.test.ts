@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PodioAuthError } from '../src/errors.js';
-import { openFileStore } from '../src/store/file-store.js';
+import { openFileStore } from '../src/store/file/store.js';
 import type { ProfileStore, StoreTransaction } from '../src/store/port.js';
 import {
   aMinuteAgo,

@@ -2,7 +2,7 @@ import type { Command } from '@commander-js/extra-typings';
 import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import { PodioAuthError } from '../errors.js';
 import { httpTimeoutMs } from '../http.js';
-import type { KeyringVault } from '../store/keyring-vault.js';
+import type { KeyringVault } from '../store/keyring/vault.js';
 import { openKeyringVault } from '../store/open-store.js';
 import { type CheckStatus, LEFT_ALONE } from '../usecases/doctor/check.js';
 import { type App, integer, jsonOption, tokenDeps } from './shared.js';

@@ -1,7 +1,7 @@
 import { Argument, type Command, Option } from '@commander-js/extra-typings';
 import { completeAs } from '../completion/program.js';
 import { sanitizeForTerminal } from '../domain/terminal-text.js';
-import { configKey, KEYRING_SERVICE, keyringAccount } from '../store/keyring-entries.js';
+import { configKey, KEYRING_SERVICE, keyringAccount } from '../store/keyring/entries.js';
 import { describeExpiry } from '../ui/format.js';
 import { listProfiles, moveProfile, useProfile } from '../usecases/profiles.js';
 import { type App, jsonOption } from './shared.js';

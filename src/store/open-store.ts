@@ -2,11 +2,11 @@ import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import type { Env } from '../env.js';
 import { envValue, secondsSetting } from '../env.js';
 import { isErrorCode, type PodioAuthError, usageError } from '../errors.js';
-import { defaultConfigDir } from './config-file.js';
-import { DEFAULT_FILE_LOCK_TIMINGS } from './file-lock.js';
-import { openFileStore } from './file-store.js';
-import { DEFAULT_KEYRING_TIMEOUT_MS } from './keyring-entries.js';
-import type { KeyringVault } from './keyring-vault.js';
+import { defaultConfigDir } from './file/config-file.js';
+import { DEFAULT_FILE_LOCK_TIMINGS } from './file/lock.js';
+import { openFileStore } from './file/store.js';
+import { DEFAULT_KEYRING_TIMEOUT_MS } from './keyring/entries.js';
+import type { KeyringVault } from './keyring/vault.js';
 import type { ProfileStore } from './port.js';
 import { DEFAULT_LEASE_TTL_MS, DEFAULT_LOCK_WAIT_MS } from './redis-lease.js';
 import type { LockState, Persistence, RedisProfileStore } from './redis-store.js';
@@ -43,7 +43,7 @@ export function keyringTimeoutMs(env: Env): number {
 
 /** The OS keyring, bounded by PODIO_AUTH_KEYRING_TIMEOUT; its module is loaded only when a keyring is needed. */
 export async function openKeyringVault(env: Env): Promise<KeyringVault> {
-  const { createKeyringVault } = await import('./keyring-vault.js');
+  const { createKeyringVault } = await import('./keyring/vault.js');
   return createKeyringVault({ env, timeoutMs: keyringTimeoutMs(env) });
 }
 

@@ -2,7 +2,7 @@ import { ExitCode, isAbortError, PodioAuthError } from '../errors.js';
 import { apiOriginFor } from '../podio/origins.js';
 import type { TokenRef } from '../podio/token-client.js';
 import { describeUser, fetchGrantedScope, fetchUserStatus, type PodioUser } from '../podio/user-api.js';
-import { configKey, KEYRING_SERVICE, keyringAccount } from '../store/keyring-entries.js';
+import { configKey, KEYRING_SERVICE, keyringAccount } from '../store/keyring/entries.js';
 import type { FreshToken, GetTokenInput, TokenDeps, TokenSource } from './get-token.js';
 import { withToken } from './with-token.js';
 

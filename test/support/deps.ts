@@ -6,7 +6,7 @@ import { onTestFinished } from 'vitest';
 import type { Deps } from '../../src/deps.js';
 import type { HttpSend } from '../../src/http.js';
 import { SecretRegistry } from '../../src/secrets.js';
-import { openFileStore } from '../../src/store/file-store.js';
+import { openFileStore } from '../../src/store/file/store.js';
 import { createPrompter } from '../../src/ui/prompt.js';
 import { readAll } from './streams.js';
 

@@ -11,10 +11,10 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { releaseReservation, reserveWrite, tempFilesOf, writeFileAtomic } from '../../src/store/atomic-write.js';
-import { defaultConfigDir, readConfigFile } from '../../src/store/config-file.js';
-import { createFileLocker } from '../../src/store/file-lock.js';
-import { openFileStore } from '../../src/store/file-store.js';
+import { releaseReservation, reserveWrite, tempFilesOf, writeFileAtomic } from '../../src/store/file/atomic-write.js';
+import { defaultConfigDir, readConfigFile } from '../../src/store/file/config-file.js';
+import { createFileLocker } from '../../src/store/file/lock.js';
+import { openFileStore } from '../../src/store/file/store.js';
 import { resolveProfileName } from '../../src/store/profile-names.js';
 import { hasTimeLeft, refreshMarginMs } from '../../src/usecases/token-policy.js';
 

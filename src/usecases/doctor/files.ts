@@ -1,4 +1,4 @@
-import type { ConfigDocument } from '../../store/config-file.js';
+import type { ConfigDocument } from '../../store/file/config-file.js';
 import { type Check, check } from './check.js';
 import { type FixProbes, octal, tightenMode } from './fix-modes.js';
 import type { DoctorProbes } from './probes.js';

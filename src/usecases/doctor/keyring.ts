@@ -2,7 +2,7 @@ import type { ProfileRecord } from '../../domain/profile.js';
 import { sanitizeForTerminal } from '../../domain/terminal-text.js';
 import { envValue } from '../../env.js';
 import { PodioAuthError } from '../../errors.js';
-import type { ConfigDocument } from '../../store/config-file.js';
+import type { ConfigDocument } from '../../store/file/config-file.js';
 import {
   configKey,
   hasLegacyEntryName,
@@ -10,7 +10,7 @@ import {
   KEYRING_SERVICE,
   keyringAccount,
   profileOfAccount,
-} from '../../store/keyring-entries.js';
+} from '../../store/keyring/entries.js';
 import type { SecretVault } from '../../store/port.js';
 import type { TokenDeps } from '../get-token.js';
 import { type Check, check } from './check.js';

@@ -1,6 +1,6 @@
 import type { Env } from '../../env.js';
 import type { RunEnvironment } from '../../platform/environment.js';
-import type { ConfigDocument } from '../../store/config-file.js';
+import type { ConfigDocument } from '../../store/file/config-file.js';
 
 /**
  * Everything doctor looks at on this machine besides the network and the store: files and their modes, /proc,

@@ -13,8 +13,8 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { detectEnvironment, findOnPath } from '../../platform/environment.js';
-import { realTarget } from '../../store/atomic-write.js';
-import { readConfigFile } from '../../store/config-file.js';
+import { realTarget } from '../../store/file/atomic-write.js';
+import { readConfigFile } from '../../store/file/config-file.js';
 import type { DoctorProbes } from './probes.js';
 
 /** The machine as it is: what the doctor command gives its checks. */

@@ -1,7 +1,7 @@
 import type { Deps } from '../../deps.js';
 import type { ProfileRecord } from '../../domain/profile.js';
 import { PodioAuthError } from '../../errors.js';
-import type { ConfigDocument } from '../../store/config-file.js';
+import type { ConfigDocument } from '../../store/file/config-file.js';
 import { isRedisStore, type RedisStoreHandle } from '../../store/open-store.js';
 import type { StoreSnapshot } from '../../store/port.js';
 import { type Check, check } from './check.js';

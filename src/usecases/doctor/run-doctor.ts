@@ -1,6 +1,6 @@
 import type { Deps } from '../../deps.js';
 import type { ProfileRecord } from '../../domain/profile.js';
-import { type ConfigDocument, configFileIn, defaultConfigDir } from '../../store/config-file.js';
+import { type ConfigDocument, configFileIn, defaultConfigDir } from '../../store/file/config-file.js';
 import { resolveProfileName } from '../../store/profile-names.js';
 import type { TokenDeps } from '../get-token.js';
 import type { Check } from './check.js';

@@ -1,12 +1,12 @@
 import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { isObject } from '../domain/guards.js';
-import { checkProfile, type ProfileRecord } from '../domain/profile.js';
-import { sanitizeForTerminal } from '../domain/terminal-text.js';
-import type { Env } from '../env.js';
-import { PodioAuthError } from '../errors.js';
+import { isObject } from '../../domain/guards.js';
+import { checkProfile, type ProfileRecord } from '../../domain/profile.js';
+import { sanitizeForTerminal } from '../../domain/terminal-text.js';
+import type { Env } from '../../env.js';
+import { PodioAuthError } from '../../errors.js';
+import { readSmallRegularFile, UnusableFile } from '../bounded-read.js';
 import { type WriteReservation, writeFileAtomic } from './atomic-write.js';
-import { readSmallRegularFile, UnusableFile } from './bounded-read.js';
 
 /**
  * `config.json`: one entry per profile, and the default profile's name. Read with plain `fs` and checked against

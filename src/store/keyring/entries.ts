@@ -1,27 +1,14 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { isObject } from '../domain/guards.js';
-import { type ProfileRecord, SECRET_FIELDS, type SecretField } from '../domain/profile.js';
+import { isObject } from '../../domain/guards.js';
+import { type ProfileRecord, SECRET_FIELDS, type SecretField } from '../../domain/profile.js';
 
 /**
  * How keyring entries are named: service `podio-auth`, account `<profile>@<config key>`, where the config key is
- * the first 16 hex digits of the SHA-256 of where the config file really lives (its directory's real path, links
- * resolved, and its name). Two config dirs therefore never share an entry, and an entry another program keeps
- * under the same service (with an account that is just a name, say) is never one of ours.
- *
- * Why the real path of the config file, and not a random id kept in it:
- * - A copied config dir must not share the original's entries (a login in one would replace the other's): a random
- *   id would be copied with it, a path is not. The copy finds no entry, and says so: log in again.
- * - A symlinked config dir, or a config.json linked from two dirs, is one set of profiles under one lock (the lock
- *   sits beside the real file): the real path makes it one set of entries too.
- * - A moved config dir finds no entry under its new name: the profile records the account it was stored under
- *   (`keyring_account`), so `doctor` can say that the dir moved rather than that the secrets are gone. The entry is
- *   not adopted: the "move" may be a copy whose original still uses it.
- * - The keyring is per user already, and podio-auth writes only in a config dir the effective user owns, so the
- *   user id adds nothing: root under `sudo -E` gets the same name for the same dir, and cannot log in there.
- *
- * This file is small on purpose: status, doctor and the file store name entries without loading the keyring.
+ * the first 16 hex digits of the SHA-256 of where the config file really lives (links resolved). Two config dirs
+ * never share an entry, and a copy never shares the original's (docs/design.md says why). Small on purpose: status,
+ * doctor and the file store name entries without loading the keyring.
  */
 
 export const KEYRING_SERVICE = 'podio-auth';

@@ -38,9 +38,9 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { interrupted, PodioAuthError } from '../errors.js';
-import { readSmallRegularFile } from './bounded-read.js';
-import type { Lease, Locker } from './port.js';
+import { interrupted, PodioAuthError } from '../../errors.js';
+import { readSmallRegularFile } from '../bounded-read.js';
+import type { Lease, Locker } from '../port.js';
 
 export interface FileLockTimings {
   /** How often the holder shows it is alive. */
