@@ -11,13 +11,13 @@ import type { ProfileRecord } from '../src/domain/profile.js';
 import { PodioAuthError } from '../src/errors.js';
 import { storeChoice } from '../src/store/open-store.js';
 import type { StoreTransaction } from '../src/store/port.js';
-import { createRedisLocker, type LeaseCommands, type LeaseTimers, realLeaseTimers } from '../src/store/redis-lease.js';
+import { createRedisLocker, type LeaseCommands, type LeaseTimers, realLeaseTimers } from '../src/store/redis/lease.js';
 import {
   openRedisStore,
   parseRedisUrl,
   type RedisProfileStore,
   type RedisStoreOptions,
-} from '../src/store/redis-store.js';
+} from '../src/store/redis/store.js';
 import { findRedisServer, type RedisServer, startRedisServer } from './support/redis-server.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -712,7 +712,7 @@ function selfSignedCertificate(certFile: string, keyFile: string): void {
  */
 const HOLDER_SOURCE = `
 import { createInterface } from 'node:readline';
-import { openRedisStore } from './src/store/redis-store.ts';
+import { openRedisStore } from './src/store/redis/store.ts';
 
 (async () => {
   const lines = createInterface({ input: process.stdin });

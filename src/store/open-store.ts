@@ -7,8 +7,8 @@ import { DEFAULT_FILE_LOCK_TIMINGS } from './file-lock.js';
 import { openFileStore } from './file-store.js';
 import { DEFAULT_KEYRING_TIMEOUT_MS } from './keyring-entries.js';
 import type { ProfileStore } from './port.js';
-import { DEFAULT_LEASE_TTL_MS, DEFAULT_LOCK_WAIT_MS } from './redis-lease.js';
-import type { LockState, Persistence, RedisProfileStore } from './redis-store.js';
+import { DEFAULT_LEASE_TTL_MS, DEFAULT_LOCK_WAIT_MS } from './redis/lease.js';
+import type { LockState, Persistence, RedisProfileStore } from './redis/store.js';
 
 export interface StoreClock {
   now: () => Date;
@@ -89,7 +89,7 @@ export function lazyRedisStore(url: string, env: Env, clock: StoreClock): RedisS
   // A holder does one token exchange (two requests at most) under the lock: wait for that, and some.
   const waitMs = Math.max(DEFAULT_LOCK_WAIT_MS, 2 * clock.timeoutMs + ttlMs + 10_000);
   const open = async (signal: AbortSignal) => {
-    opened ??= import('./redis-store.js').then(({ openRedisStore }) =>
+    opened ??= import('./redis/store.js').then(({ openRedisStore }) =>
       openRedisStore({
         url: withPassword(url, env),
         prefix,

@@ -1,19 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { checkProfile, type ProfileRecord } from '../domain/profile.js';
-import { interrupted, PodioAuthError } from '../errors.js';
-import type { ProfileStore, StoreSnapshot, StoreTransaction } from './port.js';
+import { checkProfile, type ProfileRecord } from '../../domain/profile.js';
+import { interrupted, PodioAuthError } from '../../errors.js';
+import type { ProfileStore, StoreSnapshot, StoreTransaction } from '../port.js';
 import {
   createRedisLocker,
   fencedScript,
   type LeaseCommands,
   type LeaseTimers,
   type RedisLease,
-} from './redis-lease.js';
-import { parseRedisUrl, type RedisTarget } from './redis-url.js';
+} from './lease.js';
+import { parseRedisUrl, type RedisTarget } from './url.js';
 
-export { parseRedisUrl, type RedisTarget, redisLocation } from './redis-url.js';
+export { parseRedisUrl, type RedisTarget, redisLocation } from './url.js';
 
 /**
  * Profiles kept in Redis, for a fleet of machines sharing one Podio login.

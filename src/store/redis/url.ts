@@ -1,4 +1,4 @@
-import { usageError } from '../errors.js';
+import { usageError } from '../../errors.js';
 
 /**
  * Redis store URLs, parsed as Redis clients and servers read them (the WHATWG URL parser, as node-redis uses): the

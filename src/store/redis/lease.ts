@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { interrupted, PodioAuthError } from '../errors.js';
-import type { Lease, Locker } from './port.js';
+import { interrupted, PodioAuthError } from '../../errors.js';
+import type { Lease, Locker } from '../port.js';
 
 /**
  * The fleet-wide lock: the standard single-instance Redis lock. One key holds a random token, set with
