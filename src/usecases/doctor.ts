@@ -12,7 +12,7 @@ import { type ConfigDocument, configFileIn, defaultConfigDir, readConfigFile } f
 import { isRedisStore, type RedisStoreHandle } from '../store/open-store.js';
 import type { StoreSnapshot } from '../store/port.js';
 import { resolveProfileName } from '../store/profile-names.js';
-import type { LockState, Persistence } from '../store/redis/store.js';
+import type { LockState, Persistence } from '../store/redis/diagnostics.js';
 import { describeExpiry } from '../ui/format.js';
 import { type Check, type CheckStatus, check } from './doctor-check.js';
 import { octal, tightenMode } from './doctor-files.js';

@@ -4,7 +4,7 @@ import { checkProfile } from '../../domain/profile.js';
 import { interrupted, PodioAuthError } from '../../errors.js';
 import type { ProfileStore, StoreSnapshot, StoreTransaction } from '../port.js';
 import { connectRedis, type RedisConnection } from './connection.js';
-import { type LockState, type Persistence, type RedisDiagnostics, redisDiagnostics } from './diagnostics.js';
+import { type RedisDiagnostics, redisDiagnostics } from './diagnostics.js';
 import { connectionDropped } from './errors.js';
 import {
   DEFAULT_REDIS_PREFIX,
@@ -19,8 +19,6 @@ import {
 } from './keyspace.js';
 import { createRedisLocker, type LeaseCommands, type LeaseTimers, type RedisLease } from './lease.js';
 import { parseRedisUrl } from './url.js';
-
-export type { LockState, Persistence };
 
 /**
  * Profiles kept in Redis, for a fleet of machines sharing one Podio login: the store port over one connection and the
