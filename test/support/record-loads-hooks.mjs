@@ -1,4 +1,5 @@
-// The hooks record-loads.mjs registers: each resolved module URL is appended to the file given at registration.
+// The resolve hook record-loads.mjs installs: each resolved module URL is appended to the file it was given. Works
+// both as an asynchronous hook (module.register) and as a synchronous one (module.registerHooks).
 import { appendFileSync } from 'node:fs';
 
 let file;
@@ -7,8 +8,11 @@ export function initialize(data) {
   file = data;
 }
 
-export async function resolve(specifier, context, nextResolve) {
-  const resolved = await nextResolve(specifier, context);
-  appendFileSync(file, `${resolved.url}\n`);
-  return resolved;
+export function resolve(specifier, context, nextResolve) {
+  const record = (resolved) => {
+    appendFileSync(file, `${resolved.url}\n`);
+    return resolved;
+  };
+  const resolved = nextResolve(specifier, context);
+  return resolved instanceof Promise ? resolved.then(record) : record(resolved);
 }
