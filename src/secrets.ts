@@ -1,6 +1,6 @@
 import { type ProfileRecord, SECRET_FIELDS } from './domain/profile.js';
 import type { Env } from './env.js';
-import { parseRedisUrl } from './store/redis-url.js';
+import { parseRedisUrl } from './store/redis/url.js';
 
 /** Environment variables that hold secrets: redacted from messages, never handed to child processes. */
 export const SECRET_ENV_NAMES = [

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ProfileRecord } from '../src/domain/profile.js';
 import { configKey, KEYRING_SERVICE, keyringAccount } from '../src/store/keyring/entries.js';
-import { openRedisStore } from '../src/store/redis-store.js';
+import { openRedisStore } from '../src/store/redis/store.js';
 import {
   aMinuteAgo,
   BIN,

@@ -1,6 +1,6 @@
 import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { openRedisStore } from '../src/store/redis-store.js';
+import { openRedisStore } from '../src/store/redis/store.js';
 import { runCli, Sandbox } from './support/cli.js';
 import { findRedisServer, type RedisServer, startRedisServer } from './support/redis-server.js';
 

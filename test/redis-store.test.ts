@@ -9,15 +9,9 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ProfileRecord } from '../src/domain/profile.js';
 import { PodioAuthError } from '../src/errors.js';
-import { storeChoice } from '../src/store/open-store.js';
 import type { StoreTransaction } from '../src/store/port.js';
-import { createRedisLocker, type LeaseCommands, type LeaseTimers, realLeaseTimers } from '../src/store/redis-lease.js';
-import {
-  openRedisStore,
-  parseRedisUrl,
-  type RedisProfileStore,
-  type RedisStoreOptions,
-} from '../src/store/redis-store.js';
+import { createRedisLocker, type LeaseCommands, type LeaseTimers, realLeaseTimers } from '../src/store/redis/lease.js';
+import { openRedisStore, type RedisProfileStore, type RedisStoreOptions } from '../src/store/redis/store.js';
 import { findRedisServer, type RedisServer, startRedisServer } from './support/redis-server.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -512,51 +506,6 @@ describe.skipIf(!available)('Redis store', () => {
     expect((await store.read(never())).profiles.get('default')?.access_token).toBe('access-after');
   });
 
-  it('parses store URLs and never repeats a password', () => {
-    expect(parseRedisUrl('rediss://ops:p%40ss@cache.example:6380/2')).toEqual({
-      host: 'cache.example',
-      port: 6380,
-      tls: true,
-      username: 'ops',
-      password: 'p@ss',
-      database: 2,
-      address: 'cache.example:6380',
-      location: 'rediss://ops@cache.example:6380/2',
-    });
-    expect(parseRedisUrl('redis://:pw@[::1]').location).toBe('redis://[::1]:6379/0');
-    for (const bad of [
-      'http://user:pw-secret@host',
-      'redis://user:pw-secret@host/db',
-      'not a url pw-secret',
-      'redis://user:%zz-pw-secret@host',
-      'redis://%zz-pw-secret:x@host',
-    ]) {
-      let caught: unknown;
-      try {
-        parseRedisUrl(bad);
-      } catch (error) {
-        caught = error;
-      }
-      expect(caught).toBeInstanceOf(PodioAuthError);
-      expect((caught as PodioAuthError).code).toBe('usage');
-      expect((caught as PodioAuthError).message).not.toContain('pw-secret');
-    }
-  });
-
-  it('names a PODIO_AUTH_STORE it cannot use without what may be a password in it', () => {
-    for (const typo of ['redis:/user:pw-secret@host:6379/0', 'redis:user:pw@secret@host', 'reddis://pw-secret@h']) {
-      let caught: unknown;
-      try {
-        storeChoice(typo);
-      } catch (error) {
-        caught = error;
-      }
-      expect(caught).toMatchObject({ code: 'usage' });
-      expect((caught as PodioAuthError).message).not.toMatch(/pw|secret/);
-      expect((caught as PodioAuthError).message).toMatch(/…@/);
-    }
-  });
-
   describe('holders in other processes', () => {
     let dir: string;
     let holderScript: string;
@@ -712,7 +661,7 @@ function selfSignedCertificate(certFile: string, keyFile: string): void {
  */
 const HOLDER_SOURCE = `
 import { createInterface } from 'node:readline';
-import { openRedisStore } from './src/store/redis-store.ts';
+import { openRedisStore } from './src/store/redis/store.ts';
 
 (async () => {
   const lines = createInterface({ input: process.stdin });

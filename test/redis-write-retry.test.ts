@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ProfileRecord } from '../src/domain/profile.js';
-import { openRedisStore } from '../src/store/redis-store.js';
+import { openRedisStore } from '../src/store/redis/store.js';
 import { aMinuteAgo, errorLines, loginRecord, runCli, Sandbox } from './support/cli.js';
 import { type FakePodio, startFakePodio } from './support/fake-podio.js';
 import { type DropWhen, type RedisFaultProxy, startRedisFaultProxy } from './support/redis-fault-proxy.js';

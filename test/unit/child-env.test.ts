@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SecretRegistry, storeSettingWithoutPassword, withoutSecrets } from '../../src/secrets.js';
 import { redisLocationOf } from '../../src/store/open-store.js';
-import { parseRedisUrl } from '../../src/store/redis-url.js';
+import { parseRedisUrl } from '../../src/store/redis/url.js';
 
 /**
  * What a child process (exec's command, a browser, the keyring helper) may see of PODIO_AUTH_STORE: the store URL

@@ -1,4 +1,4 @@
-import type { LockState, Persistence } from '../../store/redis-store.js';
+import type { LockState, Persistence } from '../../store/redis/diagnostics.js';
 import { type Check, check } from './check.js';
 
 /** What a Redis server's settings and the fleet-wide lock mean for the logins kept there. */

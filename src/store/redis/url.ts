@@ -1,10 +1,8 @@
-import { usageError } from '../errors.js';
+import { usageError } from '../../errors.js';
 
 /**
- * Redis store URLs, parsed as Redis clients and servers read them (the WHATWG URL parser, as node-redis uses): the
- * LAST `@` ends the user info, so `redis://fleet:top@secret@host` is the user `fleet` with the password `top@secret`.
- * Kept apart from the store so that the launcher's fast path and the child environment can use it without loading
- * the store.
+ * Redis store URLs: parsed as Redis clients read them, and written without their password for messages and records.
+ * Loads no Redis client, so the launcher's fast path and the child environment can use it.
  */
 
 const DEFAULT_REDIS_PORT = 6379;
@@ -36,7 +34,11 @@ function decodedPart(part: string, what: string): string {
   }
 }
 
-/** Parses a Redis URL. Its errors never repeat the URL, which may hold a password. */
+/**
+ * Parses a Redis URL with the WHATWG parser, as node-redis does: the LAST `@` ends the user info, so
+ * `redis://fleet:top@secret@host` is the user `fleet` with the password `top@secret`. Its errors never repeat the
+ * URL, which may hold a password.
+ */
 export function parseRedisUrl(url: string): RedisTarget {
   let parsed: URL;
   try {
@@ -71,7 +73,43 @@ export function parseRedisUrl(url: string): RedisTarget {
   };
 }
 
-/** The URL without its password: what a profile records and what messages show. */
-export function redisLocation(url: string): string {
-  return parseRedisUrl(url).location;
+/** `redis://user:…@host:port/db` for messages: never the password, and never fails (a bad URL is named as such). */
+export function redisLocationOf(url: string): string {
+  try {
+    const parsed = new URL(url);
+    // The store reads neither a query nor a fragment, and some clients take a password there.
+    parsed.password = '';
+    parsed.search = '';
+    parsed.hash = '';
+    return parsed.toString().replace(/\/$/, '');
+  } catch {
+    return 'redis://(invalid URL)';
+  }
+}
+
+/** The user a URL logs in as (`default` for a password alone), or undefined when it sends no password. */
+export function redisUserOf(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password === '') return undefined;
+    return parsed.username === '' ? 'default' : decodeURIComponent(parsed.username);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A URL with a password keeps it; one without takes `password` (as the user `default` when it names none). */
+export function withRedisPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // parseRedisUrl says what is wrong with it, without repeating it.
+    return url;
+  }
+  if (parsed.password !== '') return url;
+  parsed.password = encodeURIComponent(password);
+  if (!parsed.username) parsed.username = 'default';
+  return parsed.toString();
 }

@@ -1,26 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { interrupted, PodioAuthError } from '../errors.js';
-import type { Lease, Locker } from './port.js';
+import { interrupted, PodioAuthError } from '../../errors.js';
+import type { Lease, Locker } from '../port.js';
 
 /**
- * The fleet-wide lock: the standard single-instance Redis lock. One key holds a random token, set with
- * `SET key token NX PX ttl`; only the holder of that token may extend it (compare-and-pexpire) or delete it
- * (compare-and-delete), each one Lua script so the compare and the act are one step on the server.
- *
- * The lease is short (10 s) and extended every 3 s while the holder works, so a holder busy with a slow HTTP request
- * keeps it, and one that died (SIGKILL, a lost machine) frees it within 10 s. A holder that was stopped (SIGSTOP, a
- * frozen VM) may wake up after another took over: that is why every write is fenced (see `fencedScript`), and why a
- * holder that sees its extension refused, or that went a whole ttl without one, knows it lost the lock.
- *
- * Waiters poll with an exponential backoff and jitter, from 20 ms up to 400 ms: the lock is held for one token
- * request, so a waiter finds it free soon, and a fleet of waiters spreads out instead of hammering Redis.
- *
- * A holder that releases writes its token to `<lock>:released` (for a few leases). A waiter that takes the lock
- * after a holder it saw, and does not find that holder's token there, knows it went silent (stopped, or dead) and let
- * its lease run out: it may come back with a refresh it had sent, so a refresh token Podio rejects now may have been
- * replaced, not revoked. (Should two holders come and go between two polls, the first is taken for silent: that only
- * softens what a rejected refresh token is taken to mean.)
+ * The fleet-wide lock: the single-instance Redis lock (`SET key token NX PX ttl`; extend and delete only by
+ * compare-and-act scripts) with a short lease that a live holder keeps extending. A holder that was stopped may wake
+ * after another took over: that is why every write is fenced (`fencedScript`).
  */
 
 /** The Redis call the lock needs; the store supplies it over its connection. */
