@@ -134,6 +134,15 @@ describe('sending a request with the access token', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it('an abort during a pause that still resolves ends it as interrupted too', async () => {
+    const { deps, sent, controller } = fakes([reset(), ok()]);
+    deps.sleep = async () => controller.abort();
+    await expect(createSender(request('GET'), deps).send(page(request('GET')))).rejects.toMatchObject({
+      code: 'interrupted',
+    });
+    expect(sent).toHaveLength(1);
+  });
+
   it('keeps the rate-limit warning of the latest answer with figures', async () => {
     const low = { 'x-rate-limit-limit': '1000', 'x-rate-limit-remaining': '5' };
     const plenty = { 'x-rate-limit-limit': '1000', 'x-rate-limit-remaining': '900' };
