@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { PageProgress } from './paginate.js';
-import type { ApiResult } from './request.js';
+import type { ApiResult } from './result.js';
 
 /**
  * What `podio-auth api` writes on stdout: with `-i` the status line and headers first; then the body,

@@ -1,9 +1,6 @@
-import { open, stat } from 'node:fs/promises';
 import { type Command, Option } from '@commander-js/extra-typings';
-import { MAX_BODY_INPUT_BYTES } from '../api/limits.js';
+import { readCapped } from '../api/capped-file.js';
 import { completeAs } from '../completion/program.js';
-import { usageError } from '../errors.js';
-import { blockingRead } from '../platform/blocking-reads.js';
 import { callApi } from '../usecases/call-api.js';
 import { type App, integer, profileOption, tokenDeps } from './shared.js';
 
@@ -21,32 +18,6 @@ Fields: -f sends a string, -F a typed value (true, false, null, integers, @file,
 a[]=x appends. GET puts them in the query, other methods in a JSON body. Failures print Podio's body on stdout
 and one line on stderr; a 401 expired_token is refreshed and retried once; a GET that meets 502/503/504 or a
 reset connection is retried twice; HTTP 420 (rate limit) is never retried.`;
-
-/** A file for a field or --input, refused past what Podio takes before it fills memory (`@/dev/zero`). */
-function readCapped(path: string): Promise<string> {
-  return blockingRead(() => readCappedNow(path));
-}
-
-async function readCappedNow(path: string): Promise<string> {
-  const tooLarge = () => usageError(`A file given to api is larger than ${MAX_BODY_INPUT_BYTES / 1024 / 1024} MiB.`);
-  if ((await stat(path)).size > MAX_BODY_INPUT_BYTES) throw tooLarge();
-  const handle = await open(path, 'r');
-  try {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(64 * 1024);
-      const { bytesRead } = await handle.read(chunk, 0, chunk.length);
-      if (bytesRead === 0) break;
-      size += bytesRead;
-      if (size > MAX_BODY_INPUT_BYTES) throw tooLarge();
-      chunks.push(chunk.subarray(0, bytesRead));
-    }
-    return Buffer.concat(chunks).toString('utf8');
-  } finally {
-    await handle.close();
-  }
-}
 
 /** `podio-auth api <endpoint>`: the Podio API with the stored login, like `gh api` (see usecases/call-api.ts). */
 export function registerApi(program: Command, app: App): void {

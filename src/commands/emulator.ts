@@ -1,8 +1,6 @@
 import { type Command, Option } from '@commander-js/extra-typings';
-import { PodioAuthError, usageError } from '../errors.js';
+import { type EmulatorWelcome, serveEmulator } from '../usecases/serve-emulator.js';
 import { type App, integer } from './shared.js';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /**
  * Serves a local Podio until Ctrl-C. The values to export go to stdout (they are the output asked for; the
@@ -46,22 +44,7 @@ export function registerEmulator(program: Command, app: App): void {
     )
     .action((options) =>
       app.run(async () => {
-        if (!LOOPBACK.has(options.host)) {
-          throw usageError(
-            `--host must be a loopback address (127.0.0.1, ::1 or localhost), not "${options.host.slice(0, 60)}".`,
-          );
-        }
-        if (!/^[a-z0-9.:[\]-]{1,253}$/i.test(options.domain)) {
-          throw usageError(
-            `--domain must be a host name such as localhost or localtest.me, not "${options.domain.slice(0, 60)}".`,
-          );
-        }
-        const { APP, DEMO_CLIENT, PodioEmulator, TWO_FACTOR_USER, USER } = await import(
-          '../emulator/podio-emulator.js'
-        );
-        // With localhost it also names itself localhost: podio-js drops the first label of the API host for the
-        // authorize page, which leaves nothing of an IP address.
-        const emulator = await new PodioEmulator({
+        const input = {
           host: options.host,
           port: options.port,
           decision: options.decision,
@@ -71,37 +54,35 @@ export function registerEmulator(program: Command, app: App): void {
           domain: options.domain,
           rateLimit: options.rateLimit,
           rateLimited: Boolean(options.rateLimited),
-          clockOffsetMs: options.clockOffset * 1000,
-        })
-          .start()
-          .catch((error: NodeJS.ErrnoException) => {
-            throw new PodioAuthError(
-              error.code === 'EADDRINUSE' ? 'port_in_use' : 'listen_failed',
-              `Could not listen on ${options.host}:${options.port} (${error.code ?? error.message}).`,
-            );
-          });
-        const ui = await app.ui();
-        const { signal } = app.deps;
-        ui.success(`Podio emulator listening on ${emulator.url}`);
-        await app.out(
-          [
-            `export PODIO_AUTH_URL=${emulator.url}`,
-            `export PODIO_API_URL=${emulator.url}`,
-            `export PODIO_CLIENT_ID=${DEMO_CLIENT.clientId}`,
-            `export PODIO_CLIENT_SECRET=${DEMO_CLIENT.clientSecret}`,
-            '',
-          ].join('\n'),
-        );
-        ui.info(ui.paint('dim', 'Run the lines above in another shell, then `podio-auth login`.'));
-        ui.info(ui.paint('dim', `Demo user: ${USER.mail} / ${USER.password} (two-factor: ${TWO_FACTOR_USER.mail}).`));
-        ui.info(ui.paint('dim', `App ${APP.app_id} with token ${APP.app_token}.`));
-        ui.info(ui.paint('dim', `Redirect URIs must be on ${options.domain}. Ctrl-C stops it.`));
-        await new Promise<void>((resolve) => {
-          if (signal.aborted) resolve();
-          else signal.addEventListener('abort', () => resolve(), { once: true });
+          clockOffsetSeconds: options.clockOffset,
+        };
+        await serveEmulator(input, {
+          signal: app.deps.signal,
+          onListening: (welcome) => printWelcome(app, welcome, options.domain),
         });
-        await emulator.stop();
-        ui.info('Emulator stopped.');
+        (await app.ui()).info('Emulator stopped.');
       }),
     );
+}
+
+async function printWelcome(app: App, welcome: EmulatorWelcome, domain: string): Promise<void> {
+  const ui = await app.ui();
+  ui.success(`Podio emulator listening on ${welcome.url}`);
+  await app.out(emulatorExports(welcome));
+  ui.info(ui.paint('dim', 'Run the lines above in another shell, then `podio-auth login`.'));
+  const { user, twoFactorUser, app: demoApp } = welcome;
+  ui.info(ui.paint('dim', `Demo user: ${user.mail} / ${user.password} (two-factor: ${twoFactorUser.mail}).`));
+  ui.info(ui.paint('dim', `App ${demoApp.app_id} with token ${demoApp.app_token}.`));
+  ui.info(ui.paint('dim', `Redirect URIs must be on ${domain}. Ctrl-C stops it.`));
+}
+
+/** The `export` lines that point podio-auth (and podio-js) at the emulator. */
+export function emulatorExports({ url, client }: Pick<EmulatorWelcome, 'url' | 'client'>): string {
+  return [
+    `export PODIO_AUTH_URL=${url}`,
+    `export PODIO_API_URL=${url}`,
+    `export PODIO_CLIENT_ID=${client.clientId}`,
+    `export PODIO_CLIENT_SECRET=${client.clientSecret}`,
+    '',
+  ].join('\n');
 }
