@@ -6,7 +6,7 @@ import { notLoggedIn, readProfile } from '../usecases/profile-lookup.js';
 import { sameRef, tokensOf, withRefreshToken, withTokens } from '../usecases/token-policy.js';
 import type { PodioJsOAuth } from './podio-js-api.js';
 
-/** What becomes of the tokens podio-js got from Podio by itself (podio-js-session-store.ts writes them back). */
+/** What becomes of the tokens podio-js got from Podio by itself: decided under the lock, then written back. */
 
 /** What podio-js's own new tokens come to, decided under the lock. */
 export interface WriteBack {
