@@ -1,6 +1,7 @@
 import type { Env } from '../env.js';
 import { PodioAuthError } from '../errors.js';
 import { httpTimeoutMs } from '../http.js';
+import type { TokenSet } from '../podio/token-client.js';
 import type { FreshToken } from '../usecases/get-token.js';
 import { isEnvOnly, libraryDeps, sharedFreshToken } from './library-context.js';
 import type { PodioJsOAuth, PodioJsSessionStoreOptions } from './podio-js-api.js';
@@ -16,7 +17,7 @@ import { type RefreshGate, refreshGateFor } from './refresh-gate.js';
  * refreshing ahead of expiry, writing podio-js's own refreshes back, and reporting failures podio-js cannot hear.
  */
 export class PodioJsSession {
-  readonly known = new KnownTokens();
+  private readonly known = new KnownTokens();
   readonly watch: PodioJsRefreshWatch;
   private readonly env: Env;
   private readonly gate: RefreshGate;
@@ -124,7 +125,7 @@ export class PodioJsSession {
     return libraryDeps(this.env).now().getTime();
   }
 
-  private adopt(tokens: FreshToken['tokens'], seen: number, obtainedAt: string): void {
+  private adopt(tokens: TokenSet, seen: number, obtainedAt: string): void {
     if (this.known.adopt(tokens, seen, obtainedAt)) this.planRefreshAhead();
   }
 

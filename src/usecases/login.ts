@@ -1,3 +1,4 @@
+import type { ProfileRecord } from '../domain/profile.js';
 import { usageError } from '../errors.js';
 import { apiOriginFor, authOriginFor } from '../podio/origins.js';
 import type { TokenSet } from '../podio/token-client.js';
@@ -41,11 +42,19 @@ async function loginOnce(input: LoginInput, deps: LoginDeps): Promise<LoginResul
   return { profile: name, ...(await lookUpWho(name, tokens, apiUrl, { ...deps, store: target.store })), storedIn };
 }
 
+interface PreparedLogin {
+  session: LoginSession;
+  /** The profile as stored before this login: its client, app token or user name may be reused. */
+  stored: ProfileRecord | undefined;
+  /** For a browser login: where the browser goes and comes back. */
+  route: BrowserRoute | undefined;
+}
+
 /**
  * Everything that can fail before the browser or a secret is asked for, in this order: the config read, where the
  * login goes and what is there, the browser plan, the store being writable, the redirect host, the client.
  */
-async function prepareLogin(input: LoginInput, deps: LoginDeps) {
+async function prepareLogin(input: LoginInput, deps: LoginDeps): Promise<PreparedLogin> {
   // Read first: a config that cannot be used stops the login before anyone opens a browser.
   const snapshot = await deps.store.read(deps.signal);
   const name = resolveProfileName(input.profile, deps.env, snapshot.defaultProfile);

@@ -1,5 +1,4 @@
-import type { BrowserPlan } from '../../login/browser-login.js';
-import { browserLogin } from '../../login/browser-login.js';
+import { type BrowserPlan, browserLogin } from '../../login/browser-login.js';
 import type { TokenSet } from '../../podio/token-client.js';
 import { type LoginSession, saverFor } from './save-login.js';
 import type { LoginDeps, LoginMethod } from './types.js';
