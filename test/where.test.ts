@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { detectEnvironment } from '../src/platform/environment.js';
-import { planBrowser } from '../src/usecases/login.js';
+import { planBrowser } from '../src/usecases/login/browser-plan.js';
 import { clockThatSkipsWaits, runMain, startCli, startSandbox } from './support/cli.js';
 
 describe('knowing where it runs', () => {

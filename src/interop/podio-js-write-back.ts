@@ -1,10 +1,12 @@
+import type { Deps } from '../deps.js';
 import type { ProfileRecord } from '../domain/profile.js';
-import { PodioAuthError } from '../errors.js';
+import { isErrorCode, PodioAuthError } from '../errors.js';
 import type { TokenSet } from '../podio/token-client.js';
-import { sameRef, withRefreshToken, withTokens } from '../usecases/token-policy.js';
-import type { PodioJsOAuth } from './podio-js-session-store.js';
+import { notLoggedIn, readProfile } from '../usecases/profile-lookup.js';
+import { sameRef, tokensOf, withRefreshToken, withTokens } from '../usecases/token-policy.js';
+import type { PodioJsOAuth } from './podio-js-api.js';
 
-/** What becomes of the tokens podio-js got from Podio by itself (podio-js-session-store.ts writes them back). */
+/** What becomes of the tokens podio-js got from Podio by itself: decided under the lock, then written back. */
 
 /** What podio-js's own new tokens come to, decided under the lock. */
 export interface WriteBack {
@@ -64,4 +66,32 @@ export function writeBackOf(
     return { write: undefined, use: 'stored' };
   }
   return { write: withTokens(current, theirs, now), use: 'theirs' };
+}
+
+/**
+ * Writes podio-js's own new tokens back under the lock, compare-and-set (`writeBackOf`); returns the tokens
+ * podio-js goes on with. A lock taken over before the write (which was then not made) means deciding again on
+ * what is stored now.
+ */
+export async function storeTheirTokens(
+  profile: string | undefined,
+  theirs: TokenSet,
+  held: ReadonlySet<string>,
+  deps: Pick<Deps, 'env' | 'store' | 'signal' | 'secrets' | 'now'>,
+): Promise<TokenSet> {
+  const { name, store } = await readProfile(profile, deps);
+  const attempt = () =>
+    store.transact(deps.signal, async (tx) => {
+      const current = await tx.getProfile(name);
+      if (!current) throw notLoggedIn(name);
+      const decision = writeBackOf(name, current, theirs, held, deps.now());
+      if (decision.write) await tx.writeProfile(name, decision.write);
+      return decision.use === 'stored' ? (tokensOf(current) ?? theirs) : theirs;
+    });
+  try {
+    return await attempt();
+  } catch (error) {
+    if (!isErrorCode(error, 'lock_lost')) throw error;
+    return await attempt();
+  }
 }

@@ -6,7 +6,7 @@ import { authorizeUrl } from '../podio/authorize-url.js';
 import { sendGrant } from '../podio/send-grant.js';
 import type { ClientCredentials, TokenAnswer } from '../podio/token-client.js';
 import type { Messages } from '../ui/messages.js';
-import { startCallbackServer } from './callback-server.js';
+import { type CallbackResult, type CallbackServer, startCallbackServer } from './callback-server.js';
 import { pages } from './pages.js';
 import { showWaiting } from './waiting.js';
 
@@ -52,12 +52,14 @@ function browserTimeout(seconds: number, sleep: Deps['sleep']): { reached: Promi
   return { reached, stop: () => stopped.abort() };
 }
 
+type BrowserLoginDeps = Pick<
+  Deps,
+  'http' | 'now' | 'signal' | 'forceSignal' | 'critical' | 'openBrowser' | 'stderr' | 'monotonic' | 'sleep'
+>;
+
 export async function browserLogin(
   input: BrowserLoginInput,
-  deps: Pick<
-    Deps,
-    'http' | 'now' | 'signal' | 'forceSignal' | 'critical' | 'openBrowser' | 'stderr' | 'monotonic' | 'sleep'
-  >,
+  deps: BrowserLoginDeps,
   ui: Messages,
   save: (answer: TokenAnswer) => Promise<void>,
 ): Promise<void> {
@@ -75,77 +77,109 @@ export async function browserLogin(
       state,
       scope: input.scope,
     });
-    if (input.browser.open) {
-      ui.info("Opening your browser at Podio's login page. If it does not open, visit:");
-    } else {
-      ui.info(
-        `Open this address in a browser to log in to Podio${input.browser.reason ? ` (not opening one here: ${input.browser.reason})` : ''}:`,
-      );
-    }
-    ui.info(`  ${ui.paint('cyan', url)}`);
-    if (!input.browser.open && input.browser.sshHint) {
-      const { user, host } = input.browser.sshHint;
-      ui.info(
-        `Podio will send the browser back to ${input.redirectHost}:${server.port}. If the browser runs on another machine, forward that port there first:`,
-      );
-      ui.info(`  ${ui.paint('bold', `ssh -L ${server.port}:127.0.0.1:${server.port} ${user}@${host}`)}`);
-    }
-    if (input.browser.open) {
-      try {
-        await deps.openBrowser(url);
-      } catch (error) {
-        ui.warn(
-          `Could not open a browser (${sanitizeForTerminal(String((error as Error).message ?? error), 120)}). Open the address above yourself.`,
-        );
-      }
-    }
-
-    const waiting = showWaiting({
-      ui,
-      stderr: deps.stderr,
-      stdin: input.pasteFrom,
-      timeoutMs: input.timeoutSeconds * 1000,
-      monotonic: deps.monotonic,
-      onPaste: (text) => server.submitPasted(text),
-    });
-    let result: Awaited<ReturnType<typeof server.result>>;
-    const timeout = browserTimeout(input.timeoutSeconds, deps.sleep);
-    try {
-      result = await Promise.race([server.result(deps.signal), waiting.cancelled, timeout.reached]);
-    } finally {
-      timeout.stop();
-      waiting.stop();
-    }
-    if (result.kind === 'error') {
-      const description = result.description ? sanitizeForTerminal(result.description) : undefined;
-      if (result.error === 'access_denied') {
-        await result.respond(pages.denied(result.description));
-        throw new PodioAuthError(
-          'login_denied',
-          `The login was denied in the browser${description ? ` (${description})` : ''}.`,
-        );
-      }
-      await result.respond(pages.authorizeError(result.error, result.description));
-      const error = sanitizeForTerminal(result.error, 60);
-      throw new PodioAuthError(
-        'authorize_error',
-        `Podio refused the authorization (${error}${description ? `: ${description}` : ''}).`,
-      );
-    }
-
-    try {
-      // Exactly once: the code is single-use, and a failed exchange is reported, never retried. Once sent, the
-      // answer is waited for and stored even through a first Ctrl-C.
-      const grant = { grant_type: 'authorization_code', code: result.code, redirect_uri: server.redirectUri } as const;
-      const now = deps.now();
-      const answer = await sendGrant(deps, input.apiUrl, input.client, grant, now);
-      await save(answer);
-      await result.respond(pages.success());
-    } catch (error) {
-      await result.respond(pages.failed());
-      throw error;
-    }
+    showAuthorizePage(url, input, server.port, ui);
+    if (input.browser.open) await openBrowser(url, deps, ui);
+    const result = await waitForBrowser(server, input, deps, ui);
+    if (result.kind === 'error') await refuse(result);
+    else await exchangeCode(result, server.redirectUri, input, deps, save);
   } finally {
     await server.close();
+  }
+}
+
+/** Where to go: the address to open (ours or the user's), and over SSH the port forward that brings it back. */
+function showAuthorizePage(url: string, input: BrowserLoginInput, port: number, ui: Messages): void {
+  if (input.browser.open) {
+    ui.info("Opening your browser at Podio's login page. If it does not open, visit:");
+  } else {
+    ui.info(
+      `Open this address in a browser to log in to Podio${input.browser.reason ? ` (not opening one here: ${input.browser.reason})` : ''}:`,
+    );
+  }
+  ui.info(`  ${ui.paint('cyan', url)}`);
+  if (!input.browser.open && input.browser.sshHint) {
+    const { user, host } = input.browser.sshHint;
+    ui.info(
+      `Podio will send the browser back to ${input.redirectHost}:${port}. If the browser runs on another machine, forward that port there first:`,
+    );
+    ui.info(`  ${ui.paint('bold', `ssh -L ${port}:127.0.0.1:${port} ${user}@${host}`)}`);
+  }
+}
+
+/** A browser that does not open is only a warning: the address is on the screen. */
+async function openBrowser(url: string, deps: BrowserLoginDeps, ui: Messages): Promise<void> {
+  try {
+    await deps.openBrowser(url);
+  } catch (error) {
+    ui.warn(
+      `Could not open a browser (${sanitizeForTerminal(String((error as Error).message ?? error), 120)}). Open the address above yourself.`,
+    );
+  }
+}
+
+/**
+ * The first valid callback (or pasted address); ends on Ctrl-C (a signal, or a keypress at the paste prompt) or at
+ * --timeout.
+ */
+async function waitForBrowser(
+  server: CallbackServer,
+  input: BrowserLoginInput,
+  deps: BrowserLoginDeps,
+  ui: Messages,
+): Promise<CallbackResult> {
+  const waiting = showWaiting({
+    ui,
+    stderr: deps.stderr,
+    stdin: input.pasteFrom,
+    timeoutMs: input.timeoutSeconds * 1000,
+    monotonic: deps.monotonic,
+    onPaste: (text) => server.submitPasted(text),
+  });
+  const timeout = browserTimeout(input.timeoutSeconds, deps.sleep);
+  try {
+    return await Promise.race([server.result(deps.signal), waiting.cancelled, timeout.reached]);
+  } finally {
+    timeout.stop();
+    waiting.stop();
+  }
+}
+
+/** Podio sent the browser back with an error instead of a code: the browser is told, then the login fails. */
+async function refuse(result: Extract<CallbackResult, { kind: 'error' }>): Promise<never> {
+  const description = result.description ? sanitizeForTerminal(result.description) : undefined;
+  if (result.error === 'access_denied') {
+    await result.respond(pages.denied(result.description));
+    throw new PodioAuthError(
+      'login_denied',
+      `The login was denied in the browser${description ? ` (${description})` : ''}.`,
+    );
+  }
+  await result.respond(pages.authorizeError(result.error, result.description));
+  const error = sanitizeForTerminal(result.error, 60);
+  throw new PodioAuthError(
+    'authorize_error',
+    `Podio refused the authorization (${error}${description ? `: ${description}` : ''}).`,
+  );
+}
+
+/**
+ * Exactly once: the code is single-use, and a failed exchange is reported, never retried. Once sent, the answer
+ * is waited for and stored even through a first Ctrl-C; only then is the browser told how it went.
+ */
+async function exchangeCode(
+  result: Extract<CallbackResult, { kind: 'code' }>,
+  redirectUri: string,
+  input: BrowserLoginInput,
+  deps: BrowserLoginDeps,
+  save: (answer: TokenAnswer) => Promise<void>,
+): Promise<void> {
+  try {
+    const grant = { grant_type: 'authorization_code', code: result.code, redirect_uri: redirectUri } as const;
+    const answer = await sendGrant(deps, input.apiUrl, input.client, grant, deps.now());
+    await save(answer);
+    await result.respond(pages.success());
+  } catch (error) {
+    await result.respond(pages.failed());
+    throw error;
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { acceptedHosts, type CallbackExpectation, judgeCallback } from '../../src/login/callback.js';
-import { listenAddresses } from '../../src/login/callback-server.js';
+import { listenAddresses } from '../../src/login/loopback-listener.js';
 
 const expected: CallbackExpectation = {
   path: '/callback/NONCE123',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { apiOriginFor, parseOrigin } from '../../src/podio/origins.js';
-import { parseRedirectHost } from '../../src/usecases/login.js';
+import { parseRedirectHost } from '../../src/usecases/login/redirect-host.js';
 
 describe('inputs', () => {
   it('takes origins over https, and plain http only to loopback', () => {
