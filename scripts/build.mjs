@@ -55,6 +55,14 @@ await Promise.all([
       outfile: `dist/fast-${name}.cjs`,
     }),
   ),
+  // The launcher's choice of bundle, read before any of them.
+  build({
+    ...common,
+    keepNames: false,
+    entryPoints: ['src/fast-route.ts'],
+    format: 'cjs',
+    outfile: 'dist/fast-route.cjs',
+  }),
   build({
     ...common,
     entryPoints: { 'cli/cli': 'src/cli-entry.ts', index: 'src/index.ts' },

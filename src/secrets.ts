@@ -26,6 +26,11 @@ export function withoutSecrets(env: Env): Record<string, string | undefined> {
   return copy;
 }
 
+/** The environment `exec` gives its command: this one without the secrets, and the access token it is for. */
+export function commandEnvironment(env: Env, accessToken: string): Record<string, string | undefined> {
+  return { ...withoutSecrets(env), PODIO_ACCESS_TOKEN: accessToken };
+}
+
 /**
  * PODIO_AUTH_STORE as a child process or a message may see it: `file` and `keyring` as they are; a Redis URL as
  * the store names itself (scheme, user, host:port/db: no password, no query); undefined for anything that does not
