@@ -1,14 +1,7 @@
 /**
- * The launcher's fast path: the command lines scripts run in loops, answered after loading one small CommonJS
- * bundle — without the ES module loader, commander, chalk or the rest of the tool — using the same functions as
- * the full commands. Anything it does not handle itself (other options, env-only credentials, GitHub Actions,
- * another store, a token that needs a refresh, debris of a crashed write, a terminal where colour or a prompt
- * may be needed, any error) it leaves to the full CLI by answering undefined.
- *
- * - `token [--profile P]` with a valid stored token: the token.
- * - `exec [--profile P] -- <command…>` with a valid stored token: the command, as `exec` runs it.
- * - `export [--profile P] [--format F]` off a terminal: the variables.
- * - `--help`, `-h`, `help [command]`, `<command> --help` off a terminal: the help text, generated at build time.
+ * The launcher's fast path: the command lines scripts run in loops, answered from one small CommonJS bundle with
+ * the full commands' own functions and option table. Anything it does not answer itself it leaves to the full CLI,
+ * by answering undefined (what it answers: docs/design.md, "The composition root").
  */
 import { readdirSync } from 'node:fs';
 import {
