@@ -19,14 +19,21 @@ function cannotStart(error, notBuilt) {
   process.exit(1);
 }
 
-let fast;
+let which;
 try {
   // One small bundle per fast command, chosen by the rule in src/fast-route.ts; the bundle itself decides whether
   // it can answer this command line.
-  const which = require('../dist/fast-route.cjs').fastBundleFor(argv);
-  if (which !== undefined) fast = require(`../dist/fast-${which}.cjs`);
-} catch (error) {
-  cannotStart(error, error.code === 'MODULE_NOT_FOUND');
+  which = require('../dist/fast-route.cjs').fastBundleFor(argv);
+} catch {
+  // No fast path then: the full CLI answers, or says why it cannot.
+}
+let fast;
+if (which !== undefined) {
+  try {
+    fast = require(`../dist/fast-${which}.cjs`);
+  } catch (error) {
+    cannotStart(error, error.code === 'MODULE_NOT_FOUND');
+  }
 }
 
 const { writeSync } = require('node:fs');
