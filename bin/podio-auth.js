@@ -5,10 +5,6 @@
 'use strict';
 
 const argv = process.argv.slice(2);
-const [first] = argv;
-const isHelp = first === 'help' || argv.includes('--help') || argv.includes('-h');
-// One small bundle per fast command; the bundle itself decides whether it can answer this command line.
-const which = first === 'token' || first === 'exec' || first === 'export' ? first : isHelp ? 'help' : undefined;
 
 /**
  * What could not be loaded, in one line: not built (a hint to build), or not readable now (out of file
@@ -23,6 +19,14 @@ function cannotStart(error, notBuilt) {
   process.exit(1);
 }
 
+let which;
+try {
+  // One small bundle per fast command, chosen by the rule in src/fast-route.ts; the bundle itself decides whether
+  // it can answer this command line.
+  which = require('../dist/fast-route.cjs').fastBundleFor(argv);
+} catch {
+  // No fast path then: the full CLI answers, or says why it cannot.
+}
 let fast;
 if (which !== undefined) {
   try {

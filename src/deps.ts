@@ -5,6 +5,7 @@ import type { Env } from './env.js';
 import { createHttpClient, type HttpClient, httpTimeoutMs } from './http.js';
 import { type BrowserOpener, createBrowserOpener } from './platform/browser-opener.js';
 import { SecretRegistry } from './secrets.js';
+import { releaseHeldLocksSync } from './store/file/lock.js';
 import { lazyRedisStore, openStore } from './store/open-store.js';
 import type { ProfileStore } from './store/port.js';
 import { createPrompter } from './ui/prompt.js';
@@ -69,6 +70,8 @@ export interface Deps {
   onSignal: (listener: (signal: NodeJS.Signals) => void) => () => void;
   /** Ends this process by a signal (as the command `exec` ran was ended); absent where there is no process to end. */
   endBySignal?: (signal: NodeJS.Signals) => void;
+  /** Releases at once, synchronously, every lock this process holds: for an exit that cannot wait (a second Ctrl-C). */
+  releaseLocksNow: () => void;
 }
 
 export interface ProcessSide {
@@ -112,6 +115,7 @@ export function createDeps(side: ProcessSide): Deps {
     resolve: async (host) => (await lookup(host, { all: true })).map((entry) => entry.address),
     secrets,
     debug: () => {},
+    releaseLocksNow: releaseHeldLocksSync,
   };
 }
 

@@ -1,18 +1,19 @@
 /**
- * The launcher's fast path: the command lines scripts run in loops, answered after loading one small CommonJS
- * bundle — without the ES module loader, commander, chalk or the rest of the tool — using the same functions as
- * the full commands. Anything it does not handle itself (other options, env-only credentials, GitHub Actions,
- * another store, a token that needs a refresh, debris of a crashed write, a terminal where colour or a prompt
- * may be needed, any error) it leaves to the full CLI by answering undefined.
- *
- * - `token [--profile P]` with a valid stored token: the token.
- * - `exec [--profile P] -- <command…>` with a valid stored token: the command, as `exec` runs it.
- * - `export [--profile P] [--format F]` off a terminal: the variables.
- * - `--help`, `-h`, `help [command]`, `<command> --help` off a terminal: the help text, generated at build time.
+ * The launcher's fast path: the command lines scripts run in loops, answered from one small CommonJS bundle with
+ * the full commands' own functions and option table. Anything it does not answer itself it leaves to the full CLI,
+ * by answering undefined (what it answers: docs/design.md, "The composition root").
  */
 import { readdirSync } from 'node:fs';
+import {
+  type FastCommandName,
+  givesOnly,
+  OPTION_SPECS,
+  type OptionName,
+  parseOptions,
+} from './commands/fast-options.js';
 import { type Env, envValue } from './env.js';
 import { exitCodeOf, PodioAuthError } from './errors.js';
+import { fastBundleFor } from './fast-route.js';
 import { httpTimeoutMs } from './http.js';
 import { endThisProcessBy, FORWARDED_SIGNALS, runCommand } from './platform/run-command.js';
 
@@ -25,12 +26,12 @@ export const OUTPUT_FAILED_EXIT = exitCodeOf('output_failed');
 
 import type { ProfileRecord } from './domain/profile.js';
 import { sanitizeForTerminal } from './domain/terminal-text.js';
-import { withoutSecrets } from './secrets.js';
+import { commandEnvironment } from './secrets.js';
 import { TEMP_MARK } from './store/file/atomic-write.js';
 import { CONFIG_FILE_NAME, configFileIn, defaultConfigDir, readConfigFile } from './store/file/config-file.js';
 import { keyringTimeoutMs, lockStaleMs, storeChoice } from './store/open-store.js';
 import { resolveProfileName } from './store/profile-names.js';
-import { EXPORT_FORMATS, type ExportFormat, formatVariables, ROTATION_WARNING } from './ui/env-format.js';
+import { type ExportFormat, formatVariables, ROTATION_WARNING } from './ui/env-format.js';
 import { envCredentials } from './usecases/env-credentials.js';
 import { exportVariables } from './usecases/export.js';
 import { DEFAULT_MIN_TTL_SECONDS, hasTimeLeft, tokensOf } from './usecases/token-policy.js';
@@ -47,24 +48,6 @@ export interface FastContext {
   stderrIsTTY: () => boolean;
   /** Help texts by command path ('' for the program, 'profiles use'), as rendered at build time off a terminal. */
   help?: (() => Readonly<Record<string, string>>) | undefined;
-}
-
-/** `--profile P`, `--profile=P`, and (when allowed) `--format F`, `--format=F`: null for anything else. */
-function parseFlags(words: readonly string[], allowFormat: boolean): { profile?: string; format?: string } | null {
-  const flags: { profile?: string; format?: string } = {};
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i] ?? '';
-    const [name, inline] =
-      word.startsWith('--') && word.includes('=')
-        ? [word.slice(0, word.indexOf('=')), word.slice(word.indexOf('=') + 1)]
-        : [word, undefined];
-    if (name !== '--profile' && !(allowFormat && name === '--format')) return null;
-    const value = inline ?? words[++i];
-    if (value === undefined || value === '' || (inline === undefined && value.startsWith('-'))) return null;
-    if (name === '--profile') flags.profile = value;
-    else flags.format = value;
-  }
-  return flags;
 }
 
 /** The stored profile, when the fast path may use it: file store, no debris, no env-only credentials. */
@@ -89,6 +72,9 @@ function storedProfile(
   if (!profile || (profile.store !== undefined && profile.store !== 'file')) return undefined;
   return { name, profile };
 }
+
+/** An option's value (a value option never parses as a switch). */
+const stringOf = (value: string | true | undefined): string | undefined => (value === true ? undefined : value);
 
 function validToken(flag: string | undefined, context: FastContext): string | undefined {
   const profile = storedProfile(flag, context)?.profile;
@@ -144,10 +130,16 @@ function guarded(command: FastCommand, needsSettings = true): FastCommand {
   };
 }
 
+/** The options a command line gave, when the fast path answers them all: null for anything else. */
+function answerableOptions(command: FastCommandName, words: readonly string[], answered: readonly OptionName[]) {
+  const given = parseOptions(command, words);
+  return given && givesOnly(given, answered) ? given : null;
+}
+
 /** `token [--profile P]`. */
 export const tokenFast = /* @__PURE__ */ guarded((argv, context) => {
-  const flags = parseFlags(argv.slice(1), false);
-  const token = flags && validToken(flags.profile, context);
+  const given = answerableOptions('token', argv.slice(1), ['profile']);
+  const token = given && validToken(stringOf(given.profile), context);
   return token ? { kind: 'print', stdout: `${token}\n` } : undefined;
 });
 
@@ -155,22 +147,21 @@ export const tokenFast = /* @__PURE__ */ guarded((argv, context) => {
 export const execFast = /* @__PURE__ */ guarded((argv, context) => {
   const rest = argv.slice(1);
   const separator = rest.indexOf('--');
-  const flags = separator === -1 ? null : parseFlags(rest.slice(0, separator), false);
+  const given = separator === -1 ? null : answerableOptions('exec', rest.slice(0, separator), ['profile']);
   const [file, ...args] = rest.slice(separator + 1);
-  const token = flags && file ? validToken(flags.profile, context) : undefined;
+  const token = given && file ? validToken(stringOf(given.profile), context) : undefined;
   if (!token || !file) return undefined;
-  // The same rule as the full command: no secret, and no store URL with a password, reaches the command.
-  const env = { ...withoutSecrets(context.env), PODIO_ACCESS_TOKEN: token };
-  return { kind: 'exec', file, args, env };
+  return { kind: 'exec', file, args, env: commandEnvironment(context.env, token) };
 });
 
 /** `export [--profile P] [--format F]`, off a terminal (a terminal gets a refusal or colour: the full command). */
 export const exportFast = /* @__PURE__ */ guarded((argv, context) => {
   if (context.stdoutIsTTY() || context.stderrIsTTY()) return undefined;
-  const flags = parseFlags(argv.slice(1), true);
-  const format = (flags?.format ?? 'dotenv') as ExportFormat;
-  if (!flags || !EXPORT_FORMATS.includes(format)) return undefined;
-  const stored = storedProfile(flags.profile, context);
+  const given = answerableOptions('export', argv.slice(1), ['profile', 'format']);
+  if (!given) return undefined;
+  // The table's choices are the formats: parsing took no other.
+  const format = (stringOf(given.format) ?? OPTION_SPECS.format.default) as ExportFormat;
+  const stored = storedProfile(stringOf(given.profile), context);
   if (!stored) return undefined;
   const result = exportVariables(stored.name, stored.profile);
   return {
@@ -186,20 +177,9 @@ export const helpFast = /* @__PURE__ */ guarded((argv, context) => {
   return help === undefined ? undefined : { kind: 'print', stdout: help };
 }, false);
 
-/** Which fast command a command line is for, if any: the launcher loads only that one's bundle. */
-export function fastCommandFor(argv: readonly string[]): 'token' | 'exec' | 'export' | 'help' | undefined {
-  const [first] = argv;
-  if (first === 'token' || first === 'exec' || first === 'export') {
-    return argv.includes('--help') || argv.includes('-h') ? 'help' : first;
-  }
-  if (first === 'help' || first === '--help' || first === '-h' || argv.at(-1) === '--help' || argv.at(-1) === '-h')
-    return 'help';
-  return undefined;
-}
-
 /** All of the fast path at once (tests). */
 export function fastPath(argv: readonly string[], context: FastContext): FastAnswer | undefined {
-  const command = fastCommandFor(argv);
+  const command = fastBundleFor(argv);
   if (command === undefined) return undefined;
   return { token: tokenFast, exec: execFast, export: exportFast, help: helpFast }[command](argv, context);
 }

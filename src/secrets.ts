@@ -27,6 +27,23 @@ export function withoutSecrets(env: Env): Record<string, string | undefined> {
 }
 
 /**
+ * Makes this process's own environment, which every child inherits unless given another, what `withoutSecrets`
+ * gives: the CLI reads its settings from a copy taken first.
+ */
+export function removeSecretsFrom(env: NodeJS.ProcessEnv): void {
+  const kept = withoutSecrets(env);
+  for (const name of Object.keys(env)) {
+    if (kept[name] === undefined) delete env[name];
+    else env[name] = kept[name];
+  }
+}
+
+/** The environment `exec` gives its command: this one without the secrets, and the access token it is for. */
+export function commandEnvironment(env: Env, accessToken: string): Record<string, string | undefined> {
+  return { ...withoutSecrets(env), PODIO_ACCESS_TOKEN: accessToken };
+}
+
+/**
  * PODIO_AUTH_STORE as a child process or a message may see it: `file` and `keyring` as they are; a Redis URL as
  * the store names itself (scheme, user, host:port/db: no password, no query); undefined for anything that does not
  * parse as a store URL, since there is no telling which part of it is a password.

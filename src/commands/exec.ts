@@ -2,8 +2,8 @@ import { Argument, type Command } from '@commander-js/extra-typings';
 import { completeAs } from '../completion/program.js';
 import { usageError } from '../errors.js';
 import { runCommand } from '../platform/run-command.js';
-import { withoutSecrets } from '../secrets.js';
-import { type App, minTtlOption, profileOption } from './shared.js';
+import { commandEnvironment } from '../secrets.js';
+import { type App, withTableOptions } from './shared.js';
 import { tokenForCaller } from './token.js';
 
 /**
@@ -20,17 +20,18 @@ async function runExec(
   if (!file) throw usageError('exec needs a command to run: `podio-auth exec -- <command> [args…]`.');
   const { deps } = app;
   const { tokens } = await tokenForCaller(app, options);
-  const env = { ...withoutSecrets(deps.env), PODIO_ACCESS_TOKEN: tokens.accessToken };
+  const env = commandEnvironment(deps.env, tokens.accessToken);
   return runCommand(file, args, env, deps.onSignal, deps.endBySignal ? { endBySignal: deps.endBySignal } : {});
 }
 
 export function registerExec(program: Command, app: App): void {
-  program
-    .command('exec')
-    .description('run a command with a fresh PODIO_ACCESS_TOKEN in its environment, and exit with its code')
-    .usage('[options] -- <command> [args...]')
-    .addOption(profileOption())
-    .addOption(minTtlOption())
+  withTableOptions(
+    program
+      .command('exec')
+      .description('run a command with a fresh PODIO_ACCESS_TOKEN in its environment, and exit with its code')
+      .usage('[options] -- <command> [args...]'),
+    'exec',
+  )
     .addArgument(completeAs(new Argument('<command...>', 'the command and its arguments (after --)'), 'command-line'))
     .action((command, options) => app.run(() => runExec(app, command, options)));
 }

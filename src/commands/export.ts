@@ -1,29 +1,28 @@
-import { type Command, Option } from '@commander-js/extra-typings';
+import type { Command } from '@commander-js/extra-typings';
 import { usageError } from '../errors.js';
-import { EXPORT_FORMATS, formatVariables, ROTATION_WARNING } from '../ui/env-format.js';
+import { formatVariables, ROTATION_WARNING } from '../ui/env-format.js';
 import { exportProfile } from '../usecases/export.js';
-import { type App, profileOption } from './shared.js';
+import { type App, withTableOptions } from './shared.js';
 
 export function registerExport(program: Command, app: App): void {
-  program
-    .command('export')
-    .description('print what a CI job needs to get tokens (client credentials and refresh token, or the app pair)')
-    .addOption(profileOption())
-    .addOption(new Option('--format <format>', 'output format').choices(EXPORT_FORMATS).default('dotenv' as const))
-    .option('--reveal', 'print the secrets even when stdout is a terminal')
-    .action((options) =>
-      app.run(async () => {
-        if (app.deps.stdout.isTTY && !options.reveal) {
-          throw usageError(
-            'export prints secrets, and standard output is a terminal.',
-            'Redirect or pipe it (e.g. `| gh secret set -f -`), or pass --reveal to show them here.',
-          );
-        }
-        const result = await exportProfile(options, app.deps);
-        if (result.exportsRefreshToken) {
-          (await app.ui()).warn(ROTATION_WARNING);
-        }
-        await app.out(formatVariables(result.variables, options.format));
-      }),
-    );
+  withTableOptions(
+    program
+      .command('export')
+      .description('print what a CI job needs to get tokens (client credentials and refresh token, or the app pair)'),
+    'export',
+  ).action((options) =>
+    app.run(async () => {
+      if (app.deps.stdout.isTTY && !options.reveal) {
+        throw usageError(
+          'export prints secrets, and standard output is a terminal.',
+          'Redirect or pipe it (e.g. `| gh secret set -f -`), or pass --reveal to show them here.',
+        );
+      }
+      const result = await exportProfile(options, app.deps);
+      if (result.exportsRefreshToken) {
+        (await app.ui()).warn(ROTATION_WARNING);
+      }
+      await app.out(formatVariables(result.variables, options.format));
+    }),
+  );
 }

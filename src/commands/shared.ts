@@ -1,9 +1,16 @@
-import { InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { type Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { completeAs } from '../completion/program.js';
 import type { Deps } from '../deps.js';
 import type { Messages } from '../ui/messages.js';
 import { writeData } from '../ui/output.js';
 import type { TokenDeps } from '../usecases/get-token.js';
+import {
+  COMMAND_OPTIONS,
+  type FastCommandName,
+  OPTION_SPECS,
+  type OptionName,
+  type OptionSpec,
+} from './fast-options.js';
 
 /** What every command gets: the side effects, messages (made on first use), and the runner that sets the exit code. */
 export interface App {
@@ -43,16 +50,43 @@ export function integer(name: string, min: number, max?: number) {
 }
 
 export const profileOption = () =>
-  completeAs(
-    new Option('--profile <name>', 'profile to use (default: $PODIO_PROFILE, then `profiles use`, then "default")'),
-    'profile',
-  );
+  completeAs(new Option(OPTION_SPECS.profile.flags, OPTION_SPECS.profile.description), 'profile');
 
-/** Podio's tokens live 8 hours; the bound itself is checked by the use case, before any request. */
-export const minTtlOption = () =>
-  new Option('--min-ttl <seconds>', 'refresh first unless the token lives at least this long').argParser(
-    integer('--min-ttl', 0),
-  );
+/** What commander gives a command whose options come from the table: absent unless given, but for a default. */
+type OptionValue<S> = S extends { choices: readonly (infer C)[] }
+  ? C
+  : S extends { wholeNumberFrom: number }
+    ? number
+    : S extends { flags: `${string} <${string}>` }
+      ? string
+      : true;
+type ValuesOf<Names extends OptionName> = {
+  [N in Names as (typeof OPTION_SPECS)[N] extends { default: string } ? N : never]: OptionValue<
+    (typeof OPTION_SPECS)[N]
+  >;
+} & {
+  [N in Names as (typeof OPTION_SPECS)[N] extends { default: string } ? never : N]?:
+    | OptionValue<(typeof OPTION_SPECS)[N]>
+    | undefined;
+};
+export type CommandOptions<C extends FastCommandName> = ValuesOf<(typeof COMMAND_OPTIONS)[C][number]>;
+
+/** A commander option as the table declares it. */
+function tableOption(name: OptionName) {
+  const spec: OptionSpec = OPTION_SPECS[name];
+  const option = new Option(spec.flags, spec.description);
+  if (spec.choices) option.choices(spec.choices);
+  if (spec.default !== undefined) option.default(spec.default);
+  if (spec.wholeNumberFrom !== undefined) option.argParser(integer(option.long ?? name, spec.wholeNumberFrom));
+  return name === 'profile' ? completeAs(option, 'profile') : option;
+}
+
+/** `command` with the options the table gives it, typed as commander will hand them to its action. */
+export function withTableOptions<C extends FastCommandName>(command: Command, name: C): Command<[], CommandOptions<C>> {
+  for (const option of COMMAND_OPTIONS[name]) command.addOption(tableOption(option));
+  // The table is what commander was just given; its types follow from the same table.
+  return command as unknown as Command<[], CommandOptions<C>>;
+}
 
 export const jsonOption = (what: string) => new Option('--json', `print ${what} as JSON`);
 

@@ -1,6 +1,6 @@
 import type { Command } from '@commander-js/extra-typings';
 import { type FreshToken, getToken } from '../usecases/get-token.js';
-import { type App, jsonOption, maskInGitHubActions, minTtlOption, profileOption, tokenDeps } from './shared.js';
+import { type App, maskInGitHubActions, tokenDeps, withTableOptions } from './shared.js';
 
 /** A token for the caller, with the GitHub Actions mask first and any warning after it. */
 export async function tokenForCaller(
@@ -38,17 +38,14 @@ export function tokenJson(fresh: FreshToken, now: Date): Record<string, unknown>
 }
 
 export function registerToken(program: Command, app: App): void {
-  program
-    .command('token')
-    .description('print a valid access token on stdout, refreshing it first if needed')
-    .addOption(profileOption())
-    .addOption(jsonOption('the token with its expiry'))
-    .addOption(minTtlOption())
-    .action((options) =>
-      app.run(async () => {
-        const fresh = await tokenForCaller(app, options);
-        if (options.json) await app.out(`${JSON.stringify(tokenJson(fresh, app.deps.now()), null, 2)}\n`);
-        else await app.out(`${fresh.tokens.accessToken}\n`);
-      }),
-    );
+  withTableOptions(
+    program.command('token').description('print a valid access token on stdout, refreshing it first if needed'),
+    'token',
+  ).action((options) =>
+    app.run(async () => {
+      const fresh = await tokenForCaller(app, options);
+      if (options.json) await app.out(`${JSON.stringify(tokenJson(fresh, app.deps.now()), null, 2)}\n`);
+      else await app.out(`${fresh.tokens.accessToken}\n`);
+    }),
+  );
 }

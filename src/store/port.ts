@@ -83,7 +83,7 @@ export interface Locker {
 
 /**
  * Secrets kept apart from the profile's metadata (the OS keyring): one entry per profile, under an account name the
- * store works out (see keyring-entries.ts). The vault knows accounts, not profiles.
+ * store works out (see keyring/entries.ts). The vault knows accounts, not profiles.
  */
 export interface SecretVault {
   /** The entry's value (a JSON object of the profile's secret fields), or undefined. */

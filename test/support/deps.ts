@@ -44,6 +44,7 @@ export function fakeDeps(send: HttpSend, env: Record<string, string> = {}, overr
     secrets,
     debug: () => {},
     onSignal: () => () => {},
+    releaseLocksNow: () => {},
     ...overrides,
   };
   const text = (stream: PassThrough) => readAll(stream);

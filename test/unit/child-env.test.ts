@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { SecretRegistry, storeSettingWithoutPassword, withoutSecrets } from '../../src/secrets.js';
+import {
+  commandEnvironment,
+  removeSecretsFrom,
+  SecretRegistry,
+  storeSettingWithoutPassword,
+  withoutSecrets,
+} from '../../src/secrets.js';
 import { redisLocationOf } from '../../src/store/open-store.js';
 import { parseRedisUrl } from '../../src/store/redis/url.js';
 
@@ -38,6 +44,26 @@ describe('PODIO_AUTH_STORE in a child environment', () => {
       expect(child(given), given).toBeUndefined();
       expect(Object.keys(withoutSecrets({ PODIO_AUTH_STORE: given }))).not.toContain('PODIO_AUTH_STORE');
     }
+  });
+
+  it('is what the CLI leaves in its own environment, which every child inherits unless given another', () => {
+    const env: NodeJS.ProcessEnv = {
+      PATH: '/bin',
+      PODIO_CLIENT_SECRET: 's',
+      PODIO_AUTH_REDIS_PASSWORD: 'pw',
+      PODIO_AUTH_STORE: 'redis://fleet:top-secret@host:6379/0',
+    };
+    removeSecretsFrom(env);
+    expect(env).toEqual({ PATH: '/bin', PODIO_AUTH_STORE: 'redis://fleet@host:6379/0' });
+  });
+
+  it('is what exec gives its command, with the access token', () => {
+    const env = { PATH: '/bin', PODIO_REFRESH_TOKEN: 'r', PODIO_AUTH_STORE: 'redis://:pw@host/1' };
+    expect(commandEnvironment(env, 'access')).toEqual({
+      PATH: '/bin',
+      PODIO_AUTH_STORE: 'redis://host:6379/1',
+      PODIO_ACCESS_TOKEN: 'access',
+    });
   });
 
   it('keeps file and keyring, and drops every secret variable', () => {

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fastToken } from '../../src/fast-path.js';
+import { fastPath, fastToken } from '../../src/fast-path.js';
+import { commandEnvironment } from '../../src/secrets.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -58,5 +59,32 @@ describe('fastToken', () => {
     ];
     for (const [argv, caseEnv] of cases)
       expect(fastToken(argv, caseEnv, now), `${argv.join(' ')} ${JSON.stringify(caseEnv)}`).toBeUndefined();
+  });
+});
+
+describe('fastPath', () => {
+  const config = { profiles: { default: { access_token: 'stored-token', expires_at: later(60) } } };
+  const context = (env: Record<string, string>) => ({
+    env,
+    now,
+    stdoutIsTTY: () => false,
+    stderrIsTTY: () => false,
+  });
+
+  it('runs `exec` whose command has help options of its own, as the launcher does', () => {
+    const env = { PODIO_AUTH_CONFIG_DIR: configDir(config), PODIO_CLIENT_SECRET: 'client-secret' };
+    const answer = fastPath(['exec', '--', 'ls', '-h'], context(env));
+    expect(answer).toMatchObject({ kind: 'exec', file: 'ls', args: ['-h'] });
+    // The same environment as the full command gives it: the token, and none of the secrets.
+    expect(answer?.kind === 'exec' && answer.env).toEqual(commandEnvironment(env, 'stored-token'));
+    expect(answer?.kind === 'exec' && answer.env['PODIO_CLIENT_SECRET']).toBeUndefined();
+  });
+
+  it('answers `export --format` with the table’s formats only', () => {
+    const profile = { client_id: 'c', client_secret: 'client-secret', refresh_token: 'refresh-token' };
+    const env = { PODIO_AUTH_CONFIG_DIR: configDir({ profiles: { default: profile } }) };
+    expect(fastPath(['export', '--format', 'shell'], context(env))).toMatchObject({ kind: 'print' });
+    expect(fastPath(['export', '--format', 'yaml'], context(env))).toBeUndefined();
+    expect(fastPath(['export', '--reveal'], context(env))).toBeUndefined();
   });
 });

@@ -30,7 +30,7 @@ const shown = (names: string[]) => names.map((name) => `"${sanitizeForTerminal(n
  * that doctor never starts the keyring helper for file profiles: whether it answers, whether each keyring profile
  * has its entry, and this config file's entries that no keyring profile owns (left by a crash between the two
  * writes of a move, or by a profile removed by hand). `fix` removes those, under the store's lock. An entry is this
- * config file's only if its account ends in this file's key (keyring-entries.ts): entries of other config dirs, of
+ * config file's only if its account ends in this file's key (store/keyring/entries.ts): entries of other config dirs, of
  * podio-auth 0.2.0 (which may belong to any config dir) and of other programs are counted and left alone.
  */
 export async function checkKeyring(
