@@ -32,6 +32,8 @@ export const ERRORS = {
   no_client_id: { exit: ExitCode.usage },
   ttl_too_long: { exit: ExitCode.usage },
   endpoint_refused: { exit: ExitCode.usage },
+  // PODIO_API_URL names another origin than the one a profile logged in at.
+  origin_mismatch: { exit: ExitCode.usage },
   // Login not completed.
   login_denied: { exit: ExitCode.loginNotCompleted, hint: 'Run `podio-auth login` again and choose to grant access.' },
   login_timeout: {

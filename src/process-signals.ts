@@ -62,8 +62,9 @@ export function handleSignals(proc: SignalledProcess): SignalHandling {
     }
     soft.abort(signal);
     if (sentTokenRequests > 0) {
+      const again = signal === 'SIGINT' ? 'press Ctrl-C again' : `send ${signal} again`;
       proc.warn(
-        '\n! Podio is answering a token request already sent: waiting for its answer so the new token is stored (press Ctrl-C again to stop now).\n',
+        `\n! Podio is answering a token request already sent: waiting for its answer so the new token is stored (${again} to stop now).\n`,
       );
     } else {
       proc.later(WIND_DOWN_MS, () => exitNow(signal));

@@ -411,7 +411,7 @@ describe('podio-auth api', () => {
     expect(existsSync(sandbox.configDir)).toBe(false);
   });
 
-  it("goes to the origin the profile logged in to when PODIO_API_URL is unset, and to PODIO_API_URL's when set", async () => {
+  it('goes to the origin the profile logged in to, and refuses a PODIO_API_URL that names another', async () => {
     const { podio, sandbox } = await setup();
     sandbox.storeLogin(inAnHour());
     // Without the profile's api_url it would go to https://api.podio.com, which this test never reaches.
@@ -423,7 +423,10 @@ describe('podio-auth api', () => {
     expect(podio.apiRequests).toHaveLength(1);
 
     const elsewhere = await runMain(['api', '/user/status'], sandbox.env({ PODIO_API_URL: 'http://127.0.0.1:9' }));
-    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toMatch(
+      /^✗ PODIO_API_URL is http:\/\/127\.0\.0\.1:9, but profile "default" logged in at/m,
+    );
     expect(podio.apiRequests).toHaveLength(1);
   });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { configKey, KEYRING_SERVICE, keyringAccount } from '../src/store/keyring/entries.js';
 import type { Check } from '../src/usecases/doctor/run-doctor.js';
-import { type CliResult, runMain, type Sandbox, startSandbox } from './support/cli.js';
+import { type CliResult, errorLines, runMain, type Sandbox, startSandbox } from './support/cli.js';
 import { APP } from './support/fake-podio.js';
 import { type SessionBus, skipWithoutSecretService, startSessionBus } from './support/secret-service.js';
 
@@ -171,6 +171,22 @@ describe.skipIf(skip)('keyring entries per config dir', () => {
       });
       expect(sandbox.readConfig().profiles['default']).not.toHaveProperty('refresh_token');
       expect(await runMain(['token'], envOf(sandbox))).toMatchObject({ code: 0, stdout: `${tokens.access_token}\n` });
+    });
+
+    it('two 0.2.0 dirs that shared the entry: the first takes it, the second is told why it is logged out', async () => {
+      const a = (await startSandbox()).sandbox;
+      const b = (await startSandbox()).sandbox;
+      const { tokens } = await storeLegacy(a);
+      // B is the same 0.2.0 profile in another dir: metadata only, its secrets in the one shared entry.
+      b.writeConfig({ profiles: { default: a.readConfig().profiles['default'] } });
+      expect(await runMain(['token'], envOf(a))).toMatchObject({ code: 0, stdout: `${tokens.access_token}\n` });
+      const second = await runMain(['token'], envOf(b));
+      expect(second.code).toBe(4);
+      expect(errorLines(second)).toEqual([
+        '✗ Not logged in (profile "default"): its keyring entry from podio-auth 0.2.0 is gone. If another config ' +
+          'directory has a profile of the same name, that one took the entry it shared with this one under 0.2.0.',
+      ]);
+      expect(second.stderr).toMatch(/podio-auth login/);
     });
 
     it('doctor names an entry still waiting to be moved, and --fix leaves it to the next use', async () => {

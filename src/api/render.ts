@@ -1,11 +1,14 @@
 import { STATUS_CODES } from 'node:http';
+import { escapeMessage } from '../domain/terminal-text.js';
 import type { PageProgress } from './paginate.js';
 import type { ApiResult } from './result.js';
 
 /**
  * What `podio-auth api` writes on stdout: with `-i` the status line and headers first; then the body,
  * pretty-printed when it is JSON and stdout is a terminal, byte for byte as Podio sent it otherwise (so pipes
- * and `jq` see Podio's answer). `--silent` leaves the body out, not the headers (as gh does).
+ * and `jq` see Podio's answer). On a terminal, what is not JSON (an HTML error page, headers) is shown with its
+ * control characters as spaces: an answer must not be able to rewrite the screen. `--silent` leaves the body out,
+ * not the headers (as gh does).
  */
 
 export interface RenderOptions {
@@ -22,7 +25,7 @@ const JSON_TYPE = /[/+]json(;|$)/i;
 
 export function renderResult(result: ApiResult, options: RenderOptions): string {
   let out = '';
-  if (options.include) out += renderHead(result);
+  if (options.include) out += options.isTTY ? escapeMessage(renderHead(result), false) : renderHead(result);
   if (!options.silent) out += renderBody(result, options.isTTY);
   return out;
 }
@@ -42,10 +45,11 @@ function renderBody(result: ApiResult, isTTY: boolean): string {
     try {
       return `${JSON.stringify(JSON.parse(result.body), null, 2)}\n`;
     } catch {
-      // Not JSON after all: shown as it came.
+      // Not JSON after all: shown as text.
     }
   }
-  return result.body.endsWith('\n') ? result.body : `${result.body}\n`;
+  const text = escapeMessage(result.body, false);
+  return text.endsWith('\n') ? text : `${text}\n`;
 }
 
 /** A progress line for stderr (on a terminal) during --paginate. */

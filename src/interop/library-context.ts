@@ -92,10 +92,11 @@ export function isEnvOnly(profile: string | undefined, env: Env): boolean {
 }
 
 /**
- * The API origin the token belongs to (PODIO_API_URL wins), read without a request: nothing is sent, not even a
- * refresh, before a URL is known to be on it.
+ * The API origin the token belongs to (the profile's own; PODIO_API_URL in env-only mode), read without a request:
+ * nothing is sent, not even a refresh, before a URL is known to be on it.
  */
 export async function apiOriginOf(profile: string | undefined, deps: Deps): Promise<string> {
   if (isEnvOnly(profile, deps.env)) return apiOriginFor(undefined, deps.env);
-  return apiOriginFor((await readProfile(profile, deps)).profile, deps.env);
+  const stored = await readProfile(profile, deps);
+  return apiOriginFor(stored.profile, deps.env, stored.name);
 }

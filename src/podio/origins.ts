@@ -1,7 +1,8 @@
 import type { ProfileRecord } from '../domain/profile.js';
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
 import type { Env } from '../env.js';
 import { envValue } from '../env.js';
-import { usageError } from '../errors.js';
+import { PodioAuthError, usageError } from '../errors.js';
 
 /** Podio's public origins, and the rules for pointing podio-auth elsewhere (an emulator, a test server). */
 
@@ -38,12 +39,30 @@ export function parseOrigin(name: string, value: unknown): string {
   return url.origin;
 }
 
-/** PODIO_API_URL wins over the origin the profile logged in against, which wins over Podio's own. */
-export function apiOriginFor(profile: ProfileRecord | undefined, env: Env): string {
+/** The API origin a stored profile logged in at (Podio's own for a record that names none). */
+export function storedApiOrigin(profile: ProfileRecord): string {
+  return profile.api_url !== undefined ? parseOrigin('the profile\'s "api_url"', profile.api_url) : DEFAULT_API_URL;
+}
+
+/**
+ * Where calls go. Without a profile (env-only mode, a new login): PODIO_API_URL, else Podio's own. With one: the
+ * origin it logged in at, and only there. Its refresh token, client secret and access token are sent nowhere else,
+ * so a PODIO_API_URL left over in a shell (an emulator's, say) that names another origin is refused, not followed.
+ */
+export function apiOriginFor(profile: ProfileRecord | undefined, env: Env, name?: string): string {
   const fromEnv = envValue(env, 'PODIO_API_URL');
-  if (fromEnv !== undefined) return parseOrigin('PODIO_API_URL', fromEnv);
-  if (profile?.api_url !== undefined) return parseOrigin('the profile\'s "api_url"', profile.api_url);
-  return DEFAULT_API_URL;
+  const envOrigin = fromEnv === undefined ? undefined : parseOrigin('PODIO_API_URL', fromEnv);
+  if (profile === undefined) return envOrigin ?? DEFAULT_API_URL;
+  const stored = storedApiOrigin(profile);
+  if (envOrigin !== undefined && envOrigin !== stored) {
+    const which = name === undefined ? 'this profile' : `profile "${sanitizeForTerminal(name, 64)}"`;
+    throw new PodioAuthError(
+      'origin_mismatch',
+      `PODIO_API_URL is ${envOrigin}, but ${which} logged in at ${stored}: its tokens and secrets are sent only there.`,
+      { hint: 'Unset PODIO_API_URL, or log in at that origin under another profile name (--profile).' },
+    );
+  }
+  return stored;
 }
 
 export function authOriginFor(profile: ProfileRecord | undefined, env: Env): string {

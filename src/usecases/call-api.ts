@@ -22,10 +22,11 @@ export type CallApiDeps = TokenDeps &
 export async function callApi(input: CallApiInput, deps: CallApiDeps): Promise<ApiResult> {
   const { apiRequest } = await import('../api/request.js');
   const { profile, ...request } = input;
-  // The origin of the profile's login (PODIO_API_URL wins), read without a request: nothing is sent, not even a
-  // refresh, before the endpoint is known to be on it.
+  // The origin of the profile's login (PODIO_API_URL in env-only mode), read without a request: nothing is sent, not
+  // even a refresh, before the endpoint is known to be on it.
   const envOnly = profile === undefined && envCredentials(deps.env) !== undefined;
-  const apiOrigin = apiOriginFor(envOnly ? undefined : (await readProfile(profile, deps)).profile, deps.env);
+  const stored = envOnly ? undefined : await readProfile(profile, deps);
+  const apiOrigin = apiOriginFor(stored?.profile, deps.env, stored?.name);
   let current: FreshToken | undefined;
   return apiRequest(
     { ...request, apiOrigin },

@@ -44,7 +44,7 @@ async function tokenFromProfile(input: GetTokenInput, deps: TokenDeps): Promise<
   };
   const { name, profile, store } = await readProfile(input.profile, deps);
   const stored = tokensOf(profile);
-  if (!stored && !profile.refresh_token && !canRedoGrant(profile)) throw notLoggedIn(name);
+  if (!stored && !profile.refresh_token && !canRedoGrant(profile)) throw notLoggedIn(name, profile);
   if (stored && input.rejectedToken === undefined && hasTimeLeft(profile, deps.now(), ttl.seconds, ttl.strict)) {
     return { tokens: stored, source: { kind: 'profile', name, profile, location: store.location }, refreshed: false };
   }

@@ -1,6 +1,8 @@
 import type { ProfileRecord } from '../domain/profile.js';
+import { sanitizeForTerminal } from '../domain/terminal-text.js';
+import { envValue } from '../env.js';
 import { usageError } from '../errors.js';
-import { apiOriginFor, authOriginFor } from '../podio/origins.js';
+import { apiOriginFor, authOriginFor, parseOrigin, storedApiOrigin } from '../podio/origins.js';
 import type { TokenSet } from '../podio/token-client.js';
 import { closingOpened } from '../store/open-store.js';
 import { resolveProfileName } from '../store/profile-names.js';
@@ -61,8 +63,11 @@ async function prepareLogin(input: LoginInput, deps: LoginDeps): Promise<Prepare
   const target = await targetFor(input, name, deps);
   const stored = await storedProfile(name, snapshot, target, deps);
   deps.secrets.addProfile(stored);
-  const authUrl = authOriginFor(stored, deps.env);
-  const apiUrl = apiOriginFor(stored, deps.env);
+  // A login at another origin than the stored one replaces it, and takes nothing of it: its client secret is not
+  // sent to the new origin.
+  const reusable = await sameOriginOnly(name, stored, deps);
+  const authUrl = authOriginFor(reusable, deps.env);
+  const apiUrl = apiOriginFor(reusable, deps.env);
   const { method } = input;
   const route: BrowserRoute | undefined =
     method.kind === 'browser'
@@ -72,7 +77,7 @@ async function prepareLogin(input: LoginInput, deps: LoginDeps): Promise<Prepare
   await target.store.checkWritable(deps.signal, target.secrets);
   if (target.pointer) await deps.store.checkWritable(deps.signal, 'file');
   if (route) await checkRedirectHostResolves(route.redirectHost, deps);
-  const client = await resolveClient(input, stored, deps);
+  const client = await resolveClient(input, reusable, deps);
   const session: LoginSession = {
     name,
     target,
@@ -82,7 +87,26 @@ async function prepareLogin(input: LoginInput, deps: LoginDeps): Promise<Prepare
     base: { client_id: client.clientId, client_secret: client.clientSecret, auth_url: authUrl, api_url: apiUrl },
   };
   if (target.secrets === 'keyring') session.base.store = 'keyring';
-  return { session, stored, route };
+  return { session, stored: reusable, route };
+}
+
+/** The stored profile, if PODIO_API_URL leaves it at the origin it logged in at; else nothing, and a word. */
+async function sameOriginOnly(
+  name: string,
+  stored: ProfileRecord | undefined,
+  deps: LoginDeps,
+): Promise<ProfileRecord | undefined> {
+  if (stored === undefined) return undefined;
+  const fromEnv = envValue(deps.env, 'PODIO_API_URL');
+  if (fromEnv === undefined) return stored;
+  const wanted = parseOrigin('PODIO_API_URL', fromEnv);
+  const was = storedApiOrigin(stored);
+  if (wanted === was) return stored;
+  (await deps.ui()).warn(
+    `Profile "${sanitizeForTerminal(name, 64)}" was logged in at ${was}; this login at ${wanted} replaces it, ` +
+      'and uses none of its stored credentials.',
+  );
+  return undefined;
 }
 
 function checkInput(input: LoginInput): void {

@@ -1,6 +1,7 @@
 import type { Deps } from '../deps.js';
 import type { ProfileRecord } from '../domain/profile.js';
 import { PodioAuthError } from '../errors.js';
+import { hasLegacyEntryName } from '../store/keyring/entries.js';
 import type { ProfileStore, StoreSnapshot } from '../store/port.js';
 import { resolveProfileName } from '../store/profile-names.js';
 
@@ -12,7 +13,17 @@ export function loginHint(name: string): string {
     : `Run \`podio-auth login --profile ${name}\` to log in.`;
 }
 
-export function notLoggedIn(name: string): PodioAuthError {
+export function notLoggedIn(name: string, profile?: ProfileRecord): PodioAuthError {
+  if (hasLegacyEntryName(profile)) {
+    // podio-auth 0.2.0 gave two config dirs with this profile name one keyring entry; the first to run this version
+    // moved it to its own name, so the other finds none. Saying so spares a hunt for a lost login.
+    return new PodioAuthError(
+      'not_logged_in',
+      `Not logged in (profile "${name}"): its keyring entry from podio-auth 0.2.0 is gone. If another config ` +
+        'directory has a profile of the same name, that one took the entry it shared with this one under 0.2.0.',
+      { hint: loginHint(name) },
+    );
+  }
   return new PodioAuthError('not_logged_in', `Not logged in (profile "${name}").`, { hint: loginHint(name) });
 }
 

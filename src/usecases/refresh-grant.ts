@@ -28,7 +28,7 @@ export async function refreshProfile(
   tx: StoreTransaction,
   deps: TokenDeps,
 ): Promise<ProfileRecord> {
-  const context = { client: profileClient(profile, name), apiOrigin: apiOriginFor(profile, deps.env), tx };
+  const context = { client: profileClient(profile, name), apiOrigin: apiOriginFor(profile, deps.env, name), tx };
   const appGrant: Grant | undefined =
     profile.app_id && profile.app_token
       ? { grant_type: 'app', app_id: profile.app_id, app_token: profile.app_token }

@@ -71,7 +71,10 @@ async function whoseToken(deps: TokenDeps, apiOrigin: string, tokens: FreshToken
 
 export async function getStatus(input: GetTokenInput, deps: TokenDeps): Promise<Status> {
   const { result, fresh } = await withToken(input, deps, async ({ tokens, source }) => {
-    const apiOrigin = apiOriginFor(source.kind === 'profile' ? source.profile : undefined, deps.env);
+    const apiOrigin =
+      source.kind === 'profile'
+        ? apiOriginFor(source.profile, deps.env, source.name)
+        : apiOriginFor(undefined, deps.env);
     // The scope first: it also checks an app's token, which has no /user/status.
     const scope = await scopeOrWhyUnknown(deps, apiOrigin, tokens.accessToken);
     return { apiOrigin, user: await whoseToken(deps, apiOrigin, tokens), ...scope };

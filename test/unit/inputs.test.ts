@@ -13,11 +13,23 @@ describe('inputs', () => {
     }
   });
 
-  it('prefers PODIO_API_URL, then the profile, then Podio', () => {
+  it("takes a stored profile's own origin, and refuses a PODIO_API_URL that names another; else PODIO_API_URL, then Podio", () => {
     expect(apiOriginFor(undefined, {})).toBe('https://api.podio.com');
+    expect(apiOriginFor(undefined, { PODIO_API_URL: 'https://x.example' })).toBe('https://x.example');
     expect(apiOriginFor({ api_url: 'http://localhost:9' }, {})).toBe('http://localhost:9');
-    expect(apiOriginFor({ api_url: 'http://localhost:9' }, { PODIO_API_URL: 'https://x.example' })).toBe(
-      'https://x.example',
+    expect(apiOriginFor({ api_url: 'http://localhost:9' }, { PODIO_API_URL: 'http://localhost:9/' })).toBe(
+      'http://localhost:9',
+    );
+    expect(() => apiOriginFor({ api_url: 'http://localhost:9' }, { PODIO_API_URL: 'https://x.example' }, 'w')).toThrow(
+      expect.objectContaining({
+        code: 'origin_mismatch',
+        message:
+          'PODIO_API_URL is https://x.example, but profile "w" logged in at http://localhost:9: its tokens and secrets are sent only there.',
+      }),
+    );
+    // A record that names no origin logged in at Podio's own.
+    expect(() => apiOriginFor({}, { PODIO_API_URL: 'http://localhost:9' })).toThrow(
+      expect.objectContaining({ code: 'origin_mismatch' }),
     );
   });
 

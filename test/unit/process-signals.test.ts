@@ -63,8 +63,16 @@ describe('signals in the CLI process', () => {
     send('SIGINT');
     expect(timers).toEqual([]);
     expect(done).toEqual([expect.stringMatching(/^warn ! Podio is answering a token request already sent/)]);
+    expect(done[0]).toMatch(/\(press Ctrl-C again to stop now\)\.$/);
     answer('rotated');
     await expect(exchange).resolves.toBe('rotated');
+
+    // A supervisor's SIGTERM is told how to stop it now in its own terms, not the keyboard's.
+    const supervised = fakeProcess();
+    const supervisedSignals = handleSignals(supervised.proc);
+    void supervisedSignals.critical((markSent) => new Promise<never>(() => markSent()));
+    supervised.send('SIGTERM');
+    expect(supervised.done).toEqual([expect.stringMatching(/\(send SIGTERM again to stop now\)\.$/)]);
 
     const later = fakeProcess();
     const laterSignals = handleSignals(later.proc);

@@ -60,7 +60,7 @@ describe('config file', () => {
       ['{', /not valid JSON/],
       ['[]', /does not hold a JSON object/],
       ['{"profiles": 3}', /"profiles" entry that is not an object/],
-      ['{"profiles": {"a": 1}}', /profile "a" whose is not an object/],
+      ['{"profiles": {"a": 1}}', /profile "a" that is not an object/],
       ['{"default_profile": {}, "profiles": {}}', /"default_profile" that is not a string/],
       ['{"profiles": {"a": {"user_name": 42}}}', /profile "a" whose field "user_name" is not a string/],
       ['{"profiles": {"a": {"api_url": 5}}}', /field "api_url" is not a string/],

@@ -123,7 +123,11 @@ export function parseConfig(file: string, text: string): ConfigDocument {
   const profiles = new Map<string, ProfileRecord>();
   for (const [name, value] of Object.entries(rawProfiles)) {
     const checked = checkProfile(value);
-    if (!checked.ok) throw invalid(file, `has a profile "${sanitizeForTerminal(name, 64)}" whose ${checked.problem}`);
+    if (!checked.ok) {
+      // "…whose field "x" is not a string", or "…that is not an object".
+      const joined = checked.problem.startsWith('field') ? `whose ${checked.problem}` : `that ${checked.problem}`;
+      throw invalid(file, `has a profile "${sanitizeForTerminal(name, 64)}" ${joined}`);
+    }
     profiles.set(name, checked.profile);
   }
   return { defaultProfile, profiles, extra };

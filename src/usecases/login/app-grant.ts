@@ -1,6 +1,6 @@
 import type { ProfileRecord } from '../../domain/profile.js';
 import type { TokenSet } from '../../podio/token-client.js';
-import { resolveSecret } from './credentials.js';
+import { checkTokenText, resolveSecret } from './credentials.js';
 import { exchangeAndSave, type LoginSession } from './save-login.js';
 import type { LoginDeps, LoginMethod } from './types.js';
 
@@ -23,6 +23,7 @@ export async function appLogin(
     deps,
   );
   deps.secrets.add(appToken);
+  checkTokenText(appToken, 'app token', 'PODIO_APP_TOKEN, --app-token-stdin');
   // The app token is kept so that the app grant can be redone, unattended, when the refresh token is gone.
   return exchangeAndSave(
     session,

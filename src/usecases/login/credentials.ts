@@ -1,3 +1,4 @@
+import { isTokenText } from '../../domain/guards.js';
 import type { ProfileRecord } from '../../domain/profile.js';
 import { envValue } from '../../env.js';
 import { PodioAuthError, usageError } from '../../errors.js';
@@ -58,7 +59,22 @@ export async function resolveClient(
       deps,
     ));
   deps.secrets.add(clientSecret);
+  checkTokenText(clientId, 'client id', '--client-id, PODIO_CLIENT_ID');
+  checkTokenText(clientSecret, 'client secret', 'PODIO_CLIENT_SECRET, --client-secret-stdin');
   return { clientId, clientSecret };
+}
+
+/**
+ * A client id, client secret or app token goes into every token request and into the stored profile, where only
+ * printable ASCII without spaces may stand: one with a space or a line break pasted along is refused here, before
+ * anything is sent or stored, rather than stored and found unusable by every later command.
+ */
+export function checkTokenText(value: string, what: string, sources: string): void {
+  if (isTokenText(value)) return;
+  throw usageError(
+    `The ${what} holds a space, a line break or a character outside printable ASCII (check ${sources} or what was typed).`,
+    `Copy the ${what} again, without spaces or line breaks, from ${API_KEY_PAGE} or the app's page in Podio.`,
+  );
 }
 
 async function askClientId(deps: LoginDeps): Promise<string> {
