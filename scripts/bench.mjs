@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PodioEmulator } from '../dist/emulator/podio-emulator.js';
+import { loadEmulator } from './load-definitions.mjs';
 
 const runsArg = process.argv.indexOf('--runs');
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 40;
@@ -20,6 +20,7 @@ const root = mkdtempSync(join(tmpdir(), 'podio-auth-bench-'));
 const configDir = join(root, 'config');
 mkdirSync(configDir, { mode: 0o700 });
 const configFile = join(configDir, 'config.json');
+const { PodioEmulator } = await loadEmulator();
 const emulator = await new PodioEmulator({ rotateRefreshTokens: false }).start();
 const issued = emulator.issueTokens();
 

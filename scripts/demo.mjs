@@ -9,8 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { DEMO_CLIENT, PodioEmulator } from '../dist/emulator/podio-emulator.js';
-import { detectEnvironment } from '../dist/platform/environment.js';
+import { importFromSources } from './load-definitions.mjs';
+
+const { DEMO_CLIENT, PodioEmulator, detectEnvironment } = await importFromSources([
+  "export { DEMO_CLIENT, PodioEmulator } from './src/emulator/podio-emulator.ts';",
+  "export { detectEnvironment } from './src/platform/environment.ts';",
+]);
 
 const bin = fileURLToPath(new URL('../bin/podio-auth.js', import.meta.url));
 const scriptedUser = fileURLToPath(new URL('./scripted-user.mjs', import.meta.url));

@@ -1,6 +1,7 @@
 // The CLI's own definitions (the commander program, the help notes, the error table), bundled from src/ into a
 // throwaway module and imported: for scripts that describe the CLI (its help for the launcher, the reference, the
-// completion scripts' lint), so that they read the program itself rather than its printed help.
+// completion scripts' lint), so that they read the program itself rather than its printed help. The bench takes the
+// emulator the same way.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -9,7 +10,23 @@ import { SHELL_SCRIPT_LOADER } from './shell-scripts.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export async function loadDefinitions() {
+export function loadDefinitions() {
+  return importFromSources([
+    "export { buildProgram, COMMAND_HELP, ENVIRONMENT_HELP } from './src/main.ts';",
+    "export { createApp } from './src/commands/shared.ts';",
+    "export { ERRORS, ExitCode } from './src/errors.ts';",
+    "export { completionScript } from './src/completion/script.ts';",
+    "export { describeCommands } from './src/completion/describe-program.ts';",
+  ]);
+}
+
+/** The emulator, as the bench runs it beside the command it times. */
+export function loadEmulator() {
+  return importFromSources(["export { PodioEmulator } from './src/emulator/podio-emulator.ts';"]);
+}
+
+/** `exports` (lines of TypeScript re-exporting from src/), bundled and imported. */
+export async function importFromSources(exports) {
   // Inside the project, so that the bundle's imports of the dependencies resolve to node_modules.
   const cache = join(ROOT, 'node_modules', '.cache');
   mkdirSync(cache, { recursive: true });
@@ -18,13 +35,7 @@ export async function loadDefinitions() {
     const outfile = join(dir, 'definitions.mjs');
     await build({
       stdin: {
-        contents: [
-          "export { buildProgram, COMMAND_HELP, ENVIRONMENT_HELP } from './src/main.ts';",
-          "export { createApp } from './src/commands/shared.ts';",
-          "export { ERRORS, ExitCode } from './src/errors.ts';",
-          "export { completionScript } from './src/completion/script.ts';",
-          "export { describeCommands } from './src/completion/describe-program.ts';",
-        ].join('\n'),
+        contents: exports.join('\n'),
         resolveDir: ROOT,
         loader: 'ts',
       },
