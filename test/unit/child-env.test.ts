@@ -85,6 +85,12 @@ describe('PODIO_AUTH_STORE in a child environment', () => {
     expect(secrets.redact('top@secret or top%40secret')).toBe('[redacted] or [redacted]');
   });
 
+  it('redacts a store password with a bad escape as written', () => {
+    const secrets = createSecretRegistry();
+    secrets.addEnv({ PODIO_AUTH_STORE: 'redis://fleet:top%zzsecret@host:6379/0' });
+    expect(secrets.redact('top%zzsecret')).toBe('[redacted]');
+  });
+
   it('a pointer left in config.json keeps neither a password nor a query or fragment', () => {
     expect(redisLocationOf('redis://fleet:top@secret@host:6379/0?password=other#x')).toBe('redis://fleet@host:6379/0');
   });
