@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Env } from './env.js';
 import { createHttpClient, type HttpClient, httpTimeoutMs } from './http.js';
 import { type BrowserOpener, createBrowserOpener } from './platform/browser-opener.js';
-import { SecretRegistry } from './secrets.js';
+import { createSecretRegistry, type SecretRegistry } from './secrets.js';
 import { releaseHeldLocksSync } from './store/file/lock.js';
 import { lazyRedisStore, openStore } from './store/open-store.js';
 import type { ProfileStore } from './store/port.js';
@@ -89,7 +89,7 @@ export interface ProcessSide {
 /** The real side effects. Throws a usage error for a bad PODIO_AUTH_HTTP_TIMEOUT or PODIO_AUTH_STORE. */
 export function createDeps(side: ProcessSide): Deps {
   const timeoutMs = httpTimeoutMs(side.env);
-  const secrets = new SecretRegistry();
+  const secrets = createSecretRegistry();
   secrets.addEnv(side.env);
   const now = () => new Date();
   const monotonic = () => performance.now();

@@ -67,39 +67,57 @@ export function shownPointer(url: string | undefined): string {
  * Every secret this process has seen (environment, store, Podio's answers), so that the last guard before
  * anything is printed can take them out, whatever produced the text.
  */
-export class SecretRegistry {
-  readonly #values = new Set<string>();
+export interface SecretRegistry {
+  add(value: string | undefined): void;
+  /** The secrets of the environment: its secret variables, and the passwords in its proxy and store URLs. */
+  addEnv(env: Env): void;
+  addProfile(profile: ProfileRecord | undefined): void;
+  redact(text: string): string;
+}
 
-  add(value: string | undefined): void {
+export function createSecretRegistry(): SecretRegistry {
+  // Held in this closure only: nothing that prints or serialises the registry can reach them.
+  const values = new Set<string>();
+  const add = (value: string | undefined): void => {
     // Short values would redact ordinary words; real secrets are long.
-    if (value && value.length >= 6) this.#values.add(value);
-  }
-
-  addEnv(env: Env): void {
-    for (const name of SECRET_ENV_NAMES) this.add(env[name]);
-    // A proxy URL may carry a password.
-    for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'PODIO_AUTH_STORE']) {
-      const value = env[name];
-      if (!value) continue;
-      try {
-        // As written and as meant: `p%40ss` may be printed as it is, `p@ss` once decoded.
-        const { password } = new URL(value);
-        this.add(password);
-        this.add(decodeURIComponent(password));
-      } catch {
-        // Not a URL (or a bad escape): nothing more to take from it.
+    if (value && value.length >= 6) values.add(value);
+  };
+  return {
+    add,
+    addEnv(env) {
+      for (const name of SECRET_ENV_NAMES) add(env[name]);
+      // A proxy URL may carry a password.
+      for (const name of URL_SETTINGS) {
+        for (const password of passwordsIn(env[name])) add(password);
       }
-    }
-  }
+    },
+    addProfile(profile) {
+      if (!profile) return;
+      for (const field of SECRET_FIELDS) add(profile[field]);
+    },
+    redact(text) {
+      let out = text;
+      for (const secret of values) out = out.split(secret).join('[redacted]');
+      return out;
+    },
+  };
+}
 
-  addProfile(profile: ProfileRecord | undefined): void {
-    if (!profile) return;
-    for (const field of SECRET_FIELDS) this.add(profile[field]);
-  }
+/** Settings that may be URLs with a password in them. */
+const URL_SETTINGS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'PODIO_AUTH_STORE'] as const;
 
-  redact(text: string): string {
-    let out = text;
-    for (const secret of this.#values) out = out.split(secret).join('[redacted]');
-    return out;
+/** The password of a URL, as written and as meant: `p%40ss` may be printed as it is, `p@ss` once decoded. */
+function passwordsIn(value: string | undefined): string[] {
+  if (!value) return [];
+  let password: string;
+  try {
+    password = new URL(value).password;
+  } catch {
+    return []; // Not a URL: nothing to take from it.
+  }
+  try {
+    return [password, decodeURIComponent(password)];
+  } catch {
+    return [password]; // A bad escape: the password as written is all there is.
   }
 }

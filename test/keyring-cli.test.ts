@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_FIELDS } from '../src/domain/profile.js';
 import { getAccessToken } from '../src/index.js';
-import { SecretRegistry } from '../src/secrets.js';
+import { createSecretRegistry } from '../src/secrets.js';
 import { openFileStore } from '../src/store/file/store.js';
 import { configKey, KEYRING_SERVICE, keyringAccount } from '../src/store/keyring/entries.js';
 import { createKeyringVault, type KeyringVault } from '../src/store/keyring/vault.js';
@@ -567,7 +567,7 @@ describe.skipIf(skip)('keyring profiles on the command line', () => {
       }
 
       const move = (store: ReturnType<typeof storeOn>, to: 'file' | 'keyring') =>
-        moveProfile({ name: 'default', to }, { store, signal, secrets: new SecretRegistry() });
+        moveProfile({ name: 'default', to }, { store, signal, secrets: createSecretRegistry() });
 
       it('to the keyring: when the entry is written, config.json still holds the secrets', async () => {
         const { sandbox } = await setup();

@@ -6,25 +6,29 @@ import { json, parseJsonObject, podioError } from './answers.js';
  * another process move it: a token's expiry can then be reached without waiting for it.
  */
 
-export class EmulatedClock {
-  constructor(private offsetMs: number) {}
-
+export interface EmulatedClock {
   /** The emulated time, in milliseconds since the epoch. */
-  now(): number {
-    return Date.now() + this.offsetMs;
-  }
+  now(): number;
+  advance(seconds: number): void;
+  setOffset(seconds: number): void;
+  readonly offsetSeconds: number;
+}
 
-  advance(seconds: number): void {
-    this.offsetMs += seconds * 1000;
-  }
-
-  setOffset(seconds: number): void {
-    this.offsetMs = seconds * 1000;
-  }
-
-  get offsetSeconds(): number {
-    return this.offsetMs / 1000;
-  }
+/** A clock `offsetMs` ahead of the real one (behind, if negative). */
+export function createEmulatedClock(offsetMs: number): EmulatedClock {
+  let offset = offsetMs;
+  return {
+    now: () => Date.now() + offset,
+    advance(seconds) {
+      offset += seconds * 1000;
+    },
+    setOffset(seconds) {
+      offset = seconds * 1000;
+    },
+    get offsetSeconds() {
+      return offset / 1000;
+    },
+  };
 }
 
 /** `GET` reports the emulated clock; `POST { advance_seconds }` or `{ offset_seconds }` moves it. */

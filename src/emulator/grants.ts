@@ -36,73 +36,80 @@ export interface RefreshTokenEntry {
   expires: number;
 }
 
-export class GrantLedger {
-  private readonly codes = new Map<string, AuthorizationCode>();
-  private readonly refreshTokens = new Map<string, RefreshTokenEntry>();
-  private readonly accessTokens = new Map<string, { grant: Grant; expires: number }>();
+/** A token endpoint's answer, as Podio gives it. */
+export interface TokenAnswer extends IssuedTokens {
+  token_type: string;
+  scope: string;
+  ref: Ref;
+}
 
-  constructor(private readonly now: () => number) {}
+interface AccessTokenEntry {
+  grant: Grant;
+  expires: number;
+}
 
-  newGrant(ref: Ref, scopes: GrantedScope[]): Grant {
-    return { ref, scopes, revoked: false };
-  }
-
-  newCode(redirectUri: string, scopes: GrantedScope[], ttlSeconds: number): string {
-    const code = randomBytes(20).toString('hex');
-    this.codes.set(code, { redirectUri, scopes, used: false, expires: this.now() + ttlSeconds * 1000 });
-    return code;
-  }
-
-  code(code: string): AuthorizationCode | undefined {
-    return this.codes.get(code);
-  }
-
-  newAccessToken(grant: Grant, lifetimeSeconds: number): string {
-    const access = randomBytes(64).toString('hex');
-    this.accessTokens.set(access, { grant, expires: this.now() + lifetimeSeconds * 1000 });
-    return access;
-  }
-
-  newRefreshToken(grant: Grant): string {
-    const token = randomBytes(32).toString('hex');
-    this.refreshTokens.set(token, { grant, alive: true, expires: this.now() + REFRESH_TOKEN_SECONDS * 1000 });
-    return token;
-  }
-
-  accessToken(token: string): { grant: Grant; expires: number } | undefined {
-    return this.accessTokens.get(token);
-  }
-
-  refreshToken(token: string): RefreshTokenEntry | undefined {
-    return this.refreshTokens.get(token);
-  }
-
+export interface GrantLedger {
+  newGrant(ref: Ref, scopes: GrantedScope[]): Grant;
+  newCode(redirectUri: string, scopes: GrantedScope[], ttlSeconds: number): string;
+  code(code: string): AuthorizationCode | undefined;
+  newAccessToken(grant: Grant, lifetimeSeconds: number): string;
+  newRefreshToken(grant: Grant): string;
+  accessToken(token: string): AccessTokenEntry | undefined;
+  refreshToken(token: string): RefreshTokenEntry | undefined;
   /** A token answer for `grant`: a new access token and, unless one is kept, a new refresh token. */
-  tokenAnswer(grant: Grant, lifetimeSeconds: number, keptRefreshToken?: string) {
-    return {
-      access_token: this.newAccessToken(grant, lifetimeSeconds),
+  tokenAnswer(grant: Grant, lifetimeSeconds: number, keptRefreshToken?: string): TokenAnswer;
+  isValidAccessToken(token: string): boolean;
+  isLiveRefreshToken(token: string): boolean;
+  /** Ends the grant an access or refresh token belongs to: its tokens are refused from then on. */
+  revokeGrant(token: string): boolean;
+}
+
+export function createGrantLedger(now: () => number): GrantLedger {
+  const codes = new Map<string, AuthorizationCode>();
+  const refreshTokens = new Map<string, RefreshTokenEntry>();
+  const accessTokens = new Map<string, AccessTokenEntry>();
+  const newAccessToken = (grant: Grant, lifetimeSeconds: number): string => {
+    const access = randomBytes(64).toString('hex');
+    accessTokens.set(access, { grant, expires: now() + lifetimeSeconds * 1000 });
+    return access;
+  };
+  const newRefreshToken = (grant: Grant): string => {
+    const token = randomBytes(32).toString('hex');
+    refreshTokens.set(token, { grant, alive: true, expires: now() + REFRESH_TOKEN_SECONDS * 1000 });
+    return token;
+  };
+  return {
+    newGrant: (ref, scopes) => ({ ref, scopes, revoked: false }),
+    newCode(redirectUri, scopes, ttlSeconds) {
+      const code = randomBytes(20).toString('hex');
+      codes.set(code, { redirectUri, scopes, used: false, expires: now() + ttlSeconds * 1000 });
+      return code;
+    },
+    code: (code) => codes.get(code),
+    newAccessToken,
+    newRefreshToken,
+    accessToken: (token) => accessTokens.get(token),
+    refreshToken: (token) => refreshTokens.get(token),
+    tokenAnswer: (grant, lifetimeSeconds, keptRefreshToken) => ({
+      access_token: newAccessToken(grant, lifetimeSeconds),
       token_type: 'bearer',
       expires_in: lifetimeSeconds,
-      refresh_token: keptRefreshToken ?? this.newRefreshToken(grant),
+      refresh_token: keptRefreshToken ?? newRefreshToken(grant),
       scope: formatScope(grant.scopes),
       ref: grant.ref,
-    };
-  }
-
-  isValidAccessToken(token: string): boolean {
-    const entry = this.accessTokens.get(token);
-    return entry !== undefined && !entry.grant.revoked && entry.expires > this.now();
-  }
-
-  isLiveRefreshToken(token: string): boolean {
-    const entry = this.refreshTokens.get(token);
-    return Boolean(entry?.alive) && entry?.grant.revoked === false && (entry?.expires ?? 0) > this.now();
-  }
-
-  /** Ends the grant an access or refresh token belongs to: its tokens are refused from then on. */
-  revokeGrant(token: string): boolean {
-    const grant = (this.accessTokens.get(token) ?? this.refreshTokens.get(token))?.grant;
-    if (grant) grant.revoked = true;
-    return grant !== undefined;
-  }
+    }),
+    isValidAccessToken(token) {
+      const entry = accessTokens.get(token);
+      return entry !== undefined && !entry.grant.revoked && entry.expires > now();
+    },
+    isLiveRefreshToken(token) {
+      const entry = refreshTokens.get(token);
+      return Boolean(entry?.alive) && entry?.grant.revoked === false && (entry?.expires ?? 0) > now();
+    },
+    revokeGrant(token) {
+      const grant = (accessTokens.get(token) ?? refreshTokens.get(token))?.grant;
+      if (grant) grant.revoked = true;
+      return grant !== undefined;
+    },
+  };
 }

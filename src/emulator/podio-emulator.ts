@@ -1,16 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { json, podioError, readBody } from './answers.js';
-import { ApiAccess } from './api-access.js';
+import { type ApiAccess, createApiAccess } from './api-access.js';
 import { authorizeDecision, authorizePage } from './authorize.js';
-import { clockControl, EmulatedClock } from './clock.js';
+import { clockControl, createEmulatedClock, type EmulatedClock } from './clock.js';
 import type { RouteContext, TokenRequestRecord } from './context.js';
 import { type Ref, USER_REF } from './demo.js';
 import { applyFault, type Fault, type FaultPath } from './faults.js';
-import { type ApiCaller, GrantLedger, type IssuedTokens } from './grants.js';
+import { type ApiCaller, createGrantLedger, type GrantLedger, type IssuedTokens } from './grants.js';
 import { createItemRoutes } from './items.js';
 import { type EmulatorOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { GLOBAL_ALL, parseRequestedScope } from './scopes.js';
-import { EmulatorServer } from './server.js';
+import { createEmulatorServer } from './server.js';
 import { tokenEndpoint } from './token.js';
 import { grantedScope, invalidateGrant, userStatus } from './users.js';
 
@@ -19,6 +19,10 @@ import { grantedScope, invalidateGrant, userStatus } from './users.js';
  * own Podio code (podio-js 1.6.1 runs against it unchanged). This module is its public face and its dispatch; the
  * routes live in one module per area. Where Podio's behaviour is unconfirmed, it picks one answer and says so; the
  * options switch to the other.
+ *
+ * A class, unlike the other stateful parts of src/ (closure factories returning an interface): it is the emulator's
+ * public face, and a fake Podio subclasses it to serve more of Podio's API through its `extraRoute` and
+ * `authenticate` hooks (as the tests' FakePodio does).
  */
 
 export type { TokenRequestRecord } from './context.js';
@@ -52,14 +56,14 @@ export class PodioEmulator {
   private readonly routeContext: RouteContext;
   private readonly faults = new Map<string, Fault[]>();
   private readonly listenOn: { host: string; port: number };
-  private readonly server = new EmulatorServer((req, res) => this.handle(req, res));
+  private readonly server = createEmulatorServer((req, res) => this.handle(req, res));
 
   constructor(options: EmulatorOptions = {}) {
     this.options = resolveOptions(options);
-    this.clock = new EmulatedClock(this.options.clockOffsetMs);
+    this.clock = createEmulatedClock(this.options.clockOffsetMs);
     const now = () => this.now();
-    this.ledger = new GrantLedger(now);
-    this.access = new ApiAccess(this.ledger, () => this.options.rateLimit, now);
+    this.ledger = createGrantLedger(now);
+    this.access = createApiAccess(this.ledger, () => this.options.rateLimit, now);
     this.routeContext = {
       options: this.options,
       ledger: this.ledger,

@@ -9,47 +9,55 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
-export class EmulatorServer {
-  private readonly sockets = new Set<Socket>();
-  private readonly servers: Server[] = [];
-
-  constructor(private readonly handler: Handler) {}
-
+export interface EmulatorServer {
   /** Listens and returns the base URL. */
-  async start(host: string, port: number): Promise<string> {
-    const primary = await this.listen(host === 'localhost' ? '127.0.0.1' : host, port);
-    const { port: bound } = primary.address() as AddressInfo;
-    // Clients may resolve localhost to ::1 first; a machine without IPv6 simply has no second listener.
-    if (host === 'localhost') await this.listen('::1', bound).catch(() => undefined);
-    return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
-  }
+  start(host: string, port: number): Promise<string>;
+  stop(): Promise<void>;
+}
 
-  async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await Promise.all(
-      this.servers.map(
-        (server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
-      ),
-    );
-  }
+interface Listeners {
+  readonly handler: Handler;
+  readonly sockets: Set<Socket>;
+  readonly servers: Server[];
+}
 
-  private listen(host: string, port: number): Promise<Server> {
-    const server = createServer((req, res) => {
-      this.handler(req, res).catch((error: unknown) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(String(error));
-      });
+export function createEmulatorServer(handler: Handler): EmulatorServer {
+  const listeners: Listeners = { handler, sockets: new Set(), servers: [] };
+  return {
+    async start(host, port) {
+      const primary = await listen(listeners, host === 'localhost' ? '127.0.0.1' : host, port);
+      const { port: bound } = primary.address() as AddressInfo;
+      // Clients may resolve localhost to ::1 first; a machine without IPv6 simply has no second listener.
+      if (host === 'localhost') await listen(listeners, '::1', bound).catch(() => undefined);
+      return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+    },
+    async stop() {
+      for (const socket of listeners.sockets) socket.destroy();
+      await Promise.all(
+        listeners.servers.map(
+          (server) => new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve())),
+        ),
+      );
+    },
+  };
+}
+
+function listen(listeners: Listeners, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    listeners.handler(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(String(error));
     });
-    server.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
+  });
+  server.on('connection', (socket) => {
+    listeners.sockets.add(socket);
+    socket.on('close', () => listeners.sockets.delete(socket));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      listeners.servers.push(server);
+      resolve(server);
     });
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        this.servers.push(server);
-        resolve(server);
-      });
-    });
-  }
+  });
 }

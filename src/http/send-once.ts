@@ -4,7 +4,7 @@ import { connectTo, loadNetwork, type Network, secureTunnel } from './connection
 import { startDeadline } from './deadline.js';
 import { exchange } from './exchange.js';
 import { deadlineError } from './failures.js';
-import { RequestInFlight } from './in-flight.js';
+import { createRequestInFlight, type RequestInFlight } from './in-flight.js';
 import { type RequestPlan, requestHeaders } from './plan.js';
 import { proxyFor } from './proxy-setting.js';
 import { endpointOf, parseTarget } from './target.js';
@@ -42,7 +42,7 @@ function throwIfAbortedBeforeSending(request: HttpRequest): void {
 /** Starts the request on its way; it ends by its answer, a failure, its deadline or a signal, whichever comes first. */
 function fly(plan: RequestPlan, network: Network): Promise<HttpResponse> {
   const { signal, abortUntilSent } = plan.request;
-  const flight = new RequestInFlight(plan, plan.proxy ? 'to-proxy' : 'to-origin');
+  const flight = createRequestInFlight(plan, plan.proxy ? 'to-proxy' : 'to-origin');
   const deadline = startDeadline(plan.timeoutMs, () => flight.fail(deadlineError(plan, flight.stage)));
   const onAbort = () => flight.fail(interrupted());
   const onAbortUnsent = () => {

@@ -23,46 +23,61 @@ export interface Latest {
   marginMs: number;
 }
 
-export class KnownTokens {
-  latest: Latest | undefined;
+export interface KnownTokens {
+  /** The newest token adopted; undefined until the first. */
+  readonly latest: Latest | undefined;
   /** Refresh tokens podio-js could have read through this store, oldest first. */
-  readonly held = new Set<string>();
-  /** Orders what the store saw: each read starts, and each write-back ends, at a higher number. */
-  private clock = 0;
-  private adoptedAt = 0;
-
+  readonly held: ReadonlySet<string>;
   /** A new moment, taken when a read of the store starts or a write-back ends. */
-  nextMoment(): number {
-    return ++this.clock;
-  }
-
+  nextMoment(): number;
   /**
    * Makes `tokens` the newest known, unless something newer was adopted since `seen` (the moment the store was
    * read for them). Returns whether they were adopted.
    */
-  adopt(tokens: TokenSet, seen: number, obtainedAt: string): boolean {
-    if (seen <= this.adoptedAt) return false;
-    this.adoptedAt = seen;
-    const expires = Date.parse(tokens.expiresAt);
-    this.latest = {
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken,
-      expiresAt: Number.isFinite(expires) ? expires : undefined,
-      ref: tokens.ref,
-      scope: tokens.scope,
-      marginMs: refreshMarginMs({ obtained_at: obtainedAt, expires_at: tokens.expiresAt }, DEFAULT_MIN_TTL_SECONDS),
-    };
-    this.hold(tokens.refreshToken);
-    return true;
-  }
+  adopt(tokens: TokenSet, seen: number, obtainedAt: string): boolean;
+}
 
-  private hold(refreshToken: string | undefined): void {
-    if (!refreshToken) return;
-    this.held.delete(refreshToken);
-    this.held.add(refreshToken);
-    for (const oldest of this.held) {
-      if (this.held.size <= HELD_TOKENS_KEPT) break;
-      this.held.delete(oldest);
-    }
+export function createKnownTokens(): KnownTokens {
+  let latest: Latest | undefined;
+  const held = new Set<string>();
+  // Orders what the store saw: each read starts, and each write-back ends, at a higher number.
+  let clock = 0;
+  let adoptedAt = 0;
+  return {
+    get latest() {
+      return latest;
+    },
+    held,
+    nextMoment: () => ++clock,
+    adopt(tokens, seen, obtainedAt) {
+      if (seen <= adoptedAt) return false;
+      adoptedAt = seen;
+      latest = latestOf(tokens, obtainedAt);
+      hold(held, tokens.refreshToken);
+      return true;
+    },
+  };
+}
+
+function latestOf(tokens: TokenSet, obtainedAt: string): Latest {
+  const expires = Date.parse(tokens.expiresAt);
+  return {
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    expiresAt: Number.isFinite(expires) ? expires : undefined,
+    ref: tokens.ref,
+    scope: tokens.scope,
+    marginMs: refreshMarginMs({ obtained_at: obtainedAt, expires_at: tokens.expiresAt }, DEFAULT_MIN_TTL_SECONDS),
+  };
+}
+
+/** Remembers `refreshToken` as the newest held, forgetting the oldest beyond `HELD_TOKENS_KEPT`. */
+function hold(held: Set<string>, refreshToken: string | undefined): void {
+  if (!refreshToken) return;
+  held.delete(refreshToken);
+  held.add(refreshToken);
+  for (const oldest of held) {
+    if (held.size <= HELD_TOKENS_KEPT) break;
+    held.delete(oldest);
   }
 }

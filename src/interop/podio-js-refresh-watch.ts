@@ -6,43 +6,44 @@ import type { RefreshGate, StandBackHandle } from './refresh-gate.js';
  * that pair is the sign. From then on the library stands back (see refresh-gate.ts) until podio-js's new tokens
  * are stored, so that no refresh of ours rotates the token podio-js is refreshing from.
  */
-export class PodioJsRefreshWatch {
-  private handedInThisTurn = false;
-  private standing: StandBackHandle | undefined;
-
-  constructor(
-    private readonly gate: RefreshGate,
-    private readonly boundMs: () => number,
-  ) {}
-
+export interface PodioJsRefreshWatch {
   /**
    * The refresh token podio-js may read now: none while a token request of ours may be rotating it (podio-js then
    * fails that one call with a 401 instead of refreshing from a token Podio is about to end, and throwing).
    */
-  refreshTokenToShow(current: string | undefined): string | undefined {
-    if (this.gate.isRotating()) return undefined;
-    if (current) {
-      this.handedInThisTurn = true;
-      queueMicrotask(() => {
-        this.handedInThisTurn = false;
-      });
-    }
-    return current;
-  }
-
+  refreshTokenToShow(current: string | undefined): string | undefined;
   /** podio-js's `set({})`: right after it read a refresh token, it is about to refresh from it. */
-  cleared(): void {
-    if (this.handedInThisTurn) this.standBack();
-  }
-
+  cleared(): void;
   /** podio-js is about to refresh by itself (or will be, on the 401 it is about to get). */
-  standBack(): void {
-    if (!this.standing || this.standing.ended) this.standing = this.gate.standBack(this.boundMs());
-  }
-
+  standBack(): void;
   /** podio-js's own tokens are stored, or could not be: our refreshes may go again. */
-  refreshed(): void {
-    this.standing?.end();
-    this.standing = undefined;
-  }
+  refreshed(): void;
+}
+
+export function createPodioJsRefreshWatch(gate: RefreshGate, boundMs: () => number): PodioJsRefreshWatch {
+  let handedInThisTurn = false;
+  let standing: StandBackHandle | undefined;
+  const standBack = (): void => {
+    if (!standing || standing.ended) standing = gate.standBack(boundMs());
+  };
+  return {
+    refreshTokenToShow(current) {
+      if (gate.isRotating()) return undefined;
+      if (current) {
+        handedInThisTurn = true;
+        queueMicrotask(() => {
+          handedInThisTurn = false;
+        });
+      }
+      return current;
+    },
+    cleared() {
+      if (handedInThisTurn) standBack();
+    },
+    standBack,
+    refreshed() {
+      standing?.end();
+      standing = undefined;
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import type { PodioJsSessionStore, PodioJsSessionStoreOptions } from './podio-js-api.js';
-import { PodioJsSession } from './podio-js-session.js';
+import { createPodioJsSession } from './podio-js-session.js';
 
 /**
  * podio-js 1.6.1's `sessionStore` on podio-auth's store and lock, so that a podio-js client uses the CLI's login:
@@ -14,7 +14,7 @@ import { PodioJsSession } from './podio-js-session.js';
 export type { PodioJsOAuth, PodioJsSessionStore, PodioJsSessionStoreOptions } from './podio-js-api.js';
 
 export function podioJsSessionStore(options: PodioJsSessionStoreOptions = {}): PodioJsSessionStore {
-  const session = new PodioJsSession(options);
+  const session = createPodioJsSession(options);
   return {
     get(_authType, callback) {
       session.track(session.load()).then(

@@ -9,31 +9,35 @@ const WALL_CLOCK_CHECK_MS = 60_000;
 /** The shortest wait: a moment already past is met soon, but never in a loop. */
 const MIN_WAIT_MS = 250;
 
-export class RefreshAhead {
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
-
-  constructor(
-    private readonly now: () => number,
-    private readonly onDue: () => void,
-    private readonly checkEveryMs = WALL_CLOCK_CHECK_MS,
-  ) {}
-
+export interface RefreshAhead {
   /** Calls `onDue` once at `dueAt` (milliseconds since the epoch); replaces any wake-up set before. */
-  at(dueAt: number): void {
-    clearTimeout(this.timer);
-    if (this.stopped) return;
-    const wait = Math.min(Math.max(dueAt - this.now(), MIN_WAIT_MS), this.checkEveryMs);
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      if (this.now() >= dueAt) this.onDue();
-      else this.at(dueAt);
-    }, wait);
-    this.timer.unref();
-  }
+  at(dueAt: number): void;
+  stop(): void;
+}
 
-  stop(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
-  }
+export function createRefreshAhead(
+  now: () => number,
+  onDue: () => void,
+  checkEveryMs = WALL_CLOCK_CHECK_MS,
+): RefreshAhead {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const at = (dueAt: number): void => {
+    clearTimeout(timer);
+    if (stopped) return;
+    const wait = Math.min(Math.max(dueAt - now(), MIN_WAIT_MS), checkEveryMs);
+    timer = setTimeout(() => {
+      timer = undefined;
+      if (now() >= dueAt) onDue();
+      else at(dueAt);
+    }, wait);
+    timer.unref();
+  };
+  return {
+    at,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }

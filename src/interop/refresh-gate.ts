@@ -36,90 +36,102 @@ export interface StandBackHandle {
   end(): void;
 }
 
-export class RefreshGate {
-  private rotating = 0;
-  private readonly standing = new Set<StandBack>();
-  private readonly listeners = new Set<(fresh: FreshToken) => void>();
-
+export interface RefreshGate {
   /** Whether a token request of the library may be on its way to Podio, or its answer not yet handed on. */
-  isRotating(): boolean {
-    return this.rotating > 0;
-  }
-
+  isRotating(): boolean;
   /**
    * podio-js is about to refresh by itself: no token request is sent until `end()` is called, or `boundMs` has
    * passed (podio-js sets no deadline of its own).
    */
-  standBack(boundMs: number): StandBackHandle {
-    let resolve = () => {};
-    const entry: StandBack = { ended: new Promise<void>((done) => (resolve = done)), end: () => {} };
-    const handle = { ended: false, end: () => {} };
-    const timer = setTimeout(() => handle.end(), boundMs);
-    timer.unref();
-    handle.end = entry.end = () => {
-      handle.ended = true;
-      clearTimeout(timer);
-      this.standing.delete(entry);
-      resolve();
-    };
-    this.standing.add(entry);
-    return handle;
-  }
-
+  standBack(boundMs: number): StandBackHandle;
   /** Calls `listener` with each refresh the library made in this process; returns the function that stops it. */
-  onRotated(listener: (fresh: FreshToken) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-
+  onRotated(listener: (fresh: FreshToken) => void): () => void;
   /** Runs a token lookup through the gate: see above. */
-  async lookup(deps: Deps, run: (deps: Deps) => Promise<FreshToken>): Promise<FreshToken> {
-    for (let attempt = 1; ; attempt++) {
-      let counted = false;
-      const gated: Deps = {
-        ...deps,
-        critical: (work) => {
-          // Checked as the request is about to go: nothing async lies between this check and podio-js's own.
-          if (this.standing.size > 0) return Promise.reject(new StandingBack());
-          if (!counted) {
-            counted = true;
-            this.rotating++;
-          }
-          return deps.critical(work);
-        },
-      };
-      try {
-        const fresh = await run(gated);
-        if (fresh.refreshed) for (const listener of this.listeners) listener(fresh);
-        return fresh;
-      } catch (error) {
-        if (!(error instanceof StandingBack)) throw error;
-        if (attempt >= LOOKUP_ATTEMPTS) {
-          throw new PodioAuthError(
-            'lock_timeout',
-            'podio-js in this process kept refreshing the login by itself, so no refresh of ours was sent.',
-            { hint: 'Try again.' },
-          );
+  lookup(deps: Deps, run: (deps: Deps) => Promise<FreshToken>): Promise<FreshToken>;
+}
+
+interface GateState {
+  /** Token requests of the library that may be on their way, or whose answer is not yet handed on. */
+  rotating: number;
+  readonly standing: Set<StandBack>;
+  readonly listeners: Set<(fresh: FreshToken) => void>;
+}
+
+export function createRefreshGate(): RefreshGate {
+  const state: GateState = { rotating: 0, standing: new Set(), listeners: new Set() };
+  return {
+    isRotating: () => state.rotating > 0,
+    standBack: (boundMs) => standBack(state, boundMs),
+    onRotated(listener) {
+      state.listeners.add(listener);
+      return () => state.listeners.delete(listener);
+    },
+    lookup: (deps, run) => lookup(state, deps, run),
+  };
+}
+
+function standBack(state: GateState, boundMs: number): StandBackHandle {
+  let resolve = () => {};
+  const entry: StandBack = { ended: new Promise<void>((done) => (resolve = done)), end: () => {} };
+  const handle = { ended: false, end: () => {} };
+  const timer = setTimeout(() => handle.end(), boundMs);
+  timer.unref();
+  handle.end = entry.end = () => {
+    handle.ended = true;
+    clearTimeout(timer);
+    state.standing.delete(entry);
+    resolve();
+  };
+  state.standing.add(entry);
+  return handle;
+}
+
+async function lookup(state: GateState, deps: Deps, run: (deps: Deps) => Promise<FreshToken>): Promise<FreshToken> {
+  for (let attempt = 1; ; attempt++) {
+    let counted = false;
+    const gated: Deps = {
+      ...deps,
+      critical: (work) => {
+        // Checked as the request is about to go: nothing async lies between this check and podio-js's own.
+        if (state.standing.size > 0) return Promise.reject(new StandingBack());
+        if (!counted) {
+          counted = true;
+          state.rotating++;
         }
-        await this.standingBackEnds(deps.signal);
-      } finally {
-        if (counted) this.rotating--;
+        return deps.critical(work);
+      },
+    };
+    try {
+      const fresh = await run(gated);
+      if (fresh.refreshed) for (const listener of state.listeners) listener(fresh);
+      return fresh;
+    } catch (error) {
+      if (!(error instanceof StandingBack)) throw error;
+      if (attempt >= LOOKUP_ATTEMPTS) {
+        throw new PodioAuthError(
+          'lock_timeout',
+          'podio-js in this process kept refreshing the login by itself, so no refresh of ours was sent.',
+          { hint: 'Try again.' },
+        );
       }
+      await standingBackEnds(state, deps.signal);
+    } finally {
+      if (counted) state.rotating--;
     }
   }
+}
 
-  /** Resolves once every stand-back has ended (each is bounded); a caller's abort ends the wait. */
-  private standingBackEnds(signal: AbortSignal): Promise<void> {
-    if (signal.aborted) return Promise.reject(interrupted(undefined, signal.reason));
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(interrupted(undefined, signal.reason));
-      signal.addEventListener('abort', onAbort, { once: true });
-      void Promise.all([...this.standing].map((entry) => entry.ended)).then(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
+/** Resolves once every stand-back has ended (each is bounded); a caller's abort ends the wait. */
+function standingBackEnds(state: GateState, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(interrupted(undefined, signal.reason));
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(interrupted(undefined, signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
+    void Promise.all([...state.standing].map((entry) => entry.ended)).then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
     });
-  }
+  });
 }
 
 const gates = new WeakMap<object, RefreshGate>();
@@ -128,7 +140,7 @@ const gates = new WeakMap<object, RefreshGate>();
 export function refreshGateFor(env: object): RefreshGate {
   let gate = gates.get(env);
   if (!gate) {
-    gate = new RefreshGate();
+    gate = createRefreshGate();
     gates.set(env, gate);
   }
   return gate;

@@ -31,17 +31,29 @@ export interface CallbackServer {
 type Accepted = Exclude<ReturnType<typeof judgeCallback>, { kind: 'reject' }>;
 
 /** The first valid answer, taken once: later ones are told the login was already answered. */
-class FirstAnswer {
-  settled = false;
-  private settle: (result: CallbackResult) => void = () => {};
-  readonly pending = new Promise<CallbackResult>((resolve) => {
-    this.settle = resolve;
-  });
+interface FirstAnswer {
+  readonly settled: boolean;
+  /** Resolves with the answer taken. */
+  readonly pending: Promise<CallbackResult>;
+  take(verdict: Accepted, respond: (page: Page) => Promise<void>): void;
+}
 
-  take(verdict: Accepted, respond: (page: Page) => Promise<void>): void {
-    this.settled = true;
-    this.settle(verdict.kind === 'code' ? { kind: 'code', code: verdict.code, respond } : { ...verdict, respond });
-  }
+function createFirstAnswer(): FirstAnswer {
+  let settled = false;
+  let settle: (result: CallbackResult) => void = () => {};
+  const pending = new Promise<CallbackResult>((resolve) => {
+    settle = resolve;
+  });
+  return {
+    get settled() {
+      return settled;
+    },
+    pending,
+    take(verdict, respond) {
+      settled = true;
+      settle(verdict.kind === 'code' ? { kind: 'code', code: verdict.code, respond } : { ...verdict, respond });
+    },
+  };
 }
 
 export async function startCallbackServer(options: {
@@ -50,7 +62,7 @@ export async function startCallbackServer(options: {
   nonce: string;
   state: string;
 }): Promise<CallbackServer> {
-  const answer = new FirstAnswer();
+  const answer = createFirstAnswer();
   // Requests that come before the port is known (and with it the hosts to accept) find nothing.
   let expectation: CallbackExpectation | undefined;
   const listener = await listenOnLoopback(options.redirectHost, options.port, (request, response) =>

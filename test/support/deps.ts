@@ -5,7 +5,7 @@ import { PassThrough } from 'node:stream';
 import { onTestFinished } from 'vitest';
 import type { Deps } from '../../src/deps.js';
 import type { HttpSend } from '../../src/http.js';
-import { SecretRegistry } from '../../src/secrets.js';
+import { createSecretRegistry } from '../../src/secrets.js';
 import { openFileStore } from '../../src/store/file/store.js';
 import { createPrompter } from '../../src/ui/prompt.js';
 import { readAll } from './streams.js';
@@ -18,7 +18,7 @@ export function fakeDeps(send: HttpSend, env: Record<string, string> = {}, overr
   const stderr = new PassThrough();
   const stdin = new PassThrough();
   const fullEnv = { PODIO_AUTH_CONFIG_DIR: dir, ...env };
-  const secrets = new SecretRegistry();
+  const secrets = createSecretRegistry();
   secrets.addEnv(fullEnv);
   const signal = new AbortController().signal;
   const http = Object.assign(send, { close: async () => {} });

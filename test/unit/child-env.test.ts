@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   commandEnvironment,
+  createSecretRegistry,
   removeSecretsFrom,
-  SecretRegistry,
   storeSettingWithoutPassword,
   withoutSecrets,
 } from '../../src/secrets.js';
@@ -80,9 +80,15 @@ describe('PODIO_AUTH_STORE in a child environment', () => {
   });
 
   it('redacts a store password from messages as written and as decoded', () => {
-    const secrets = new SecretRegistry();
+    const secrets = createSecretRegistry();
     secrets.addEnv({ PODIO_AUTH_STORE: 'redis://fleet:top@secret@host:6379/0' });
     expect(secrets.redact('top@secret or top%40secret')).toBe('[redacted] or [redacted]');
+  });
+
+  it('redacts a store password with a bad escape as written', () => {
+    const secrets = createSecretRegistry();
+    secrets.addEnv({ PODIO_AUTH_STORE: 'redis://fleet:top%zzsecret@host:6379/0' });
+    expect(secrets.redact('top%zzsecret')).toBe('[redacted]');
   });
 
   it('a pointer left in config.json keeps neither a password nor a query or fragment', () => {

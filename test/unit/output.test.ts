@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { sanitizeForTerminal } from '../../src/domain/terminal-text.js';
 import { escapeHtml, PAGE_HEADERS, pages, renderPage } from '../../src/login/pages.js';
 import { browserCommand, splitCommand } from '../../src/platform/browser-opener.js';
-import { SecretRegistry } from '../../src/secrets.js';
+import { createSecretRegistry } from '../../src/secrets.js';
 import { formatDuration } from '../../src/ui/format.js';
 import { createMessages, useColour } from '../../src/ui/messages.js';
 import { readAll } from '../support/streams.js';
@@ -38,7 +38,7 @@ describe('text from outside', () => {
   });
 
   it('has every secret seen redacted: environment, proxy passwords, stored profiles', () => {
-    const secrets = new SecretRegistry();
+    const secrets = createSecretRegistry();
     secrets.addEnv({ PODIO_CLIENT_SECRET: 'abcdefgh', HTTPS_PROXY: 'http://u:proxy-pass@proxy:3128' });
     secrets.addProfile({ refresh_token: 'stored-refresh-1', access_token: 'ab' });
     expect(secrets.redact('abcdefgh, proxy-pass, stored-refresh-1, ab')).toBe('[redacted], [redacted], [redacted], ab');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RefreshAhead } from '../../src/interop/refresh-ahead.js';
+import { createRefreshAhead } from '../../src/interop/refresh-ahead.js';
 
 /** A wall clock the test moves, as a machine waking from sleep moves it; Node's timers do not see the jump. */
 function wallClock() {
@@ -12,7 +12,7 @@ describe('RefreshAhead: the session store refreshing before expiry', () => {
     const clock = wallClock();
     let due = 0;
     const woken = new Promise<void>((resolve) => {
-      const ahead = new RefreshAhead(
+      const ahead = createRefreshAhead(
         clock.now,
         () => {
           due++;
@@ -32,14 +32,14 @@ describe('RefreshAhead: the session store refreshing before expiry', () => {
   it('does not call before the moment, and not at all once stopped', async () => {
     const clock = wallClock();
     const calls: string[] = [];
-    const early = new RefreshAhead(clock.now, () => calls.push('early'), 20);
+    const early = createRefreshAhead(clock.now, () => calls.push('early'), 20);
     early.at(clock.now() + 3_600_000);
-    const stopped = new RefreshAhead(clock.now, () => calls.push('stopped'), 20);
+    const stopped = createRefreshAhead(clock.now, () => calls.push('stopped'), 20);
     stopped.at(clock.now() + 100);
     stopped.stop();
     const onTime = await new Promise<number>((resolve) => {
       const start = Date.now();
-      new RefreshAhead(clock.now, () => resolve(Date.now() - start), 20).at(clock.now() + 300);
+      createRefreshAhead(clock.now, () => resolve(Date.now() - start), 20).at(clock.now() + 300);
     });
     early.stop();
     expect(onTime).toBeGreaterThanOrEqual(290);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RefreshGate } from '../../src/interop/refresh-gate.js';
+import { createRefreshGate } from '../../src/interop/refresh-gate.js';
 import type { FreshToken } from '../../src/usecases/get-token.js';
 import { fakeDeps, unexpectedHttp } from '../support/deps.js';
 
@@ -14,7 +14,7 @@ function fresh(refreshed: boolean): FreshToken {
 
 describe('RefreshGate: the library and podio-js never refresh at once', () => {
   it('counts a lookup as rotating from its token request until it has settled, and announces the refresh', async () => {
-    const gate = new RefreshGate();
+    const gate = createRefreshGate();
     const { deps } = fakeDeps(unexpectedHttp);
     const announced: FreshToken[] = [];
     gate.onRotated((result) => announced.push(result));
@@ -33,7 +33,7 @@ describe('RefreshGate: the library and podio-js never refresh at once', () => {
   });
 
   it('while podio-js refreshes, drops a token request before it is sent and makes the lookup again after', async () => {
-    const gate = new RefreshGate();
+    const gate = createRefreshGate();
     const { deps } = fakeDeps(unexpectedHttp);
     const standing = gate.standBack(60_000);
     const sent: number[] = [];
@@ -54,7 +54,7 @@ describe('RefreshGate: the library and podio-js never refresh at once', () => {
   });
 
   it('a stand-back ends by itself after its bound (podio-js sets none)', async () => {
-    const gate = new RefreshGate();
+    const gate = createRefreshGate();
     const { deps } = fakeDeps(unexpectedHttp);
     const bounded = gate.standBack(50);
     const result = await gate.lookup(deps, (gated) => gated.critical(async () => fresh(true)));
@@ -63,7 +63,7 @@ describe('RefreshGate: the library and podio-js never refresh at once', () => {
   });
 
   it('gives up with a PodioAuthError after podio-js made it stand back three times in a row', async () => {
-    const gate = new RefreshGate();
+    const gate = createRefreshGate();
     const { deps } = fakeDeps(unexpectedHttp);
     let standing = gate.standBack(60_000);
     let attempts = 0;
@@ -84,7 +84,7 @@ describe('RefreshGate: the library and podio-js never refresh at once', () => {
   });
 
   it('a caller waiting for podio-js can be interrupted', async () => {
-    const gate = new RefreshGate();
+    const gate = createRefreshGate();
     const controller = new AbortController();
     const { deps } = fakeDeps(unexpectedHttp, {}, { signal: controller.signal });
     const standing = gate.standBack(60_000);

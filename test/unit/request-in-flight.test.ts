@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestInFlight } from '../../src/http/in-flight.js';
+import { createRequestInFlight, type RequestInFlight } from '../../src/http/in-flight.js';
 import type { RequestPlan } from '../../src/http/plan.js';
 import { parseTarget } from '../../src/http/target.js';
 
@@ -13,7 +13,7 @@ function flightFor(onSent?: () => void): RequestInFlight {
     headers: {},
     timeoutMs: 1_000,
   };
-  return new RequestInFlight(plan, 'to-origin');
+  return createRequestInFlight(plan, 'to-origin');
 }
 
 describe('a request in flight', () => {
