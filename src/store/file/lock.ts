@@ -3,23 +3,8 @@
  * tokens, so two refreshes with the same token could leave the stored one dead, and two writers could lose each
  * other's changes.
  *
- * Design:
- * - Taking it: the owner record is written to a private temporary file and hard-linked to `config.json.lock`, so
- *   the lock appears with its content or not at all (link fails with EEXIST while someone holds it).
- * - Liveness is a heartbeat, not a pid: the holder touches the lock file's mtime every `heartbeatMs`. A waiter
- *   judges staleness by its own monotonic clock — the lock is abandoned when its mtime (and content) have not
- *   changed for `staleMs` — so clocks of other hosts or containers never matter, and a holder in another pid
- *   namespace, container or host is never taken for dead while it beats.
- * - A dead holder on this very machine and pid namespace (same boot id and namespace) is recognised at once: its
- *   pid is gone, or now belongs to a process that started at another time (pid reuse). Anywhere else, a dead or
- *   stopped holder is taken over once its heartbeat has been still for `staleMs` (10 s by default).
- * - Fencing: a holder that was stopped (SIGSTOP, a suspended VM) may resume after its lock was taken over. Before
- *   every write it checks that the lock file still names it (`assertHeld`), and its heartbeat notices the loss
- *   too; a holder that lost its lock writes nothing. The config writer also removes stray temporary files under
- *   the lock, so a resumed holder's half-done write fails its rename.
- * - Breaking a stale lock renames it aside and checks that what moved is what was judged stale; if a new holder
- *   got in between, its lock is put back.
- * - Waiting is bounded (`waitMs`) and abortable; waiters poll with jitter (holders keep it for one HTTP exchange).
+ * Taken by hard-linking a written owner record; alive by a heartbeat (mtime), not a pid; fenced before every
+ * write. The reasons: docs/design.md, "Locks that are never stolen from a live holder".
  */
 import { randomBytes } from 'node:crypto';
 import {
