@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   clockThatSkipsWaits,
   errorLines,
@@ -14,6 +15,8 @@ import {
 import { follow } from '../support/fake-browser.mjs';
 import { type FakePodio, type FakePodioOptions, USER } from '../support/fake-podio.js';
 import { occupyPort, rawRequest } from '../support/http.js';
+
+const isRoot = process.getuid?.() === 0;
 
 let podio: FakePodio;
 let sandbox: Sandbox;
@@ -365,5 +368,44 @@ describe('client credentials', () => {
     );
     expect(login.code).toBe(0);
     expect(podio.grants('authorization_code')[0]?.fields['client_secret']).toBe(podio.options.clientSecret);
+  });
+});
+
+describe('a config directory login cannot use', () => {
+  it('refuses to make a shared (sticky) directory private', async () => {
+    const { podio, sandbox } = await startSandbox();
+    const shared = join(sandbox.root, 'shared');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const result = await runMain(
+      ['login', '--app', '777'],
+      sandbox.env({ PODIO_AUTH_CONFIG_DIR: shared, PODIO_APP_TOKEN: 'app-token-0123456789abcdef' }),
+    );
+    expect(result.code).toBe(1);
+    expect(errorLines(result)).toEqual([expect.stringMatching(/is a shared directory or not yours/)]);
+    expect(statSync(shared).mode & 0o7777).toBe(0o1777);
+    expect(podio.tokenRequests).toHaveLength(0);
+  });
+
+  it('a config dir that cannot be made private or written is found before the browser opens', async () => {
+    const { podio, sandbox } = await startSandbox();
+    mkdirSync(sandbox.configDir, { recursive: true });
+    writeFileSync(join(sandbox.configDir, 'config.json'), '{"profiles": {}}');
+    chmodSync(sandbox.configDir, 0o500);
+    onTestFinished(() => chmodSync(sandbox.configDir, 0o700));
+    const result = await runCli(['login'], sandbox.env(), '');
+    if (isRoot) {
+      // Root can write anywhere; the check still runs (and passes).
+      expect(result.code).toBe(0);
+    } else {
+      expect(result.code).toBe(1);
+      expect(podio.authorizeRequests).toHaveLength(0);
+    }
+    // A directory nobody can write to, root included (the kernel's own): the same check stops the login first.
+    const kernels = '/proc/self/fdinfo';
+    const blocked = await runCli(['login'], sandbox.env({ PODIO_AUTH_CONFIG_DIR: kernels }), '');
+    expect(blocked.code).toBe(1);
+    expect(errorLines(blocked)).toEqual([expect.stringContaining(`${kernels}/config.json`)]);
+    expect(podio.authorizeRequests).toHaveLength(isRoot ? 1 : 0);
   });
 });

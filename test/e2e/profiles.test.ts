@@ -82,4 +82,17 @@ describe('profiles', () => {
     await runMain(['logout', '--all', '--forget'], sandbox.env());
     expect(sandbox.readConfig()).toEqual({ profiles: {} });
   });
+
+  it('profiles that do not exist are not reported as changed (constructor, __proto__)', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour(), 'work');
+    for (const name of ['constructor', 'toString']) {
+      const use = await runMain(['profiles', 'use', name], sandbox.env());
+      expect(use.code).toBe(2);
+      expect(use.stderr).toMatch(new RegExp(`There is no profile "${name}"`));
+      const logout = await runMain(['logout', '--profile', name], sandbox.env());
+      expect(logout.stderr).toMatch(/nothing to do/);
+    }
+    expect(Object.keys(sandbox.readConfig().profiles)).toEqual(['work']);
+  });
 });

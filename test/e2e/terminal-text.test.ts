@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeMessage } from '../../src/domain/terminal-text.js';
-import { type CliResult, inAnHour, loginRecord, runMain, startSandbox } from '../support/cli.js';
+import { aMinuteAgo, type CliResult, inAnHour, loginRecord, runMain, startSandbox } from '../support/cli.js';
 
 /**
  * Names from a store reach the terminal escaped, in every command, on stdout and stderr; --json keeps them exact.
@@ -63,5 +63,17 @@ describe('one renderer for the terminal', () => {
     const painted = `${RED}✓\u001b[39m Profile "${HOSTILE_NAME}"\nnext`;
     expect(escapeMessage(painted, true)).toBe(`${RED}✓\u001b[39m Profile "ops ]0;pwned ${RED}\nfake line over"\nnext`);
     expect(escapeMessage(painted, false)).toBe(' [31m✓ [39m Profile "ops ]0;pwned  [31m\nfake line over"\nnext');
+  });
+
+  it('keeps control characters from Podio out of the terminal (scope, ref)', async () => {
+    const { podio, sandbox } = await startSandbox();
+    sandbox.storeLogin(aMinuteAgo());
+    const fresh = podio.issueTokens();
+    podio.overrideNextTokenAnswer(() => ({
+      status: 200,
+      body: { ...fresh, scope: 'global:all\u001b]0;pwned\u0007', ref: { type: 'user', id: 4242 } },
+    }));
+    const result = await runMain(['status'], sandbox.env());
+    expect(result.stdout + result.stderr).not.toContain('\u001b');
   });
 });

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PodioAuthError } from '../../src/errors.js';
 import { openFileStore } from '../../src/store/file/store.js';
@@ -405,5 +406,97 @@ describe('logout', () => {
     expect(missing.stderr).toMatch(/There is no profile "nobody"/);
     expect((await runMain(['logout', '--all', '--forget'], sandbox.env())).code).toBe(0);
     expect(sandbox.readConfig().profiles).toEqual({});
+  });
+});
+
+describe('a config.json that is a link', () => {
+  it('writes a symlinked config.json where it really lives, keeping the link', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(aMinuteAgo());
+    const real = join(sandbox.root, 'dotfiles-config.json');
+    writeFileSync(real, readFileSync(sandbox.configFile), { mode: 0o600 });
+    rmSync(sandbox.configFile);
+    symlinkSync(real, sandbox.configFile);
+    expect((await runMain(['token'], sandbox.env())).code).toBe(0);
+    expect(lstatSync(sandbox.configFile).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(real, 'utf8')).profiles.default.expires_at).not.toBe(undefined);
+    expect(Date.parse(JSON.parse(readFileSync(real, 'utf8')).profiles.default.expires_at)).toBeGreaterThan(Date.now());
+  });
+});
+
+describe('a stored profile that does not pass the checks', () => {
+  it('a stored access token that is not a string is an error about the file, never printed', async () => {
+    const { sandbox } = await startSandbox();
+    for (const value of [{ a: 1 }, true, 12345]) {
+      sandbox.storeLogin(inAnHour());
+      sandbox.editProfile('default', { access_token: value });
+      const result = await runCli(['token'], sandbox.env());
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(errorLines(result)).toEqual([
+        expect.stringMatching(/profile "default" whose field "access_token" is not a string/),
+      ]);
+    }
+  });
+});
+
+describe("Podio's answer to a refresh", () => {
+  for (const expires of [1e13, 'Infinity', true, [60], 0, -1]) {
+    it(`with expires_in ${JSON.stringify(expires)}: its new refresh token is stored, exit 1, one line`, async () => {
+      const { podio, sandbox } = await startSandbox();
+      sandbox.storeLogin(aMinuteAgo());
+      const fresh = podio.issueTokens();
+      podio.overrideNextTokenAnswer(() => ({
+        status: 200,
+        body: {
+          access_token: 'a'.repeat(40),
+          expires_in: expires,
+          refresh_token: fresh.refresh_token,
+          token_type: 'bearer',
+        },
+      }));
+      const result = await runMain(['token'], sandbox.env());
+      expect(result.code).toBe(1);
+      expect(errorLines(result)).toEqual([
+        expect.stringMatching(/expires_in .* The new refresh token it sent is stored/),
+      ]);
+      expect(result.stdout).toBe('');
+      expect(sandbox.readConfig().profiles['default']!['refresh_token']).toBe(fresh.refresh_token);
+      const next = await runMain(['token'], sandbox.env());
+      expect(next.code).toBe(0);
+    });
+  }
+
+  it('with control characters in the token: refused, nothing printed raw', async () => {
+    const { podio, sandbox } = await startSandbox();
+    const old = sandbox.storeLogin(aMinuteAgo());
+    podio.overrideNextTokenAnswer(() => ({
+      status: 200,
+      body: { access_token: 'evil\u001b]0;pwned\u0007', expires_in: 3600 },
+    }));
+    const result = await runMain(['token'], sandbox.env());
+    expect(result.code).toBe(1);
+    expect(result.stdout + result.stderr).not.toContain('\u001b');
+    expect(sandbox.readConfig().profiles['default']!['refresh_token']).toBe(old.refresh_token);
+  });
+
+  it('for another user than the profile: refused, nothing stored', async () => {
+    const { podio, sandbox } = await startSandbox();
+    const old = sandbox.storeLogin(aMinuteAgo());
+    podio.overrideNextTokenAnswer(() => ({
+      status: 200,
+      body: {
+        access_token: 'b'.repeat(40),
+        expires_in: 3600,
+        refresh_token: 'c'.repeat(40),
+        ref: { type: 'user', id: 99 },
+      },
+    }));
+    const result = await runMain(['token'], sandbox.env());
+    expect(result.code).toBe(1);
+    expect(errorLines(result)).toEqual([
+      expect.stringMatching(/answered for user 99, but profile "default" belongs to user 4242; nothing was stored/),
+    ]);
+    expect(sandbox.readConfig().profiles['default']!['refresh_token']).toBe(old.refresh_token);
   });
 });

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { type CliResult, errorLines, ROOT, runCli, runMain, startSandbox } from '../support/cli.js';
+import { type CliResult, errorLines, inAnHour, ROOT, runCli, runMain, startSandbox } from '../support/cli.js';
 
 /** A place for a config dir that nothing else uses; the commands here fail before they would write to it. */
 function bareEnv(): Record<string, string | undefined> {
@@ -296,5 +296,88 @@ describe('a hand-edited date in config.json', () => {
     }
     expect((await runMain(['profiles'], sandbox.env())).stdout).toMatch(/token expires in \d+ d \d+ h/);
     expect((await runMain(['status'], sandbox.env())).stdout).toMatch(/\(in \d+ d \d+ h\)/);
+  });
+});
+
+describe('settings that are wrong', () => {
+  it('the fast path answers nothing past a setting the full CLI refuses', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    for (const env of [
+      { PODIO_AUTH_HTTP_TIMEOUT: '0' },
+      { PODIO_AUTH_STORE: 'garbage' },
+      { PODIO_AUTH_LOCK_STALE_SECONDS: '0' },
+    ]) {
+      const result = await runCli(['token'], sandbox.env(env));
+      expect(result.code, JSON.stringify(env)).toBe(2);
+      expect(result.stdout).toBe('');
+    }
+  });
+
+  it('bad settings are one line with the right exit code', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    const cases: [Record<string, string>, string[], number, RegExp][] = [
+      [
+        { PODIO_AUTH_HTTP_TIMEOUT: '99999999' },
+        ['status'],
+        2,
+        /PODIO_AUTH_HTTP_TIMEOUT must be a number of seconds from 1 to 3600/,
+      ],
+      [{ PODIO_AUTH_HTTP_TIMEOUT: '2147484' }, ['status'], 2, /PODIO_AUTH_HTTP_TIMEOUT/],
+      [{ PODIO_AUTH_HTTP_TIMEOUT: 'soon' }, ['status'], 2, /PODIO_AUTH_HTTP_TIMEOUT/],
+      [{ PODIO_API_URL: 'not a url' }, ['status'], 2, /PODIO_API_URL is not a URL/],
+      [
+        { PODIO_AUTH_CONFIG_DIR: '/proc/podio-auth' },
+        ['login', '--app', '777'],
+        1,
+        /Could not write \/proc\/podio-auth\/config\.json/,
+      ],
+    ];
+    for (const [env, args, code, message] of cases) {
+      const result = await runCli(args, sandbox.env({ PODIO_APP_TOKEN: 'app-token-0123456789abcdef', ...env }));
+      expect(result.code, JSON.stringify(env)).toBe(code);
+      expect(errorLines(result), JSON.stringify(env)).toEqual([expect.stringMatching(message)]);
+      expect(result.stderr).not.toMatch(/Unexpected error|\n\s+at /);
+    }
+    const doctor = await runCli(['doctor'], sandbox.env({ PODIO_API_URL: 'not a url' }));
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(/✗ PODIO_API_URL is not a URL/);
+  });
+});
+
+describe('what may be a secret is never repeated', () => {
+  it('never echoes what may be a secret typed in the wrong place', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    for (const args of [
+      ['login', '--app=SUPERSECRET99'],
+      ['api', '/x', '-H', 'X-Key=SUPERSECRET99'],
+    ]) {
+      const result = await runMain(args, sandbox.env());
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).not.toContain('SUPERSECRET99');
+    }
+  });
+
+  it('never echoes a value given to an option, nor prints a fragment of a broken config with --debug', async () => {
+    const { sandbox } = await startSandbox();
+    for (const args of [
+      ['login', '--client-secret=TOPSECRET-1'],
+      ['login', '--app-token=TOPSECRET-1'],
+      ['login', '--password=TOPSECRET-1'],
+      ['token', '--min-ttl=TOPSECRET-1'],
+    ]) {
+      const result = await runMain(args, sandbox.env());
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).not.toContain('TOPSECRET');
+      expect(errorLines(result)).toHaveLength(1);
+    }
+    const secretHint = await runMain(['login', '--client-secret', 'x'], sandbox.env());
+    expect(secretHint.stderr).toMatch(/PODIO_CLIENT_SECRET.*--client-secret-stdin/);
+    sandbox.writeConfig('{"profiles": {"default": {"refresh_token": "STORED-SECRET-42", oops}}}');
+    const debug = await runMain(['--debug', 'token'], sandbox.env());
+    expect(debug.code).toBe(1);
+    expect(debug.stderr).not.toContain('STORED-SECRET');
   });
 });

@@ -10,7 +10,13 @@ import { addQuery, type FieldSources, parseFields } from '../../src/api/fields.j
 import { parseHeaders } from '../../src/api/headers.js';
 import { type PageRequest, paginate, planPagination } from '../../src/api/paginate.js';
 import { describeProgress, renderResult } from '../../src/api/render.js';
-import { type ApiRequestDeps, type ApiRequestInput, type ApiResult, apiRequest, sleepFor } from '../../src/api/request.js';
+import {
+  type ApiRequestDeps,
+  type ApiRequestInput,
+  type ApiResult,
+  apiRequest,
+  sleepFor,
+} from '../../src/api/request.js';
 import { createItemRoutes, type TokenRef } from '../../src/emulator/items.js';
 import { PodioEmulator, USER } from '../../src/emulator/podio-emulator.js';
 import { PodioAuthError } from '../../src/errors.js';

@@ -10,7 +10,12 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vites
 import type { ProfileRecord } from '../../src/domain/profile.js';
 import { PodioAuthError } from '../../src/errors.js';
 import type { StoreTransaction } from '../../src/store/port.js';
-import { createRedisLocker, type LeaseCommands, type LeaseTimers, realLeaseTimers } from '../../src/store/redis/lease.js';
+import {
+  createRedisLocker,
+  type LeaseCommands,
+  type LeaseTimers,
+  realLeaseTimers,
+} from '../../src/store/redis/lease.js';
 import { openRedisStore, type RedisProfileStore, type RedisStoreOptions } from '../../src/store/redis/store.js';
 import { findRedisServer, type RedisServer, startRedisServer } from '../support/redis-server.js';
 
