@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
-
 import { describe, expect, it } from 'vitest';
 import { BIN, inAnHour, startSandbox } from '../support/cli.js';
 

@@ -14,7 +14,7 @@ import {
   type Sandbox,
   startSandbox,
 } from '../support/cli.js';
-import { type FakePodio, type FakePodioOptions, USER } from '../support/fake-podio.js';
+import type { FakePodio, FakePodioOptions } from '../support/fake-podio.js';
 import { runCliOpening, straceMissing } from '../support/opened-files.js';
 
 let podio: FakePodio;
@@ -111,31 +111,6 @@ describe('token', () => {
     expect(result.code).toBe(0);
     expect(storedProfile()['refresh_token']).toBe(old.refresh_token);
     expect(storedProfile()['refresh_obtained_at']).toBeUndefined();
-  });
-
-  it('makes exactly one refresh for twelve concurrent calls on an expired, rotating token', async () => {
-    await setup({ tokenDelayMs: 300, rotateRefreshTokens: true });
-    sandbox.storeLogin(aMinuteAgo());
-    const results = await Promise.all(Array.from({ length: 12 }, () => runCli(['token'], sandbox.env())));
-    const stored = storedProfile()['access_token'];
-    for (const result of results) {
-      expect(result.stderr).toBe('');
-      expect(result.code).toBe(0);
-      expect(result.stdout).toBe(`${stored}\n`);
-    }
-    expect(podio.grants('refresh_token')).toHaveLength(1);
-    expect(podio.isValidAccessToken(stored as string)).toBe(true);
-    expect(existsSync(`${sandbox.configFile}.lock`)).toBe(false);
-  });
-
-  it("makes one refresh for concurrent calls even when Podio's tokens live only seconds", async () => {
-    // The refresh answers 2.5 s into a 4 s lifetime: the waiters find a token with less than the usual margin left.
-    await setup({ tokenDelayMs: 2500, expiresIn: 4 });
-    sandbox.storeLogin(aMinuteAgo());
-    const results = await Promise.all(Array.from({ length: 12 }, () => runCli(['token'], sandbox.env())));
-    for (const result of results) expect(result.code).toBe(0);
-    expect(new Set(results.map((result) => result.stdout)).size).toBe(1);
-    expect(podio.grants('refresh_token')).toHaveLength(1);
   });
 
   for (const fault of ['rate-limit', 'server-error', 'reset'] as const) {
@@ -304,108 +279,6 @@ describe('a store write that fails after Podio rotated the refresh token', () =>
     expect(storedProfile()['access_token']).toBe(token);
     expect(storedProfile()['refresh_token']).not.toBe(old.refresh_token);
     expect(podio.grants('refresh_token')).toHaveLength(1);
-  });
-});
-
-describe('status', () => {
-  it('names the user, the expiry and the file; --json too', async () => {
-    await setup();
-    const expiresAt = inAnHour();
-    sandbox.storeLogin(expiresAt);
-    const text = await runMain(['status'], sandbox.env());
-    expect(text.code).toBe(0);
-    expect(text.stdout).toContain(`${USER.name} <${USER.mail}> (user ${USER.user_id})`);
-    // The demo user reads as a person and an address, with no brackets in the name.
-    expect(text.stdout).toMatch(/^Logged in as: +Ada Lovelace <ada@example\.com> \(user 4242\)$/m);
-    expect(text.stdout).toContain(expiresAt.toISOString());
-    const json = await runMain(['status', '--json'], sandbox.env());
-    expect(JSON.parse(json.stdout)).toMatchObject({
-      profile: 'default',
-      user: { id: USER.user_id, name: USER.name, mail: USER.mail },
-      expires_at: expiresAt.toISOString(),
-      stored_in: sandbox.configFile,
-    });
-  });
-
-  it('exits 4 when not logged in', async () => {
-    await setup();
-    expect((await runMain(['status'], sandbox.env())).code).toBe(4);
-  });
-
-  it('refreshes once and succeeds when Podio says expired_token for a token this clock thinks valid', async () => {
-    await setup();
-    const { access_token } = sandbox.storeLogin(inAnHour());
-    podio.fault('/oauth/scope', 'expired-token');
-    const result = await runMain(['status'], sandbox.env());
-    expect(result.code).toBe(0);
-    expect(podio.grants('refresh_token')).toHaveLength(1);
-    expect(storedProfile()['access_token']).not.toBe(access_token);
-  });
-
-  it('refreshes once and succeeds when Podio does not know the token (invalid_token)', async () => {
-    await setup();
-    sandbox.storeLogin(inAnHour());
-    sandbox.editProfile('default', { access_token: 'revoked-by-podio' });
-    const result = await runMain(['status'], sandbox.env());
-    expect(result.code).toBe(0);
-    expect(podio.grants('refresh_token')).toHaveLength(1);
-    expect(podio.userStatusCalls).toHaveLength(1);
-    expect(storedProfile()['access_token']).not.toBe('revoked-by-podio');
-  });
-
-  it('exits 4 when Podio rejects the token even after a refresh', async () => {
-    await setup();
-    sandbox.storeLogin(inAnHour());
-    podio.fault('/oauth/scope', 'expired-token', 2);
-    const rejected = await runMain(['status'], sandbox.env());
-    expect(rejected.code).toBe(4);
-    expect(rejected.stderr).toMatch(/rejected the access token/);
-    expect(podio.grants('refresh_token')).toHaveLength(1);
-  });
-
-  it('exits 1 when Podio is rate limiting', async () => {
-    await setup();
-    sandbox.storeLogin(inAnHour());
-    podio.fault('/user/status', 'rate-limit');
-    const result = await runMain(['status'], sandbox.env());
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/rate limit/);
-  });
-});
-
-describe('logout', () => {
-  it('forgets the tokens and secrets of one profile, keeps what the next login needs, and the other profiles', async () => {
-    await setup();
-    const mine = sandbox.storeLogin(inAnHour(), 'default');
-    const work = sandbox.storeLogin(inAnHour(), 'work');
-    const result = await runMain(['logout'], sandbox.env());
-    expect(result.code).toBe(0);
-    const config = sandbox.readConfig();
-    expect(config.profiles['default']).toEqual({
-      client_id: podio.options.clientId,
-      auth_url: podio.url,
-      api_url: podio.url,
-    });
-    const text = readFileSync(sandbox.configFile, 'utf8');
-    expect(text).not.toContain(mine.access_token);
-    expect(text).not.toContain(mine.refresh_token);
-    // The client secret is still there once: the other profile's.
-    expect(text.split(podio.options.clientSecret).length - 1).toBe(1);
-    expect((await runMain(['token', '--profile', 'work'], sandbox.env())).stdout).toBe(`${work.access_token}\n`);
-    expect((await runMain(['token'], sandbox.env())).code).toBe(4);
-  });
-
-  it('--forget removes the profile entirely; --all --forget every profile', async () => {
-    await setup();
-    sandbox.storeLogin(inAnHour(), 'default');
-    sandbox.storeLogin(inAnHour(), 'work');
-    expect((await runMain(['logout', '--forget'], sandbox.env())).code).toBe(0);
-    expect(Object.keys(sandbox.readConfig().profiles)).toEqual(['work']);
-    const missing = await runMain(['logout', '--profile', 'nobody'], sandbox.env());
-    expect(missing).toMatchObject({ code: 0 });
-    expect(missing.stderr).toMatch(/There is no profile "nobody"/);
-    expect((await runMain(['logout', '--all', '--forget'], sandbox.env())).code).toBe(0);
-    expect(sandbox.readConfig().profiles).toEqual({});
   });
 });
 
