@@ -1,10 +1,20 @@
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { APP, DEMO_CLIENT, PodioEmulator } from '../../src/emulator/podio-emulator.js';
-import { ROOT, runCli, Sandbox, startCli } from '../support/cli.js';
+import { errorLines, ROOT, runCli, runMain, Sandbox, startCli } from '../support/cli.js';
+import { occupyPort } from '../support/http.js';
 
 const SCRIPTED_USER = join(ROOT, 'scripts', 'scripted-user.mjs');
+
+/** A place for a config dir that nothing else uses; the emulator command never writes to it. */
+function bareEnv(): Record<string, string | undefined> {
+  const home = mkdtempSync(join(tmpdir(), 'podio-auth-usage-'));
+  onTestFinished(() => rmSync(home, { recursive: true, force: true }));
+  return { PATH: process.env['PATH'], HOME: home, PODIO_AUTH_CONFIG_DIR: join(home, 'config') };
+}
 
 /** Starts `podio-auth emulator` and returns its URL once it listens. */
 async function startEmulatorCli(args: string[] = []) {
@@ -184,6 +194,16 @@ describe('podio-auth emulator', () => {
   it('refuses a non-loopback --host (exit 2)', async () => {
     const result = await runCli(['emulator', '--host', '0.0.0.0'], { PATH: process.env['PATH'] });
     expect(result.code).toBe(2);
+  });
+
+  it('emulator --port on a busy port exits 1, as login does', async () => {
+    const port = await occupyPort();
+    const result = await runMain(['emulator', '--port', String(port)], bareEnv(), '', {
+      // Bounds the test should the emulator start after all (it would serve until interrupted).
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(result.code).toBe(1);
+    expect(errorLines(result)).toEqual([expect.stringMatching(new RegExp(`${port}`))]);
   });
 });
 

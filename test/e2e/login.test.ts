@@ -182,6 +182,23 @@ describe('--redirect-host', () => {
     expect(new URL(podio.authorizeRequests[0]?.get('redirect_uri') ?? '').hostname).toBe('127.0.0.1');
     expect(sandbox.readConfig().profiles['default']!['redirect_host']).toBe('127.0.0.1');
   });
+
+  it('a --redirect-host that does not resolve to this machine fails before the browser opens', async () => {
+    const { podio, sandbox } = await startSandbox();
+    const notFound = Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
+    const unresolved = await runMain(['login', '--redirect-host', 'localtest.me'], sandbox.env(), '', {
+      deps: { resolve: () => Promise.reject(notFound) },
+    });
+    expect(unresolved.code).toBe(1);
+    expect(errorLines(unresolved)).toEqual(['✗ --redirect-host localtest.me does not resolve here (ENOTFOUND).']);
+    const elsewhere = await runMain(['login', '--redirect-host', 'example.test'], sandbox.env(), '', {
+      deps: { resolve: () => Promise.resolve(['192.0.2.7']) },
+    });
+    expect(elsewhere.code).toBe(1);
+    expect(errorLines(elsewhere)).toEqual([expect.stringMatching(/example\.test/)]);
+    for (const result of [unresolved, elsewhere]) expect(result.stderr).not.toMatch(/Opening your browser|oauth/);
+    expect(podio.authorizeRequests).toEqual([]);
+  });
 });
 
 describe('waiting for the browser', () => {

@@ -80,6 +80,16 @@ describe('status', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/rate limit/);
   });
+
+  it('status in env-only mode does not say the refresh token is stored', async () => {
+    const { podio, sandbox } = await startSandbox();
+    const { refresh_token } = podio.issueTokens();
+    const result = await runMain(['status'], { ...sandbox.env(), PODIO_REFRESH_TOKEN: refresh_token });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Refresh token: +from PODIO_REFRESH_TOKEN \(not stored/m);
+    expect(result.stdout).not.toMatch(/stored$/m);
+    expect(result.stdout).not.toMatch(/^Stored in:/m);
+  });
 });
 
 describe('status for an app login', () => {

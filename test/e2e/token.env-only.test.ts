@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { expectClean, runMain, type Sandbox, startSandbox } from '../support/cli.js';
+import { type CliResult, errorLines, expectClean, runMain, type Sandbox, startSandbox } from '../support/cli.js';
 import { APP, type FakePodio, type FakePodioOptions } from '../support/fake-podio.js';
 
 let podio: FakePodio;
@@ -13,6 +13,16 @@ async function setup(options: FakePodioOptions = {}): Promise<void> {
 /** Only what a CI job would have: no BROWSER, no config dir of its own (it must not be created). */
 function ciEnv(extra: Record<string, string | undefined>): Record<string, string | undefined> {
   return { ...sandbox.env(), BROWSER: undefined, PODIO_AUTH_URL: undefined, ...extra };
+}
+
+/** A usage error: exit 2, one `✗` line, its hint on the next line, nothing on stdout, commander's voice gone. */
+function expectUsageError(result: CliResult, message: RegExp, hint: RegExp): void {
+  expect(result.code).toBe(2);
+  expect(result.stdout).toBe('');
+  expect(errorLines(result)).toEqual([expect.stringMatching(message)]);
+  const lines = result.stderr.split('\n');
+  expect(lines[lines.findIndex((line) => line.startsWith('✗')) + 1]).toMatch(hint);
+  expect(result.stderr).not.toMatch(/^error:/m);
 }
 
 describe('env-only mode', () => {
@@ -79,6 +89,26 @@ describe('env-only mode', () => {
     const result = await runMain(['token', '--profile', 'work'], sandbox.env({ PODIO_ACCESS_TOKEN: 'from-env' }));
     expect(result.stdout).toBe(`${access_token}\n`);
   });
+
+  it('in GitHub Actions, ::add-mask:: comes before the rotation warning', async () => {
+    const { podio, sandbox } = await startSandbox();
+    const { refresh_token } = podio.issueTokens();
+    const env = { ...sandbox.env(), PODIO_REFRESH_TOKEN: refresh_token, GITHUB_ACTIONS: 'true' };
+    const result = await runMain(['token'], env);
+    expect(result.code).toBe(0);
+    const lines = result.stderr.split('\n');
+    expect(lines[0]).toBe(`::add-mask::${result.stdout.trim()}`);
+    expect(lines.slice(1).join('\n')).toMatch(/new refresh token/);
+  });
+
+  it('an env-only refresh token Podio rejects names the variable to update, not `podio-auth login`', async () => {
+    const { sandbox } = await startSandbox();
+    const result = await runMain(['token'], { ...sandbox.env(), PODIO_REFRESH_TOKEN: 'stale-refresh-token' });
+    expect(result.code).toBe(4);
+    expect(errorLines(result)).toEqual([expect.stringMatching(/given in PODIO_REFRESH_TOKEN\.$/)]);
+    expect(result.stderr).toMatch(/podio-auth export/);
+    expect(result.stderr).not.toMatch(/run `podio-auth login`/i);
+  });
 });
 
 describe('token options', () => {
@@ -113,5 +143,15 @@ describe('token options', () => {
     expect(result.stderr).toBe(`::add-mask::${access_token}\n`);
     const outside = await runMain(['token'], sandbox.env());
     expect(outside.stderr).toBe('');
+  });
+
+  it('--min-ttl of 8 hours or more is refused before any request, even with an expired token', async () => {
+    const { podio, sandbox } = await startSandbox();
+    sandbox.storeLogin(new Date(Date.now() - 60_000));
+    for (const seconds of ['30000', '999999']) {
+      const result = await runMain(['token', '--min-ttl', seconds], sandbox.env());
+      expectUsageError(result, /longer than Podio's tokens live \(8 hours\)/, /less than 28800 seconds/);
+    }
+    expect(podio.tokenRequests).toEqual([]);
   });
 });

@@ -1,5 +1,4 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -36,15 +35,6 @@ function variablesInEnvironmentSection(markdown: string): string[] {
     for (const [, name] of firstCell.matchAll(/`([A-Z][A-Z0-9_]+)`/g)) names.add(name as string);
   }
   return [...names];
-}
-
-async function occupyPort(): Promise<number> {
-  const server: Server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 describe('help', () => {
@@ -187,75 +177,6 @@ describe("commander's errors, in the tool's voice with a hint", () => {
       /^✗ The value of <shell> is invalid\. Allowed choices are bash, zsh, fish\.$/,
       /^See `podio-auth help completion`\.$/,
     );
-  });
-});
-
-describe('what a newcomer ran into, settled', () => {
-  it('--min-ttl of 8 hours or more is refused before any request, even with an expired token', async () => {
-    const { podio, sandbox } = await startSandbox();
-    sandbox.storeLogin(new Date(Date.now() - 60_000));
-    for (const seconds of ['30000', '999999']) {
-      const result = await runMain(['token', '--min-ttl', seconds], sandbox.env());
-      expectUsageError(result, /longer than Podio's tokens live \(8 hours\)/, /less than 28800 seconds/);
-    }
-    expect(podio.tokenRequests).toEqual([]);
-  });
-
-  it('an env-only refresh token Podio rejects names the variable to update, not `podio-auth login`', async () => {
-    const { sandbox } = await startSandbox();
-    const result = await runMain(['token'], { ...sandbox.env(), PODIO_REFRESH_TOKEN: 'stale-refresh-token' });
-    expect(result.code).toBe(4);
-    expect(errorLines(result)).toEqual([expect.stringMatching(/given in PODIO_REFRESH_TOKEN\.$/)]);
-    expect(result.stderr).toMatch(/podio-auth export/);
-    expect(result.stderr).not.toMatch(/run `podio-auth login`/i);
-  });
-
-  it('status in env-only mode does not say the refresh token is stored', async () => {
-    const { podio, sandbox } = await startSandbox();
-    const { refresh_token } = podio.issueTokens();
-    const result = await runMain(['status'], { ...sandbox.env(), PODIO_REFRESH_TOKEN: refresh_token });
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^Refresh token: +from PODIO_REFRESH_TOKEN \(not stored/m);
-    expect(result.stdout).not.toMatch(/stored$/m);
-    expect(result.stdout).not.toMatch(/^Stored in:/m);
-  });
-
-  it('in GitHub Actions, ::add-mask:: comes before the rotation warning', async () => {
-    const { podio, sandbox } = await startSandbox();
-    const { refresh_token } = podio.issueTokens();
-    const env = { ...sandbox.env(), PODIO_REFRESH_TOKEN: refresh_token, GITHUB_ACTIONS: 'true' };
-    const result = await runMain(['token'], env);
-    expect(result.code).toBe(0);
-    const lines = result.stderr.split('\n');
-    expect(lines[0]).toBe(`::add-mask::${result.stdout.trim()}`);
-    expect(lines.slice(1).join('\n')).toMatch(/new refresh token/);
-  });
-
-  it('a --redirect-host that does not resolve to this machine fails before the browser opens', async () => {
-    const { podio, sandbox } = await startSandbox();
-    const notFound = Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' });
-    const unresolved = await runMain(['login', '--redirect-host', 'localtest.me'], sandbox.env(), '', {
-      deps: { resolve: () => Promise.reject(notFound) },
-    });
-    expect(unresolved.code).toBe(1);
-    expect(errorLines(unresolved)).toEqual(['✗ --redirect-host localtest.me does not resolve here (ENOTFOUND).']);
-    const elsewhere = await runMain(['login', '--redirect-host', 'example.test'], sandbox.env(), '', {
-      deps: { resolve: () => Promise.resolve(['192.0.2.7']) },
-    });
-    expect(elsewhere.code).toBe(1);
-    expect(errorLines(elsewhere)).toEqual([expect.stringMatching(/example\.test/)]);
-    for (const result of [unresolved, elsewhere]) expect(result.stderr).not.toMatch(/Opening your browser|oauth/);
-    expect(podio.authorizeRequests).toEqual([]);
-  });
-
-  it('emulator --port on a busy port exits 1, as login does', async () => {
-    const port = await occupyPort();
-    const result = await runMain(['emulator', '--port', String(port)], bareEnv(), '', {
-      // Bounds the test should the emulator start after all (it would serve until interrupted).
-      signal: AbortSignal.timeout(10_000),
-    });
-    expect(result.code).toBe(1);
-    expect(errorLines(result)).toEqual([expect.stringMatching(new RegExp(`${port}`))]);
   });
 });
 

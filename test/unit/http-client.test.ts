@@ -6,17 +6,9 @@ import { type AddressInfo, createServer as createTcpServer, type Socket, type Se
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { APP } from '../../src/emulator/podio-emulator.js';
 import { PodioAuthError } from '../../src/errors.js';
-import {
-  createHttpClient,
-  type HttpClient,
-  type HttpClientOptions,
-  httpTimeoutMs,
-  matchesNoProxy,
-  proxyFor,
-} from '../../src/http.js';
-import { errorLines, ROOT, runCli, startCli, startSandbox } from '../support/cli.js';
+import { createHttpClient, type HttpClient, type HttpClientOptions, httpTimeoutMs } from '../../src/http.js';
+import { ROOT } from '../support/cli.js';
 import { closedPort } from '../support/http.js';
 import { FaultyProxy, fakeLookup, type ProxyFault, RecordingProxy, TEST_TLS } from '../support/proxy.js';
 
@@ -127,75 +119,6 @@ describe('PODIO_AUTH_HTTP_TIMEOUT', () => {
     const long = `${'9'.repeat(40)}${'x'.repeat(100)}`;
     expect(() => httpTimeoutMs({ PODIO_AUTH_HTTP_TIMEOUT: long })).toThrow(`not "${'9'.repeat(40)}…".`);
     expect(() => httpTimeoutMs({ PODIO_AUTH_HTTP_TIMEOUT: '3\u001b[31m' })).toThrow('not "3 [31m".');
-  });
-});
-
-describe('which requests go through a proxy', () => {
-  const proxied = (url: string, env: Record<string, string>) => proxyFor(new URL(url), env)?.display;
-
-  it('never sends a loopback origin through one, whatever NO_PROXY says', () => {
-    const env = { HTTP_PROXY: 'http://proxy:3128', HTTPS_PROXY: 'http://proxy:3128', NO_PROXY: 'example.com' };
-    const loopback = ['http://localhost:8080', 'http://127.0.0.1:1', 'http://127.1.2.3', 'http://[::1]:9'];
-    const alsoLocal = ['https://localhost', 'http://app.localhost:1', 'http://[::ffff:127.0.0.1]:1', 'http://0.0.0.0'];
-    for (const url of [...loopback, ...alsoLocal, 'http://LOCALHOST.:1']) {
-      expect(proxied(url, env), url).toBeUndefined();
-    }
-    expect(proxied('https://api.podio.com', env)).toBe('http://proxy:3128');
-    expect(proxied('http://128.0.0.1', env)).toBe('http://proxy:3128');
-  });
-
-  it('takes HTTPS_PROXY for https (HTTP_PROXY when it is unset), HTTP_PROXY for http, lower case first', () => {
-    const both = { HTTPS_PROXY: 'http://a:1', HTTP_PROXY: 'http://b:2' };
-    expect(proxied('https://api.podio.com', both)).toBe('http://a:1');
-    expect(proxied('http://api.podio.test', both)).toBe('http://b:2');
-    expect(proxied('https://api.podio.com', { HTTP_PROXY: 'http://b:2' })).toBe('http://b:2');
-    expect(proxied('http://api.podio.test', { HTTPS_PROXY: 'http://a:1' })).toBeUndefined();
-    const lowerFirst = { https_proxy: 'http://lo:1', HTTPS_PROXY: 'http://up:1' };
-    expect(proxied('https://api.podio.com', lowerFirst)).toBe('http://lo:1');
-    expect(proxied('https://api.podio.com', { https_proxy: '', HTTPS_PROXY: 'http://up:1' })).toBe('http://up:1');
-    expect(proxied('https://api.podio.com', { HTTPS_PROXY: 'proxy.corp:3128' })).toBe('http://proxy.corp:3128');
-    expect(proxied('https://api.podio.com', {})).toBeUndefined();
-  });
-
-  it('never shows proxy credentials, and refuses a proxy it cannot use', () => {
-    const setting = proxyFor(new URL('https://api.podio.com'), { HTTPS_PROXY: 'http://user:pa%40ss@proxy:3128/' });
-    expect(setting?.display).toBe('http://***@proxy:3128');
-    expect(setting?.variable).toBe('HTTPS_PROXY');
-    const bads = ['socks5://u:hunter2@proxy:1080', 'http://u:hunter2@[bad', 'http://u:hun@t:er2@[x', 'http://u:%zz@p'];
-    for (const bad of bads) {
-      let error: unknown;
-      try {
-        proxyFor(new URL('https://api.podio.com'), { HTTPS_PROXY: bad });
-      } catch (caught) {
-        error = caught;
-      }
-      expect(error, bad).toMatchObject({ code: 'usage' });
-      expect((error as Error).message).toContain('HTTPS_PROXY');
-      expect((error as Error).message).not.toMatch(/hun|er2|zz/);
-    }
-  });
-
-  it('honours NO_PROXY: a comma list of names, domains (with or without a leading dot), IPs, ports, and *', () => {
-    const matches = (url: string, noProxy: string) => matchesNoProxy(new URL(url), noProxy);
-    expect(matches('https://api.podio.com', '*')).toBe(true);
-    expect(matches('https://api.podio.com', 'podio.com')).toBe(true);
-    expect(matches('https://api.podio.com', '.podio.com')).toBe(true);
-    expect(matches('https://api.podio.com', '*.podio.com')).toBe(true);
-    expect(matches('https://podio.com', '.podio.com')).toBe(true);
-    expect(matches('https://notpodio.com', 'podio.com')).toBe(false);
-    expect(matches('https://api.podio.com', 'example.org, API.Podio.com')).toBe(true);
-    expect(matches('https://api.podio.com', 'example.org,,other.net')).toBe(false);
-    expect(matches('https://api.podio.com', 'api.podio.com:443')).toBe(true);
-    expect(matches('https://api.podio.com', 'api.podio.com:8443')).toBe(false);
-    expect(matches('https://api.podio.com:8443', 'api.podio.com:8443')).toBe(true);
-    expect(matches('http://10.1.2.3:8080', '10.1.2.3')).toBe(true);
-    expect(matches('http://[2001:db8::1]:8080', '2001:db8::1')).toBe(true);
-    expect(matches('http://[2001:db8::1]:8080', '[2001:db8::1]:8080')).toBe(true);
-    expect(matches('http://[2001:db8::1]:8080', '[2001:db8::1]:80')).toBe(false);
-    expect(matches('https://api.podio.com.', 'podio.com')).toBe(true);
-    const env = { HTTPS_PROXY: 'http://proxy:3128', no_proxy: 'podio.com' };
-    expect(proxied('https://api.podio.com', env)).toBeUndefined();
-    expect(proxied('https://api.podio.example', env)).toBe('http://proxy:3128');
   });
 });
 
@@ -511,116 +434,5 @@ describe('close()', () => {
     await http.close();
     await expect(pending).resolves.toMatchObject({ text: 'late' });
     await expect(post(http, `${origin.url}/`)).rejects.toThrow(/after close/);
-  });
-});
-
-describe('the CLI behind a proxy', () => {
-  it('`token` refreshes through HTTPS_PROXY, with one CONNECT', async () => {
-    const { podio, sandbox } = await startSandbox();
-    sandbox.storeLogin(new Date(Date.now() - 60_000));
-    sandbox.editProfile('default', { api_url: 'https://api.podio.example', auth_url: 'https://podio.example' });
-    const podioPort = Number(new URL(podio.url).port);
-    const proxy = await started(new RecordingProxy({ 'api.podio.example:443': { port: podioPort, tls: true } }));
-    const ca = join(sandbox.root, 'test-ca.pem');
-    writeFileSync(ca, TEST_TLS.cert);
-    const env = sandbox.env({ PODIO_API_URL: undefined, PODIO_AUTH_URL: undefined, HTTPS_PROXY: proxy.url });
-    const result = await runCli(['token'], { ...env, NODE_EXTRA_CA_CERTS: ca });
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    expect(podio.isValidAccessToken(result.stdout.trim())).toBe(true);
-    expect(proxy.seen).toEqual(['CONNECT api.podio.example:443']);
-  });
-
-  for (const [signal, code] of [
-    ['SIGTERM', 143],
-    ['SIGINT', 130],
-  ] as const) {
-    it(`one ${signal} while the proxy has not answered CONNECT ends \`token\` at once with ${code}; no lock left`, async () => {
-      const { sandbox } = await startSandbox();
-      const before = sandbox.storeLogin(new Date(Date.now() - 60_000));
-      sandbox.editProfile('default', { api_url: 'https://api.podio.example', auth_url: 'https://podio.example' });
-      const proxy = await started(new FaultyProxy('never-answer'));
-      const env = sandbox.env({ PODIO_API_URL: undefined, PODIO_AUTH_URL: undefined, HTTPS_PROXY: proxy.url });
-      const cli = startCli(['token'], { ...env, PODIO_AUTH_HTTP_TIMEOUT: '60' });
-      expect(await proxy.nextRequest()).toBe('CONNECT api.podio.example:443 HTTP/1.1');
-      const signalledAt = Date.now();
-      cli.child.kill(signal);
-      const result = await cli.done;
-      // Nothing reached Podio: no waiting for an answer (which here would end only at the 60 s deadline).
-      expect(Date.now() - signalledAt).toBeLessThan(5_000);
-      expect(result.code).toBe(code);
-      expect(result.stdout).toBe('');
-      expect(result.stderr).not.toMatch(/already sent/);
-      expect(errorLines(result)).toEqual(['✗ Interrupted before the token request was sent; nothing changed.']);
-      expect(existsSync(`${sandbox.configFile}.lock`)).toBe(false);
-      expect(sandbox.readConfig().profiles['default']).toMatchObject({
-        access_token: before.access_token,
-        refresh_token: before.refresh_token,
-      });
-    });
-  }
-
-  it('`login --app` too: one Ctrl-C while the proxy has not answered CONNECT ends it at once, nothing stored', async () => {
-    const { sandbox } = await startSandbox();
-    const proxy = await started(new FaultyProxy('never-answer'));
-    const env = sandbox.env({
-      PODIO_API_URL: 'https://api.podio.example',
-      PODIO_AUTH_URL: 'https://podio.example',
-      HTTPS_PROXY: proxy.url,
-      PODIO_APP_TOKEN: APP.app_token,
-      PODIO_AUTH_HTTP_TIMEOUT: '60',
-    });
-    const cli = startCli(['login', '--app', APP.app_id], env);
-    expect(await proxy.nextRequest()).toBe('CONNECT api.podio.example:443 HTTP/1.1');
-    const signalledAt = Date.now();
-    cli.child.kill('SIGINT');
-    const result = await cli.done;
-    expect(Date.now() - signalledAt).toBeLessThan(5_000);
-    expect(result.code).toBe(130);
-    expect(result.stderr).not.toMatch(/already sent/);
-    expect(errorLines(result)).toEqual(['✗ Interrupted before the token request was sent; nothing changed.']);
-    expect(existsSync(sandbox.configFile)).toBe(false);
-  });
-
-  it('once the token request went through the tunnel, a first Ctrl-C waits for the answer and stores it', async () => {
-    const { podio, sandbox } = await startSandbox({ tokenDelayMs: 800 });
-    const before = sandbox.storeLogin(new Date(Date.now() - 60_000));
-    sandbox.editProfile('default', { api_url: 'https://api.podio.example', auth_url: 'https://podio.example' });
-    const podioPort = Number(new URL(podio.url).port);
-    const proxy = await started(new RecordingProxy({ 'api.podio.example:443': { port: podioPort, tls: true } }));
-    const ca = join(sandbox.root, 'test-ca.pem');
-    writeFileSync(ca, TEST_TLS.cert);
-    const env = sandbox.env({ PODIO_API_URL: undefined, PODIO_AUTH_URL: undefined, HTTPS_PROXY: proxy.url });
-    const cli = startCli(['token'], { ...env, NODE_EXTRA_CA_CERTS: ca });
-    await podio.nextTokenRequestArrives();
-    cli.child.kill('SIGINT');
-    const result = await cli.done;
-    expect(result.code).toBe(130);
-    expect(result.stderr).toMatch(/Podio is answering a token request already sent: waiting for its answer/);
-    expect(result.stderr).toMatch(/the token Podio had already sent was stored first/);
-    const stored = sandbox.readConfig().profiles['default'] ?? {};
-    expect(stored['refresh_token']).not.toBe(before.refresh_token);
-    expect(podio.isLiveRefreshToken(String(stored['refresh_token']))).toBe(true);
-    expect(existsSync(`${sandbox.configFile}.lock`)).toBe(false);
-  });
-
-  it('`token` behind one that closes after CONNECT: exit 1 within 10 s, the proxy named, no lock left', async () => {
-    const { sandbox } = await startSandbox();
-    sandbox.storeLogin(new Date(Date.now() - 60_000));
-    sandbox.editProfile('default', { api_url: 'https://api.podio.example', auth_url: 'https://podio.example' });
-    const proxy = await started(new FaultyProxy('close-after-connect'));
-    const startedAt = Date.now();
-    const env = sandbox.env({ PODIO_API_URL: undefined, PODIO_AUTH_URL: undefined, HTTPS_PROXY: proxy.url });
-    const result = await runCli(['token'], { ...env, PODIO_AUTH_HTTP_TIMEOUT: '3' });
-    expect(Date.now() - startedAt).toBeLessThan(10_000);
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    const lines = errorLines(result);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`The proxy ${proxy.url} closed the connection after CONNECT.`);
-    expect(proxy.connections).toBeGreaterThanOrEqual(1);
-    expect(proxy.connections).toBeLessThan(20);
-    expect(existsSync(`${sandbox.configFile}.lock`)).toBe(false);
-    expect(result.stderr).not.toContain(sandbox.podio.options.clientSecret);
   });
 });
