@@ -6,7 +6,7 @@ import { runCli } from '../support/cli.js';
 
 /**
  * What the completion scripts call, through the launcher: no shell needed. The scripts themselves, loaded in real
- * bash, zsh and fish, are tested in completion.test.ts (the system suite).
+ * bash, zsh and fish, are tested in completion.shells.system.test.ts (the system suite).
  */
 
 const root = mkdtempSync(join(tmpdir(), 'podio-auth-complete-'));
@@ -38,7 +38,7 @@ describe('completion command', () => {
     expect(await runCli(['__complete', 'nothing-known', '--whatever'], env)).toMatchObject(quiet);
   });
 
-  it('keeps __complete out of the help (the shells do not offer it either: see COMMANDS in completion.test.ts)', async () => {
+  it('keeps __complete out of the help (the shells do not offer it either: see COMMANDS in completion.shells.system.test.ts)', async () => {
     expect((await runCli(['--help'], env)).stdout).not.toContain('__complete');
   });
 
