@@ -14,16 +14,10 @@ const shellScriptsAsText: Plugin = {
 /**
  * The files that drive real outside programs or time real faults, and spend their time waiting on them: a global
  * install and a fresh `npm ci`, Chromium, Redis, a Secret Service, bash/zsh/fish, and processes stopped or killed
- * past their deadlines. `npm run test:system` runs them (and `.ci/run` does, after `npm test`).
+ * past their deadlines. Their names end in `.system.test.ts`. `npm run test:system` runs them (and `.ci/run` does,
+ * after `npm test`).
  */
-const SYSTEM = [
-  'test/setup.test.ts',
-  'test/chromium.test.ts',
-  'test/redis-*.test.ts',
-  'test/keyring-*.test.ts',
-  'test/completion.test.ts',
-  'test/faults.test.ts',
-];
+const SYSTEM = ['test/**/*.system.test.ts'];
 
 export default defineConfig({
   plugins: [shellScriptsAsText],

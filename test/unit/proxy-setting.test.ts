@@ -104,3 +104,72 @@ describe('the proxy setting', () => {
     );
   });
 });
+
+describe('which requests go through a proxy', () => {
+  const proxied = (url: string, env: Record<string, string>) => proxyFor(new URL(url), env)?.display;
+
+  it('never sends a loopback origin through one, whatever NO_PROXY says', () => {
+    const env = { HTTP_PROXY: 'http://proxy:3128', HTTPS_PROXY: 'http://proxy:3128', NO_PROXY: 'example.com' };
+    const loopback = ['http://localhost:8080', 'http://127.0.0.1:1', 'http://127.1.2.3', 'http://[::1]:9'];
+    const alsoLocal = ['https://localhost', 'http://app.localhost:1', 'http://[::ffff:127.0.0.1]:1', 'http://0.0.0.0'];
+    for (const url of [...loopback, ...alsoLocal, 'http://LOCALHOST.:1']) {
+      expect(proxied(url, env), url).toBeUndefined();
+    }
+    expect(proxied('https://api.podio.com', env)).toBe('http://proxy:3128');
+    expect(proxied('http://128.0.0.1', env)).toBe('http://proxy:3128');
+  });
+
+  it('takes HTTPS_PROXY for https (HTTP_PROXY when it is unset), HTTP_PROXY for http, lower case first', () => {
+    const both = { HTTPS_PROXY: 'http://a:1', HTTP_PROXY: 'http://b:2' };
+    expect(proxied('https://api.podio.com', both)).toBe('http://a:1');
+    expect(proxied('http://api.podio.test', both)).toBe('http://b:2');
+    expect(proxied('https://api.podio.com', { HTTP_PROXY: 'http://b:2' })).toBe('http://b:2');
+    expect(proxied('http://api.podio.test', { HTTPS_PROXY: 'http://a:1' })).toBeUndefined();
+    const lowerFirst = { https_proxy: 'http://lo:1', HTTPS_PROXY: 'http://up:1' };
+    expect(proxied('https://api.podio.com', lowerFirst)).toBe('http://lo:1');
+    expect(proxied('https://api.podio.com', { https_proxy: '', HTTPS_PROXY: 'http://up:1' })).toBe('http://up:1');
+    expect(proxied('https://api.podio.com', { HTTPS_PROXY: 'proxy.corp:3128' })).toBe('http://proxy.corp:3128');
+    expect(proxied('https://api.podio.com', {})).toBeUndefined();
+  });
+
+  it('never shows proxy credentials, and refuses a proxy it cannot use', () => {
+    const setting = proxyFor(new URL('https://api.podio.com'), { HTTPS_PROXY: 'http://user:pa%40ss@proxy:3128/' });
+    expect(setting?.display).toBe('http://***@proxy:3128');
+    expect(setting?.variable).toBe('HTTPS_PROXY');
+    const bads = ['socks5://u:hunter2@proxy:1080', 'http://u:hunter2@[bad', 'http://u:hun@t:er2@[x', 'http://u:%zz@p'];
+    for (const bad of bads) {
+      let error: unknown;
+      try {
+        proxyFor(new URL('https://api.podio.com'), { HTTPS_PROXY: bad });
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error, bad).toMatchObject({ code: 'usage' });
+      expect((error as Error).message).toContain('HTTPS_PROXY');
+      expect((error as Error).message).not.toMatch(/hun|er2|zz/);
+    }
+  });
+
+  it('honours NO_PROXY: a comma list of names, domains (with or without a leading dot), IPs, ports, and *', () => {
+    const matches = (url: string, noProxy: string) => matchesNoProxy(new URL(url), noProxy);
+    expect(matches('https://api.podio.com', '*')).toBe(true);
+    expect(matches('https://api.podio.com', 'podio.com')).toBe(true);
+    expect(matches('https://api.podio.com', '.podio.com')).toBe(true);
+    expect(matches('https://api.podio.com', '*.podio.com')).toBe(true);
+    expect(matches('https://podio.com', '.podio.com')).toBe(true);
+    expect(matches('https://notpodio.com', 'podio.com')).toBe(false);
+    expect(matches('https://api.podio.com', 'example.org, API.Podio.com')).toBe(true);
+    expect(matches('https://api.podio.com', 'example.org,,other.net')).toBe(false);
+    expect(matches('https://api.podio.com', 'api.podio.com:443')).toBe(true);
+    expect(matches('https://api.podio.com', 'api.podio.com:8443')).toBe(false);
+    expect(matches('https://api.podio.com:8443', 'api.podio.com:8443')).toBe(true);
+    expect(matches('http://10.1.2.3:8080', '10.1.2.3')).toBe(true);
+    expect(matches('http://[2001:db8::1]:8080', '2001:db8::1')).toBe(true);
+    expect(matches('http://[2001:db8::1]:8080', '[2001:db8::1]:8080')).toBe(true);
+    expect(matches('http://[2001:db8::1]:8080', '[2001:db8::1]:80')).toBe(false);
+    expect(matches('https://api.podio.com.', 'podio.com')).toBe(true);
+    const env = { HTTPS_PROXY: 'http://proxy:3128', no_proxy: 'podio.com' };
+    expect(proxied('https://api.podio.com', env)).toBeUndefined();
+    expect(proxied('https://api.podio.example', env)).toBe('http://proxy:3128');
+  });
+});

@@ -1,0 +1,36 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { ROOT } from '../support/cli.js';
+
+/** The launcher (bin/podio-auth.js) when the build it loads is missing or broken. */
+
+describe('a launcher that cannot load what it needs', () => {
+  it('says so in one line, exit 1: a hint to build when nothing is built, the reason otherwise', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'podio-auth-unbuilt-'));
+    onTestFinished(() => rmSync(root, { recursive: true, force: true }));
+    cpSync(join(ROOT, 'bin'), join(root, 'bin'), { recursive: true });
+    cpSync(join(ROOT, 'package.json'), join(root, 'package.json'));
+    const launcher = join(root, 'bin', 'podio-auth.js');
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [launcher, ...args], { encoding: 'utf8', env: { PATH: process.env['PATH'] } });
+    for (const args of [['token'], ['status']]) {
+      const unbuilt = run(args);
+      expect(unbuilt.status).toBe(1);
+      expect(unbuilt.stderr).toBe(
+        '✗ podio-auth is not built yet.\nRun `npm run build` in its folder first (after `npm ci`).\n',
+      );
+    }
+    // There, but not loadable: the reason, in one line.
+    mkdirSync(join(root, 'dist', 'cli'), { recursive: true });
+    writeFileSync(join(root, 'dist', 'fast-token.cjs'), 'not javascript');
+    writeFileSync(join(root, 'dist', 'cli', 'cli.js'), 'not javascript');
+    for (const args of [['token'], ['status']]) {
+      const broken = run(args);
+      expect(broken.status).toBe(1);
+      expect(broken.stderr).toMatch(/^✗ podio-auth could not start: [^\n]+\.\n$/);
+    }
+  });
+});
