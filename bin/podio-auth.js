@@ -6,6 +6,26 @@
 
 const argv = process.argv.slice(2);
 
+// Node 22.1+ keeps the compiled code of what it loads in a cache (module.enableCompileCache, documented), so that a
+// command run in a loop does not compile the same bundles on every call. The cache is in this user's own cache
+// directory (Node creates it, writable by its owner only), never a shared temporary one: the code in it is run. Root
+// with another user's HOME (`sudo -E`) writes nothing there. Older Node has no such function; a cache that cannot be
+// used is passed over by Node itself, without a word.
+function useCompileCache() {
+  const { enableCompileCache } = require('node:module');
+  if (typeof enableCompileCache !== 'function') return;
+  const { XDG_CACHE_HOME: xdg, HOME: home } = process.env;
+  const cacheHome = xdg?.startsWith('/') ? xdg : home?.startsWith('/') ? `${home}/.cache` : undefined;
+  if (cacheHome === undefined) return;
+  try {
+    if (process.getuid?.() === 0 && require('node:fs').statSync(home ?? '/').uid !== 0) return;
+    enableCompileCache(`${cacheHome}/podio-auth/compile-cache`);
+  } catch {
+    // No cache then: everything is compiled as it is loaded.
+  }
+}
+useCompileCache();
+
 /**
  * What could not be loaded, in one line: not built (a hint to build), or not readable now (out of file
  * descriptors, say: the reason alone). Exit 1, written out: the table of exit codes is in what could not be loaded.
@@ -19,14 +39,17 @@ function cannotStart(error, notBuilt) {
   process.exit(1);
 }
 
-let which;
-try {
-  // One small bundle per fast command, chosen by the rule in src/fast-route.ts; the bundle itself decides whether
-  // it can answer this command line.
-  which = require('../dist/fast-route.cjs').fastBundleFor(argv);
-} catch {
-  // No fast path then: the full CLI answers, or says why it cannot.
-}
+// One small bundle per fast command, chosen as src/fast-route.ts chooses (written out here so that nothing more is
+// loaded to choose; test/e2e/launcher.test.ts holds the two together); the bundle decides whether it can answer.
+const [first] = argv;
+const end = argv.indexOf('--');
+const own = end === -1 ? argv : argv.slice(0, end);
+const which =
+  first === 'help' || own.includes('--help') || own.includes('-h')
+    ? 'help'
+    : first === 'token' || first === 'exec' || first === 'export'
+      ? first
+      : undefined;
 let fast;
 if (which !== undefined) {
   try {

@@ -74,14 +74,6 @@ await Promise.all([
     // Native: loaded from node_modules as it is.
     external: ['@napi-rs/keyring'],
   }),
-  // The launcher's choice of bundle, read before any of them.
-  build({
-    ...common,
-    keepNames: false,
-    entryPoints: ['src/fast-route.ts'],
-    format: 'cjs',
-    outfile: 'dist/fast-route.cjs',
-  }),
   build({
     ...common,
     entryPoints: { 'cli/cli': 'src/cli-entry.ts', index: 'src/index.ts' },

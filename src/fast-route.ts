@@ -1,6 +1,7 @@
 /**
- * Which of the launcher's fast bundles a command line goes to, if any: the one rule, bundled on its own so the
- * launcher reads it before loading anything else. The bundle it names still decides whether it can answer.
+ * Which of the fast bundles a command line belongs to, if any. The launcher writes the same rule out rather than
+ * load a module to choose (test/e2e/launcher.test.ts checks that both choose alike); the bundle chosen still
+ * decides whether it can answer.
  */
 import type { FastCommandName } from './commands/fast-options.js';
 

@@ -3,7 +3,9 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ROOT } from '../support/cli.js';
+import { fastBundleFor } from '../../src/fast-route.js';
+import { inAnHour, ROOT, startSandbox } from '../support/cli.js';
+import { runCliOpening, straceMissing } from '../support/opened-files.js';
 
 /** The launcher (bin/podio-auth.js) when the build it loads is missing or broken. */
 
@@ -31,6 +33,32 @@ describe('a launcher that cannot load what it needs', () => {
       const broken = run(args);
       expect(broken.status).toBe(1);
       expect(broken.stderr).toMatch(/^✗ podio-auth could not start: [^\n]+\.\n$/);
+    }
+  });
+});
+
+describe('the bundle the launcher loads', () => {
+  it.skipIf(straceMissing())('is the one the rule in src/fast-route.ts names, or none', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    const lines = [
+      ['token'],
+      ['token', '--help'],
+      ['exec', '--', 'true', '-h'],
+      ['exec', '-h', '--', 'true'],
+      ['export', '--format', 'shell'],
+      ['help', 'login'],
+      ['login', '-h'],
+      ['status', '--', '-h'],
+      ['profiles'],
+    ];
+    for (const argv of lines) {
+      const { opened } = await runCliOpening(argv, sandbox.env());
+      const bundles = opened
+        .filter((file) => /dist\/fast-[a-z]+\.cjs$/.test(file))
+        .map((file) => /fast-([a-z]+)/.exec(file)?.[1]);
+      const expected = fastBundleFor(argv);
+      expect(bundles, argv.join(' ')).toEqual(expected === undefined ? [] : [expected]);
     }
   });
 });

@@ -104,6 +104,13 @@ describe('isTerminal', () => {
     } finally {
       closeSync(file);
     }
+    // A character device that is no terminal.
+    const devNull = openSync('/dev/null', 'w');
+    try {
+      expect(isTerminal(devNull)).toBe(false);
+    } finally {
+      closeSync(devNull);
+    }
     // Not descriptors at all: false, never a throw.
     for (const fd of [-1, 1.5, 2 ** 31]) expect(isTerminal(fd)).toBe(false);
   });
