@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import type { SecretVault } from '../../src/store/port.js';
 import type { Check } from '../../src/usecases/doctor/run-doctor.js';
 import { moveProfile } from '../../src/usecases/profiles.js';
 import { type CliResult, errorLines, runCli, runMain, type Sandbox, startSandbox } from '../support/cli.js';
+import { expectNoSecretOnDisk as expectNoSecretIn, filesUnder, inCompileCache } from '../support/disk-secrets.js';
 import { APP, USER } from '../support/fake-podio.js';
 import { runCliOpening, straceMissing } from '../support/opened-files.js';
 import {
@@ -37,25 +38,12 @@ const signal = new AbortController().signal;
 type Secrets = Partial<Record<(typeof SECRET_FIELDS)[number], string>>;
 
 /** Every regular file under `dir`, recursively. */
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
-    .map((entry) => join(dir, entry))
-    .filter((path) => statSync(path).isFile());
-}
-
 /** No file under the sandbox (config dir, HOME) holds any of `secrets`, whole. */
 function expectNoSecretOnDisk(sandbox: Sandbox, secrets: Iterable<string>): void {
-  const files = filesUnder(sandbox.root);
-  expect(files).toContain(sandbox.configFile);
+  expect(filesUnder(sandbox.root)).toContain(sandbox.configFile);
   const values = [...secrets];
   expect(values.length).toBeGreaterThan(0);
-  for (const file of files) {
-    const text = readFileSync(file, 'utf8');
-    for (const secret of values) {
-      if (text.includes(secret)) expect.fail(`a secret (${secret.slice(0, 6)}…) is in ${file}`);
-    }
-  }
+  expectNoSecretIn(sandbox.root, values);
 }
 
 /** The keyring account of a profile of the sandbox's config dir. */
@@ -84,8 +72,10 @@ function tokensOf({ access_token, refresh_token }: { access_token: string; refre
   return { access_token, refresh_token };
 }
 
+/** The files under `dir` and what they hold; Node's compile cache aside (the package's code, not what a command wrote). */
 function filesAndContents(dir: string): Record<string, string> {
-  return Object.fromEntries(filesUnder(dir).map((file) => [file, readFileSync(file, 'utf8')]));
+  const written = filesUnder(dir).filter((file) => !inCompileCache(file));
+  return Object.fromEntries(written.map((file) => [file, readFileSync(file, 'utf8')]));
 }
 
 describe.skipIf(skip)('keyring profiles on the command line', () => {

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ProfileRecord } from '../../src/domain/profile.js';
 import { configKey, KEYRING_SERVICE, keyringAccount } from '../../src/store/keyring/entries.js';
@@ -19,6 +18,7 @@ import {
   Sandbox,
   startCli,
 } from '../support/cli.js';
+import { expectNoSecretOnDisk } from '../support/disk-secrets.js';
 import { APP, type FakePodio, type FakePodioOptions, startFakePodio } from '../support/fake-podio.js';
 import { findRedisServer, type RedisServer, startRedisServer } from '../support/redis-server.js';
 import { missingSecretServicePrograms, startSessionBus } from '../support/secret-service.js';
@@ -64,21 +64,6 @@ function expectNoSecrets(result: CliResult, secrets: string[]): void {
   for (const secret of secrets) expect(all).not.toContain(secret);
   expect(result.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m);
   expect(all).not.toContain('\u001b[');
-}
-
-/** Every file under `dir`, read whole: none may hold a secret. */
-function expectNoSecretOnDisk(dir: string, secrets: string[]): void {
-  const files: string[] = [];
-  const walk = (path: string): void => {
-    if (!existsSync(path)) return;
-    if (statSync(path).isDirectory()) for (const entry of readdirSync(path)) walk(join(path, entry));
-    else files.push(path);
-  };
-  walk(dir);
-  for (const file of files) {
-    const text = readFileSync(file, 'utf8');
-    for (const secret of secrets) expect(text, `${file} holds a secret`).not.toContain(secret);
-  }
 }
 
 function secretsOf(record: ProfileRecord | undefined): string[] {
