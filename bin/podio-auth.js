@@ -8,9 +8,9 @@ const argv = process.argv.slice(2);
 
 // Node 22.1+ keeps the compiled code of what it loads in a cache (module.enableCompileCache, documented), so that a
 // command run in a loop does not compile the same bundles on every call. The cache is in this user's own cache
-// directory (Node creates it, writable by its owner only), never a shared temporary one: the code in it is run. Root
-// with another user's HOME (`sudo -E`) writes nothing there. Older Node has no such function; a cache that cannot be
-// used is passed over by Node itself, without a word.
+// directory, never a shared or another user's one (`sudo -E`): the code in it is run, so the directory it goes in
+// must be this user's and writable by no one else. Older Node has no such function; a cache that cannot be used is
+// passed over by Node itself, without a word.
 function useCompileCache() {
   const { enableCompileCache } = require('node:module');
   if (typeof enableCompileCache !== 'function') return;
@@ -18,7 +18,8 @@ function useCompileCache() {
   const cacheHome = xdg?.startsWith('/') ? xdg : home?.startsWith('/') ? `${home}/.cache` : undefined;
   if (cacheHome === undefined) return;
   try {
-    if (process.getuid?.() === 0 && require('node:fs').statSync(home ?? '/').uid !== 0) return;
+    const owner = require('node:fs').statSync(cacheHome);
+    if (owner.uid !== process.geteuid?.() || (owner.mode & 0o022) !== 0) return;
     enableCompileCache(`${cacheHome}/podio-auth/compile-cache`);
   } catch {
     // No cache then: everything is compiled as it is loaded.

@@ -19,6 +19,8 @@ const peakProbe = fileURLToPath(new URL('./peak-rss.cjs', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'podio-auth-bench-'));
 const configDir = join(root, 'config');
 mkdirSync(configDir, { mode: 0o700 });
+// As a user's home has one: where Node 22+ keeps the compiled code the launcher asks it to keep.
+mkdirSync(join(root, '.cache'), { mode: 0o700 });
 const configFile = join(configDir, 'config.json');
 const { PodioEmulator } = await loadEmulator();
 const emulator = await new PodioEmulator({ rotateRefreshTokens: false }).start();

@@ -47,6 +47,8 @@ export const ERRORS = {
   profile_incomplete: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
   refresh_rejected: { exit: ExitCode.authRequired, hint: LOGIN_HINT },
   // Not "log in": the process that went silent may come back and store the new login.
+  // A profile logged in again elsewhere while a request for its old origin was being prepared.
+  origin_changed: { exit: ExitCode.failure, hint: 'Run the command again.' },
   refresh_rejected_after_takeover: {
     exit: ExitCode.failure,
     hint: 'Run the command again in a moment; if Podio still rejects the refresh token, run `podio-auth login`.',

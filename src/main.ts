@@ -76,7 +76,7 @@ Examples:
   podio-auth token --json | jq -r .expires_at
   podio-auth token --min-ttl 3600          # lives at least an hour (at most 28799: Podio's tokens live 8 hours)
 
-Without --profile, PODIO_ACCESS_TOKEN, PODIO_REFRESH_TOKEN or PODIO_APP_ID in the environment select env-only mode
+Without --profile, PODIO_ACCESS_TOKEN, PODIO_REFRESH_TOKEN, or PODIO_APP_ID with PODIO_APP_TOKEN select env-only mode
 (see \`podio-auth --help\`). GITHUB_ACTIONS=true: "::add-mask::<token>" goes to stderr first.
 Exit codes: 0 a token on stdout, 4 log in again (or, in env-only mode, update the variable named), 2 usage, 1 any
 other failure (the stored tokens are kept).`,

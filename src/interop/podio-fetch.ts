@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { API_METHODS, type ApiMethod, apiRequest } from '../api/request.js';
 import { usageError } from '../errors.js';
 import type { FreshToken } from '../usecases/get-token.js';
+import { tokenForOrigin } from '../usecases/token-origin.js';
 import { apiOriginOf, libraryDeps, sharedFreshToken, type TokenOptions } from './library-context.js';
 
 /**
@@ -72,7 +73,7 @@ export async function podioFetch<T = unknown>(
           const request = { profile: options.profile, minTtlSeconds: options.minTtlSeconds, rejectedToken };
           current = await sharedFreshToken(request, deps);
         }
-        return current.tokens.accessToken;
+        return tokenForOrigin(current, apiOrigin, deps.env);
       },
       readFile: async () => body ?? '',
       stdin: Readable.from([]),

@@ -1,6 +1,7 @@
 import type { Env } from '../env.js';
 import { PodioAuthError } from '../errors.js';
 import { httpTimeoutMs } from '../http.js';
+import { apiOriginFor } from '../podio/origins.js';
 import type { TokenSet } from '../podio/token-client.js';
 import type { FreshToken } from '../usecases/get-token.js';
 import { isEnvOnly, libraryDeps, sharedFreshToken } from './library-context.js';
@@ -107,6 +108,9 @@ async function load(state: SessionState, ahead = false): Promise<void> {
   }
   const seen = state.known.nextMoment();
   const fresh = await sharedFreshToken({ profile }, deps);
+  // podio-js sends what it is given, and refreshes with it, wherever its apiURL points: a profile's tokens are
+  // handed over only where nothing in this environment points elsewhere (PODIO_API_URL), as podioFetch does.
+  if (fresh.source.kind === 'profile') apiOriginFor(fresh.source.profile, deps.env, fresh.source.name);
   if (fresh.source.kind === 'profile') state.source = { name: fresh.source.name, location: fresh.source.location };
   const obtainedAt = fresh.source.kind === 'profile' ? fresh.source.profile.obtained_at : undefined;
   adopt(state, fresh.tokens, seen, obtainedAt ?? deps.now().toISOString());

@@ -65,6 +65,9 @@ const DUMPS_CORE: ReadonlySet<NodeJS.Signals> = new Set([
   'SIGXFSZ',
 ]);
 
+/** Signals Node acts on itself rather than die of: SIGUSR1 would open its debugger, on a process holding a token. */
+const NODE_ACTS_ON: ReadonlySet<NodeJS.Signals> = new Set(['SIGUSR1']);
+
 /** Ends this process by `signal`, as `endBySignal` wants: its handlers go first, so the default action applies. */
 export function endThisProcessBy(signal: NodeJS.Signals): void {
   process.removeAllListeners(signal);
@@ -88,7 +91,7 @@ export function runCommand(
     const events: StartEvents = {
       onExit(code, signal) {
         stopForwarding();
-        if (signal && !DUMPS_CORE.has(signal)) options.endBySignal?.(signal);
+        if (signal && !DUMPS_CORE.has(signal) && !NODE_ACTS_ON.has(signal)) options.endBySignal?.(signal);
         resolve(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0));
       },
       onError(errorName) {

@@ -3,6 +3,7 @@ import type { Deps } from '../deps.js';
 import { apiOriginFor } from '../podio/origins.js';
 import { envCredentials } from './env-credentials.js';
 import { type FreshToken, getToken, readProfile, type TokenDeps } from './get-token.js';
+import { tokenForOrigin } from './token-origin.js';
 
 /** `podio-auth api`: one request (or every page) to the API origin of a profile's login, or of env-only mode. */
 export interface CallApiInput extends Omit<ApiRequestInput, 'apiOrigin'> {
@@ -35,7 +36,7 @@ export async function callApi(input: CallApiInput, deps: CallApiDeps): Promise<A
       getToken: async (forceRefresh) => {
         const rejected = forceRefresh ? current?.tokens.accessToken : undefined;
         if (!current || forceRefresh) current = await getToken({ profile, rejectedToken: rejected }, deps);
-        return current.tokens.accessToken;
+        return tokenForOrigin(current, apiOrigin, deps.env);
       },
       readFile: deps.readFile,
       stdin: deps.stdin,

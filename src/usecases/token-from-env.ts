@@ -64,7 +64,8 @@ function envClient(env: Deps['env'], forWhat: string): ClientCredentials {
   const clientId = envValue(env, 'PODIO_CLIENT_ID');
   const clientSecret = envValue(env, 'PODIO_CLIENT_SECRET');
   if (!clientId || !clientSecret) {
-    throw new PodioAuthError('usage', `${forWhat} needs PODIO_CLIENT_ID and PODIO_CLIENT_SECRET as well.`, {
+    const verb = forWhat.includes(' and ') ? 'need' : 'needs';
+    throw new PodioAuthError('usage', `${forWhat} ${verb} PODIO_CLIENT_ID and PODIO_CLIENT_SECRET as well.`, {
       hint: 'Set both, or use a stored profile (`podio-auth login`).',
     });
   }

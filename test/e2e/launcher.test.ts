@@ -1,5 +1,15 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -61,4 +71,46 @@ describe('the bundle the launcher loads', () => {
       expect(bundles, argv.join(' ')).toEqual(expected === undefined ? [] : [expected]);
     }
   });
+});
+
+describe('the compile cache (Node 22 and later: module.enableCompileCache)', () => {
+  const hasCompileCache =
+    typeof (process.getBuiltinModule('node:module') as { enableCompileCache?: unknown }).enableCompileCache ===
+    'function';
+  const cacheOf = (cacheHome: string) => join(cacheHome, 'podio-auth', 'compile-cache');
+
+  it.skipIf(!hasCompileCache)("is kept in this user's own cache directory", async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    const cacheHome = join(sandbox.root, 'own-cache');
+    mkdirSync(cacheHome, { mode: 0o700 });
+    const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'podio-auth.js'), 'token'], {
+      env: sandbox.env({ XDG_CACHE_HOME: cacheHome }) as NodeJS.ProcessEnv,
+      encoding: 'utf8',
+    });
+    expect(result).toMatchObject({ status: 0, stderr: '' });
+    expect(readdirSync(cacheOf(cacheHome)).length).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!hasCompileCache || process.getuid?.() !== 0)(
+    "is never put in a directory of another user's, or one others may write to",
+    async () => {
+      const { sandbox } = await startSandbox();
+      sandbox.storeLogin(inAnHour());
+      const theirs = join(sandbox.root, 'their-cache');
+      mkdirSync(theirs, { mode: 0o700 });
+      chownSync(theirs, 12345, 12345);
+      const shared = join(sandbox.root, 'shared-cache');
+      mkdirSync(shared);
+      chmodSync(shared, 0o777);
+      for (const cacheHome of [theirs, shared]) {
+        const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'podio-auth.js'), 'token'], {
+          env: sandbox.env({ XDG_CACHE_HOME: cacheHome }) as NodeJS.ProcessEnv,
+          encoding: 'utf8',
+        });
+        expect(result).toMatchObject({ status: 0, stderr: '' });
+        expect(existsSync(join(cacheHome, 'podio-auth')), cacheHome).toBe(false);
+      }
+    },
+  );
 });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { type PodioAuthError, podioJsSessionStore } from '../../src/index.js';
 import { aMinuteAgo, errorLines, inAnHour, runMain, startSandbox } from '../support/cli.js';
 import { APP } from '../support/fake-podio.js';
 
@@ -64,6 +65,27 @@ describe("a stored profile's tokens and secrets go only to the origin it logged 
     expect(errorLines(login)).toEqual(['✗ No client secret: set PODIO_CLIENT_SECRET or use --client-secret-stdin.']);
     expect(other.received).toEqual([]);
     expect(sandbox.readConfig().profiles['default']).toEqual(stored);
+  });
+});
+
+describe("podio-js's session store, with a PODIO_API_URL that names another origin", () => {
+  it("hands podio-js none of the profile's tokens, says why, and leaves the login as it is", async () => {
+    const { sandbox } = await startSandbox();
+    const other = await otherOrigin();
+    sandbox.storeLogin(inAnHour());
+    const before = sandbox.readConfig();
+    const errors: PodioAuthError[] = [];
+    const store = podioJsSessionStore({
+      env: sandbox.env({ PODIO_API_URL: other.url }),
+      onError: (e) => errors.push(e),
+    });
+    onTestFinished(() => store.close());
+    const handed = await new Promise<unknown>((resolve) => store.get('server', resolve));
+    await store.settled();
+    expect(handed).toBeUndefined();
+    expect(errors.map((error) => error.code)).toEqual(['origin_mismatch']);
+    expect(other.received).toEqual([]);
+    expect(sandbox.readConfig()).toEqual(before);
   });
 });
 

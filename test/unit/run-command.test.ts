@@ -39,6 +39,20 @@ describe('runCommand', () => {
   const run = (file: string, args: string[], commandEnv: Record<string, string | undefined> = env) =>
     runCommand(file, args, commandEnv, noSignals);
 
+  it('passes SIGUSR1 on as its code, never by raising it here (Node would open its debugger)', async () => {
+    const raised: string[] = [];
+    const code = await runCommand('sh', ['-c', 'kill -USR1 $$'], env, noSignals, {
+      endBySignal: (signal) => void raised.push(signal),
+    });
+    expect(code).toBe(138);
+    expect(raised).toEqual([]);
+    const term = await runCommand('sh', ['-c', 'kill -TERM $$'], env, noSignals, {
+      endBySignal: (signal) => void raised.push(signal),
+    });
+    expect(term).toBe(143);
+    expect(raised).toEqual(['SIGTERM']);
+  });
+
   it('passes on the exit code, and 128 + the number of a signal that ended the command', async () => {
     expect(await run('sh', ['-c', 'exit 7'])).toBe(7);
     expect(await run('sh', ['-c', 'exit 0'])).toBe(0);
