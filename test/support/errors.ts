@@ -10,3 +10,14 @@ export function thrown(fn: () => unknown): PodioAuthError {
   }
   throw new Error('did not throw');
 }
+
+/** The PodioAuthError of `code` that `promise` rejects with (anything else, or no rejection, fails the test). */
+export async function rejectsWith(promise: Promise<unknown>, code: string): Promise<PodioAuthError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!(error instanceof PodioAuthError)) throw new Error(`expected a PodioAuthError ${code}, got ${String(error)}`);
+  if (error.code !== code) throw new Error(`expected ${code}, got ${error.code}: ${error.message}`);
+  return error;
+}

@@ -204,3 +204,10 @@ async function sendCommand(port: number, args: string[], auth?: { user: string; 
     client.destroy();
   }
 }
+
+/** A signal that never aborts. */
+export const never = (): AbortSignal => new AbortController().signal;
+
+let prefixes = 0;
+/** Each test works under its own prefix, so tests sharing one server do not see each other. */
+export const freshPrefix = (): string => `t${++prefixes}-${process.pid}:`;

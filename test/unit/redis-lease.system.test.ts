@@ -16,7 +16,8 @@ import {
   realLeaseTimers,
 } from '../../src/store/redis/lease.js';
 import { openRedisStore, type RedisProfileStore, type RedisStoreOptions } from '../../src/store/redis/store.js';
-import { findRedisServer, type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { rejectsWith } from '../support/errors.js';
+import { findRedisServer, freshPrefix, never, type RedisServer, startRedisServer } from '../support/redis-server.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const available = findRedisServer() !== undefined;
@@ -55,29 +56,12 @@ function profile(tag: string, extra: ProfileRecord = {}): ProfileRecord {
   };
 }
 
-/** Rejects unless `promise` rejects with a PodioAuthError of `code`; resolves to that error. */
-async function failure(promise: Promise<unknown>, code: string): Promise<PodioAuthError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error, `expected ${code}`).toBeInstanceOf(PodioAuthError);
-  expect((error as PodioAuthError).code).toBe(code);
-  return error as PodioAuthError;
-}
-
 /** A promise and the function that resolves it: a step the test lets happen when it chooses. */
 function gate(): { opened: Promise<void>; open: () => void } {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { opened, open };
 }
-
-const never = (): AbortSignal => new AbortController().signal;
-
-let prefixes = 0;
-/** Each test works under its own prefix, so tests sharing one server do not see each other. */
-const freshPrefix = (): string => `t${++prefixes}-${process.pid}:`;
 
 describe.skipIf(!available)('the Redis lease', () => {
   let server: RedisServer;
@@ -138,7 +122,7 @@ describe.skipIf(!available)('the Redis lease', () => {
       }),
     ).rejects.toBe(thrown);
     expect(await store.lockState(never())).toEqual({ held: false });
-    await failure(leaked!.writeProfile('late', profile('late')), 'lock_lost');
+    await rejectsWith(leaked!.writeProfile('late', profile('late')), 'lock_lost');
     // The next transaction does not wait for a lease left behind.
     await store.transact(never(), (tx) => tx.writeProfile('next', profile('next')));
     expect([...(await store.read(never())).profiles.keys()]).toEqual(['next']);
@@ -155,7 +139,7 @@ describe.skipIf(!available)('the Redis lease', () => {
     const done = holder.transact(never(), async (tx) => {
       held.open();
       // Hold on until the waiter has given up.
-      await failure(
+      await rejectsWith(
         waiter.transact(never(), async () => 'never'),
         'lock_timeout',
       );
@@ -186,7 +170,7 @@ describe.skipIf(!available)('the Redis lease', () => {
     // The other store gets the lock only once the stuck holder's lease has expired in Redis.
     await other.transact(never(), (tx) => tx.writeProfile('shared', profile('fresh')));
     resume.open();
-    const error = await failure(stuckRun, 'lock_lost');
+    const error = await rejectsWith(stuckRun, 'lock_lost');
     expect(error.message).toContain(`${prefix}lock`);
     expect(error.message).toMatch(/Nothing was written/);
     expect((await other.read(never())).profiles.get('shared')?.access_token).toBe('access-fresh');
@@ -209,7 +193,7 @@ describe.skipIf(!available)('the Redis lease', () => {
     await other.transact(never(), async (tx) => {
       await tx.setDefaultProfile('fresh');
       resume.open();
-      await failure(run, 'lock_lost');
+      await rejectsWith(run, 'lock_lost');
     });
     expect((await other.read(never())).defaultProfile).toBe('fresh');
   });
@@ -226,14 +210,14 @@ describe.skipIf(!available)('the Redis lease', () => {
     });
     await holding.opened;
     expect(await waiter.lockState(never())).toEqual({ held: true, ttlMs: expect.any(Number) });
-    const timedOut = await failure(
+    const timedOut = await rejectsWith(
       waiter.transact(never(), async () => undefined),
       'lock_timeout',
     );
     expect(timedOut.message).toContain(`${prefix}lock on redis://127.0.0.1:${server.port}/0`);
     const patient = await open(prefix, { lock: { waitMs: 60_000 } });
     const controller = new AbortController();
-    const aborted = failure(
+    const aborted = rejectsWith(
       patient.transact(controller.signal, async () => undefined),
       'interrupted',
     );
@@ -256,7 +240,7 @@ describe.skipIf(!available)('the Redis lease', () => {
     await lease.assertHeld();
     expect(lease.lost).toBe(false);
     await server.command(['SET', key, 'someone-else', 'PX', '10000']);
-    await failure(lease.assertHeld(), 'lock_lost');
+    await rejectsWith(lease.assertHeld(), 'lock_lost');
     expect(lease.lost).toBe(true);
     await lease.release();
     expect(await server.command(['GET', key])).toBe('someone-else');
@@ -333,7 +317,7 @@ describe.skipIf(!available)('the Redis lease', () => {
       },
     };
     const locker = createRedisLocker(commands, { key, location: server.url });
-    await failure(locker.acquire(never()), 'redis_unavailable');
+    await rejectsWith(locker.acquire(never()), 'redis_unavailable');
     await Promise.all(undone);
     expect(undone).toHaveLength(1);
     expect(await server.command(['EXISTS', key])).toBe(0);
@@ -434,7 +418,7 @@ describe.skipIf(!available)('the Redis lease', () => {
         const tlsUrl = tlsServer.tlsUrl!;
 
         // This process does not trust the certificate.
-        const untrusted = await failure(openRedisStore({ url: tlsUrl, timeoutMs: 2_000 }), 'redis_unavailable');
+        const untrusted = await rejectsWith(openRedisStore({ url: tlsUrl, timeoutMs: 2_000 }), 'redis_unavailable');
         expect(untrusted.message).toBe(
           `The TLS connection to Redis at 127.0.0.1:${new URL(tlsUrl).port} failed (DEPTH_ZERO_SELF_SIGNED_CERT).`,
         );

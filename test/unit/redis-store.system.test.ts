@@ -1,9 +1,9 @@
 import { createServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ProfileRecord } from '../../src/domain/profile.js';
-import { PodioAuthError } from '../../src/errors.js';
 import { openRedisStore, type RedisProfileStore, type RedisStoreOptions } from '../../src/store/redis/store.js';
-import { findRedisServer, type RedisServer, startRedisServer } from '../support/redis-server.js';
+import { rejectsWith } from '../support/errors.js';
+import { findRedisServer, freshPrefix, never, type RedisServer, startRedisServer } from '../support/redis-server.js';
 
 const available = findRedisServer() !== undefined;
 // CI installs redis-server (.ci/run): there a missing one fails the run instead of skipping.
@@ -32,23 +32,6 @@ function profile(tag: string, extra: ProfileRecord = {}): ProfileRecord {
     ...extra,
   };
 }
-
-/** Rejects unless `promise` rejects with a PodioAuthError of `code`; resolves to that error. */
-async function failure(promise: Promise<unknown>, code: string): Promise<PodioAuthError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error, `expected ${code}`).toBeInstanceOf(PodioAuthError);
-  expect((error as PodioAuthError).code).toBe(code);
-  return error as PodioAuthError;
-}
-
-const never = (): AbortSignal => new AbortController().signal;
-
-let prefixes = 0;
-/** Each test works under its own prefix, so tests sharing one server do not see each other. */
-const freshPrefix = (): string => `t${++prefixes}-${process.pid}:`;
 
 describe.skipIf(!available)('Redis store', () => {
   let server: RedisServer;
@@ -150,12 +133,12 @@ describe.skipIf(!available)('Redis store', () => {
     await server.command(['SADD', `${prefix}profiles`, 'broken']);
     const broken = JSON.stringify({ access_token: 5, refresh_token: SECRET });
     await server.command(['SET', `${prefix}profile:broken`, broken]);
-    const wrongField = await failure(store.read(never()), 'config_invalid');
+    const wrongField = await rejectsWith(store.read(never()), 'config_invalid');
     expect(wrongField.message).toBe(
       `The profile in the Redis key ${prefix}profile:broken on ${store.location} field "access_token" is not a string.`,
     );
     await server.command(['SET', `${prefix}profile:broken`, `not json ${SECRET}`]);
-    const notJson = await failure(store.read(never()), 'config_invalid');
+    const notJson = await rejectsWith(store.read(never()), 'config_invalid');
     expect(notJson.message).toBe(`The Redis key ${prefix}profile:broken on ${store.location} does not hold JSON.`);
     for (const error of [wrongField, notJson]) expect(`${error.message} ${error.hint}`).not.toContain(SECRET);
   });
@@ -166,15 +149,15 @@ describe.skipIf(!available)('Redis store', () => {
     onTestFinished(() => store.close());
     await gone.dispose();
 
-    const whileOpen = await failure(store.read(never()), 'redis_unavailable');
+    const whileOpen = await rejectsWith(store.read(never()), 'redis_unavailable');
     expect(whileOpen.message).toContain(`127.0.0.1:${gone.port}`);
     expect(whileOpen.hint).toMatch(/PODIO_AUTH_STORE/);
-    await failure(
+    await rejectsWith(
       store.transact(never(), async () => 'never'),
       'redis_unavailable',
     );
 
-    const refused = await failure(openRedisStore({ url: gone.url, timeoutMs: 1_000 }), 'redis_unavailable');
+    const refused = await rejectsWith(openRedisStore({ url: gone.url, timeoutMs: 1_000 }), 'redis_unavailable');
     expect(refused.message).toBe(`Could not reach Redis at 127.0.0.1:${gone.port} (ECONNREFUSED).`);
   });
 
@@ -182,7 +165,7 @@ describe.skipIf(!available)('Redis store', () => {
     const silent = await startSilentServer();
     const started = Date.now();
     // With a password, connecting includes AUTH, which never gets an answer.
-    const connecting = await failure(
+    const connecting = await rejectsWith(
       openRedisStore({ url: `redis://worker:${SECRET}@127.0.0.1:${silent.port}`, timeoutMs: 400 }),
       'redis_unavailable',
     );
@@ -192,7 +175,7 @@ describe.skipIf(!available)('Redis store', () => {
     const store = await openRedisStore({ url: `redis://127.0.0.1:${silent.port}`, timeoutMs: 400 });
     onTestFinished(() => store.close());
     const reading = Date.now();
-    const error = await failure(store.read(never()), 'redis_unavailable');
+    const error = await rejectsWith(store.read(never()), 'redis_unavailable');
     expect(Date.now() - reading).toBeLessThan(400 + 3_000);
     expect(error.message).toBe(`Redis at 127.0.0.1:${silent.port} did not answer within 400 ms.`);
   });
@@ -207,20 +190,20 @@ describe.skipIf(!available)('Redis store', () => {
     });
     onTestFinished(() => guarded.dispose());
     const wrongUrl = guarded.urlFor('default', SECRET);
-    const wrong = await failure(openRedisStore({ url: wrongUrl, timeoutMs: 1_000 }), 'redis_auth');
+    const wrong = await rejectsWith(openRedisStore({ url: wrongUrl, timeoutMs: 1_000 }), 'redis_auth');
     expect(wrong.message).toBe(`Redis at 127.0.0.1:${guarded.port} rejected the user name or password (WRONGPASS).`);
     expect(wrong.hint).toMatch(/user name and password/);
     expect(`${wrong.message} ${wrong.hint}`).not.toContain(SECRET);
 
     const none = await openRedisStore({ url: guarded.url, timeoutMs: 1_000 });
     onTestFinished(() => none.close());
-    const noAuth = await failure(none.read(never()), 'redis_auth');
+    const noAuth = await rejectsWith(none.read(never()), 'redis_auth');
     expect(noAuth.message).toMatch(/requires a password.*\(NOAUTH\)/);
 
     const outsider = await openRedisStore({ url: guarded.urlFor('outsider', 'outsider-password'), timeoutMs: 1_000 });
     onTestFinished(() => outsider.close());
     expect(outsider.location).toBe(`redis://outsider@127.0.0.1:${guarded.port}/0`);
-    const noPerm = await failure(outsider.read(never()), 'redis_auth');
+    const noPerm = await rejectsWith(outsider.read(never()), 'redis_auth');
     expect(noPerm.message).toMatch(/does not allow the user "outsider" .*\(NOPERM\)/);
 
     const worker = await openRedisStore({ url: guarded.urlFor('worker', 'worker-password'), timeoutMs: 1_000 });
@@ -236,7 +219,7 @@ describe.skipIf(!available)('Redis store', () => {
     onTestFinished(() => store.close());
     await store.transact(never(), (tx) => tx.writeProfile('default', profile('before')));
     await restarting.stop();
-    await failure(store.read(never()), 'redis_unavailable');
+    await rejectsWith(store.read(never()), 'redis_unavailable');
     await restarting.restart();
     expect((await store.read(never())).profiles.get('default')?.access_token).toBe('access-before');
     await store.transact(never(), (tx) => tx.writeProfile('default', profile('after')));
