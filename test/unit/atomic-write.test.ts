@@ -1,20 +1,12 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { releaseReservation, reserveWrite, tempFilesOf, writeFileAtomic } from '../../src/store/file/atomic-write.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 /** Writing config.json whole or not at all (src/store/file/atomic-write.ts), and the room reserved for a write. */
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'podio-auth-unit-'));
-  dirs.push(dir);
-  return dir;
-};
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs();
 
 describe('atomic writes', () => {
   it('replace the file whole, 0600, and clear temporary debris first', () => {

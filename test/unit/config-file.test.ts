@@ -1,20 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defaultConfigDir, readConfigFile } from '../../src/store/file/config-file.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 /** Where config.json lives, and reading it: what it refuses, naming the field, never quoting the file. */
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'podio-auth-unit-'));
-  dirs.push(dir);
-  return dir;
-};
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs();
 
 describe('config file', () => {
   it('lives where conf would put it, or in PODIO_AUTH_CONFIG_DIR', () => {

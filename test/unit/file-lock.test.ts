@@ -1,9 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFileLocker } from '../../src/store/file/lock.js';
 import { openFileStore } from '../../src/store/file/store.js';
+import { useTempDirs } from '../support/temp-dirs.js';
 
 /**
  * The config file's lock (src/store/file/lock.ts): one holder at a time, a heartbeat, takeover of a dead or silent
@@ -11,15 +11,7 @@ import { openFileStore } from '../../src/store/file/store.js';
  * test/e2e/token.concurrency.test.ts and token.concurrency.system.test.ts.
  */
 
-const dirs: string[] = [];
-const tempDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), 'podio-auth-unit-'));
-  dirs.push(dir);
-  return dir;
-};
-afterEach(() => {
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
+const tempDir = useTempDirs();
 const signal = new AbortController().signal;
 
 describe('lock', () => {
