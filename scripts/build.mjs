@@ -8,6 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 // is an optional dependency: without it, keyring profiles say so). The library's types come from tsc.
 import { build } from 'esbuild';
 import { loadDefinitions } from './load-definitions.mjs';
+import { builtinsWithoutNamespaces } from './node-builtins.mjs';
 import { importsShellScript, inlineOnlyShellScripts, SHELL_SCRIPT_LOADER } from './shell-scripts.mjs';
 
 const common = {
@@ -73,6 +74,7 @@ await Promise.all([
     outfile: 'dist/keyring-helper.mjs',
     // Native: loaded from node_modules as it is.
     external: ['@napi-rs/keyring'],
+    plugins: [builtinsWithoutNamespaces],
   }),
   build({
     ...common,
@@ -83,10 +85,7 @@ await Promise.all([
     chunkNames: 'chunks/[name]-[hash]',
     // Native: loaded from node_modules as it is, and only by keyring profiles.
     external: ['@napi-rs/keyring'],
-    // Bundled CommonJS (commander) calls require() for Node's own modules.
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-    },
+    plugins: [builtinsWithoutNamespaces],
   }),
 ]);
 

@@ -6,29 +6,25 @@ import type { HttpClientOptions } from './types.js';
 
 /**
  * Opening connections: one TCP connection (TLS when the endpoint is https), never retried, and TLS to the origin
- * inside a proxy's tunnel. Node's network modules are loaded on first use, so that commands which never go to the
- * network never pay for them.
+ * inside a proxy's tunnel. Node's network modules are taken when a request is sent, so that commands which never go
+ * to the network never pay for them; node:tls (with much of node:crypto) only for an https endpoint.
  */
 
 /** Node's network modules and the client's options for them. */
 export interface Network {
   net: typeof import('node:net');
-  tls: typeof import('node:tls');
   http: typeof import('node:http');
   options: HttpClientOptions;
 }
 
+const tls = (): typeof import('node:tls') => process.getBuiltinModule('node:tls');
+
 /** Offered in TLS so that no server answers in HTTP/2, which this client does not speak. */
 const HTTP_1_1 = ['http/1.1'];
 
-type NetModules = Omit<Network, 'options'>;
-let netModules: Promise<NetModules> | undefined;
-
-export async function loadNetwork(options: HttpClientOptions): Promise<Network> {
-  netModules ??= Promise.all([import('node:net'), import('node:tls'), import('node:http')]).then(
-    ([net, tls, http]) => ({ net, tls, http }),
-  );
-  return { ...(await netModules), options };
+/** The modules a request needs, with the client's options. */
+export function loadNetwork(options: HttpClientOptions): Network {
+  return { net: process.getBuiltinModule('node:net'), http: process.getBuiltinModule('node:http'), options };
 }
 
 /** Opens one connection to `endpoint`, tracked by `flight`; `onReady` once it is up (and TLS is set up). */
@@ -41,7 +37,7 @@ export function connectTo(
   const { host, port, secure } = endpoint;
   const lookup = network.options.lookup === undefined ? {} : { lookup: network.options.lookup };
   const socket = secure
-    ? network.tls.connect({ host, port, ...lookup, ...tlsOptions(network, host) })
+    ? tls().connect({ host, port, ...lookup, ...tlsOptions(network, host) })
     : network.net.connect({ host, port, ...lookup });
   flight.track(socket);
   socket.once(
@@ -58,7 +54,7 @@ export function secureTunnel(
   host: string,
   onReady: (secured: TLSSocket) => void,
 ): void {
-  const secured = flight.track(network.tls.connect({ socket: tunnel, ...tlsOptions(network, host) }));
+  const secured = flight.track(tls().connect({ socket: tunnel, ...tlsOptions(network, host) }));
   secured.once(
     'secureConnect',
     flight.guarded(() => onReady(secured)),

@@ -25,8 +25,7 @@ export async function sendOnce(
   const target = parseTarget(request.url);
   const proxy = proxyFor(target.url, env);
   throwIfAbortedBeforeSending(request);
-  const network = await loadNetwork(options);
-  throwIfAbortedBeforeSending(request);
+  const network = loadNetwork(options);
   const check = (name: string, value: string) => {
     network.http.validateHeaderName(name);
     network.http.validateHeaderValue(name, value);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   fsyncSync,
@@ -12,6 +11,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { randomHex } from '../../platform/random-hex.js';
 
 /**
  * Replaces a file atomically: a temporary file in the same directory, written and fsynced, then renamed over the
@@ -71,7 +71,7 @@ export interface WriteReservation {
 export function reserveWrite(path: string, bytes: number, mode = 0o600): WriteReservation {
   const target = realTarget(path);
   removeTempFiles(target);
-  const temp = `${target}${ROOM_MARK}${randomBytes(6).toString('hex')}`;
+  const temp = `${target}${ROOM_MARK}${randomHex(6)}`;
   const fd = openSync(temp, 'wx', mode);
   try {
     const block = Buffer.alloc(Math.min(bytes, 64 * 1024), 0x20);
@@ -131,7 +131,7 @@ export function writeFileAtomic(path: string, text: string, mode = 0o600, reserv
 }
 
 function newTempName(target: string): string {
-  return `${target}${TEMP_MARK}${randomBytes(6).toString('hex')}`;
+  return `${target}${TEMP_MARK}${randomHex(6)}`;
 }
 
 function unlinkQuietly(file: string): void {

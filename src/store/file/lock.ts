@@ -6,7 +6,6 @@
  * Taken by hard-linking a written owner record; alive by a heartbeat (mtime), not a pid; fenced before every
  * write. The reasons: docs/design.md, "Locks that are never stolen from a live holder".
  */
-import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   linkSync,
@@ -24,6 +23,7 @@ import {
 import { hostname } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
 import { interrupted, PodioAuthError } from '../../errors.js';
+import { randomHex } from '../../platform/random-hex.js';
 import { readSmallRegularFile } from '../bounded-read.js';
 import type { Lease, Locker } from '../port.js';
 
@@ -81,7 +81,7 @@ function pidNamespace(): string | undefined {
 }
 
 function currentOwner(): LockOwner {
-  const owner: LockOwner = { id: randomBytes(12).toString('hex'), pid: process.pid, host: hostname() };
+  const owner: LockOwner = { id: randomHex(12), pid: process.pid, host: hostname() };
   const boot = readText('/proc/sys/kernel/random/boot_id');
   const pidns = pidNamespace();
   const start = processStart(process.pid);
@@ -190,7 +190,7 @@ function fingerprint(path: string): string | undefined {
 }
 
 function breakLock(path: string, judged: string): void {
-  const aside = `${path}.stale-${randomBytes(6).toString('hex')}`;
+  const aside = `${path}.stale-${randomHex(6)}`;
   try {
     renameSync(path, aside);
   } catch {

@@ -3,8 +3,8 @@
  * the file; its secrets are one entry in the OS keyring (keyring-secrets.ts, loaded only when such a profile is
  * touched). A pointer profile (`store: redis`) names the Redis store that holds it.
  */
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { randomHex } from '../../platform/random-hex.js';
 import type { Locker, ProfileStore } from '../port.js';
 import { realTarget, releaseReservation, removeTempFiles, tempFilesOf } from './atomic-write.js';
 import { configFileIn, ensurePrivateDir, unwritable } from './config-file.js';
@@ -90,7 +90,7 @@ async function checkWritable(
   where: 'file' | 'keyring',
   signal: AbortSignal,
 ): Promise<void> {
-  const probe = `${file}.probe-${randomBytes(6).toString('hex')}`;
+  const probe = `${file}.probe-${randomHex(6)}`;
   try {
     ensurePrivateDir(dir);
     const fd = openSync(probe, 'wx', 0o600);

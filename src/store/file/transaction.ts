@@ -88,18 +88,19 @@ async function placeProfile(
   record: ProfileRecord | undefined,
 ): Promise<void> {
   const { secrets, signal, lease } = context;
-  const account = secrets.accountOf(name);
+  // Named only where the keyring is involved: naming hashes the config file's path, and a file profile needs none.
+  const account = () => secrets.accountOf(name);
   if (record === undefined) {
     // The keyring entry goes first: if the keyring cannot be reached, nothing has changed.
-    if (before?.store === 'keyring') await (await secrets.vault()).delete(account, signal);
+    if (before?.store === 'keyring') await (await secrets.vault()).delete(account(), signal);
     config.profiles.delete(name);
   } else if (record.store === 'keyring') {
     const { metadata, secrets: fields } = splitSecrets(record);
     // Secrets first, then the metadata that points at them: no moment where neither place holds them.
-    if (Object.keys(fields).length > 0) await (await secrets.vault()).set(account, JSON.stringify(fields), signal);
-    else if (before?.store === 'keyring') await (await secrets.vault()).delete(account, signal);
+    if (Object.keys(fields).length > 0) await (await secrets.vault()).set(account(), JSON.stringify(fields), signal);
+    else if (before?.store === 'keyring') await (await secrets.vault()).delete(account(), signal);
     await lease.assertHeld();
-    config.profiles.set(name, { ...metadata, keyring_account: account });
+    config.profiles.set(name, { ...metadata, keyring_account: account() });
   } else {
     config.profiles.set(name, record);
   }

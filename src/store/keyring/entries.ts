@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { lstatSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { isObject } from '../../domain/guards.js';
@@ -19,9 +18,17 @@ const CONFIG_KEY = /^[0-9a-f]{16}$/;
 /** A profile name, as profile-names.ts allows it: never an `@`, so `<profile>@<key>` splits one way only. */
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
-/** The config key of the config file `file`: stable for one place, different for any other. */
+/**
+ * The config key of the config file `file`: stable for one place, different for any other. node:crypto is loaded
+ * here, not with the module: a file-store `token` imports this module and hashes nothing.
+ */
 export function configKey(file: string): string {
-  return createHash('sha256').update(canonicalPath(file)).digest('hex').slice(0, 16);
+  return process
+    .getBuiltinModule('node:crypto')
+    .createHash('sha256')
+    .update(canonicalPath(file))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 function canonicalPath(file: string): string {

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { interrupted, PodioAuthError } from '../../errors.js';
+import { randomHex } from '../../platform/random-hex.js';
 import type { Lease, Locker } from '../port.js';
 
 /**
@@ -109,7 +109,7 @@ export interface RedisLocker extends Locker {
 }
 
 export function newLockToken(): string {
-  return randomBytes(16).toString('hex');
+  return randomHex(16);
 }
 
 export function createRedisLocker(commands: LeaseCommands, options: RedisLockOptions): RedisLocker {

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { checkProfile } from '../../domain/profile.js';
 import { interrupted, PodioAuthError } from '../../errors.js';
+import { randomHex } from '../../platform/random-hex.js';
 import type { ProfileStore, StoreSnapshot, StoreTransaction } from '../port.js';
 import { connectRedis, type RedisConnection } from './connection.js';
 import { type RedisDiagnostics, redisDiagnostics } from './diagnostics.js';
@@ -84,7 +84,7 @@ export async function openRedisStore(options: RedisStoreOptions): Promise<RedisP
 
 /** A key under the prefix, written and removed: proves the server answers and the ACL lets this user write. */
 async function checkWritable(connection: RedisConnection, prefix: string, signal: AbortSignal): Promise<void> {
-  const probe = `${prefix}probe:${randomBytes(6).toString('hex')}`;
+  const probe = `${prefix}probe:${randomHex(6)}`;
   await connection.send(['SET', probe, '1', 'PX', '10000'], signal);
   await connection.send(['DEL', probe], signal);
 }
