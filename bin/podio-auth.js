@@ -5,30 +5,100 @@
 'use strict';
 
 const argv = process.argv.slice(2);
+const fs = require('node:fs');
 
-// Node 22.1+ keeps the compiled code of what it loads in a cache (module.enableCompileCache, documented), so that a
-// command run in a loop does not compile the same bundles on every call. The cache is in this user's own cache
-// directory, never a shared or another user's one (`sudo -E`): the code in it is run, so the directory it goes in
-// must be this user's and writable by no one else. Older Node has no such function; a cache that cannot be used is
-// passed over by Node itself, without a word.
-function useCompileCache() {
-  // Loading node:module to look for the function costs a Node 20 call (which has none) about 2 %: Node 20 is passed
-  // over before that. Later lines are asked whether they have it.
-  if (process.versions.node.startsWith('20.')) return;
-  const { enableCompileCache } = require('node:module');
-  if (typeof enableCompileCache !== 'function') return;
+/**
+ * Where compiled code is kept between runs, so that a command run in a loop does not compile the same bundles on
+ * every call: in this user's own cache directory, never a shared or another user's one (`sudo -E`). The code in it
+ * is run, so the directory it goes in must be this user's and writable by no one else.
+ */
+function compileCacheDir() {
   const { XDG_CACHE_HOME: xdg, HOME: home } = process.env;
   const cacheHome = xdg?.startsWith('/') ? xdg : home?.startsWith('/') ? `${home}/.cache` : undefined;
-  if (cacheHome === undefined) return;
+  if (cacheHome === undefined) return undefined;
   try {
-    const owner = require('node:fs').statSync(cacheHome);
-    if (owner.uid !== process.geteuid?.() || (owner.mode & 0o022) !== 0) return;
-    enableCompileCache(`${cacheHome}/podio-auth/compile-cache`);
+    const owner = fs.statSync(cacheHome);
+    if (owner.uid !== process.geteuid?.() || (owner.mode & 0o022) !== 0) return undefined;
+    return `${cacheHome}/podio-auth/compile-cache`;
+  } catch {
+    return undefined;
+  }
+}
+const cacheDir = compileCacheDir();
+
+/**
+ * Has Node keep what it compiles of the full CLI from here on (module.enableCompileCache, Node 22.1+, documented;
+ * a cache it cannot use it passes over without a word). Node 20 has none.
+ */
+function useNodeCompileCache() {
+  if (cacheDir === undefined || process.versions.node.startsWith('20.')) return;
+  try {
+    // Private, as everything podio-auth keeps (Node would make it readable by all).
+    fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+    require('node:module').enableCompileCache?.(cacheDir);
   } catch {
     // No cache then: everything is compiled as it is loaded.
   }
 }
-useCompileCache();
+
+/**
+ * Loads a fast bundle as require would, compiled with V8's code cache (vm.Script's cachedData, documented) from
+ * `dir`. A cache is used only for the very bundle file it was made from (device, inode, size, times): a rebuilt or
+ * reinstalled bundle is compiled anew, and its cache replaced once the command has answered (`keep`).
+ */
+function loadWithCodeCache(file, dir) {
+  let source;
+  let stamp;
+  const fd = fs.openSync(file, 'r');
+  try {
+    const { dev, ino, size, mtimeMs, ctimeMs } = fs.fstatSync(fd);
+    stamp = Buffer.from(`${dev}:${ino}:${size}:${mtimeMs}:${ctimeMs}\n`);
+    source = fs.readFileSync(fd, 'utf8');
+  } finally {
+    fs.closeSync(fd);
+  }
+  const cacheFile = `${dir}/v8-${process.versions.v8}-${file.slice(file.lastIndexOf('/') + 1)}.cache`;
+  const cachedData = readCodeCache(cacheFile, stamp);
+  const { Script } = require('node:vm');
+  const script = new Script(`(function (exports, require, module) {${source}\n})`, { filename: file, cachedData });
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, require, module);
+  const fresh = cachedData === undefined || script.cachedDataRejected;
+  return { bundle: module.exports, keep: fresh ? () => writeCodeCache(dir, cacheFile, stamp, script) : () => {} };
+}
+
+/** The code cache in `cacheFile` if it is this user's and was made from the bundle `stamp` describes. */
+function readCodeCache(cacheFile, stamp) {
+  try {
+    const fd = fs.openSync(cacheFile, 'r');
+    try {
+      if (fs.fstatSync(fd).uid !== process.geteuid()) return undefined;
+      const data = fs.readFileSync(fd);
+      return data.subarray(0, stamp.length).equals(stamp) ? data.subarray(stamp.length) : undefined;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes a new code cache whole or not at all (a private temporary file, renamed over the old one). */
+function writeCodeCache(dir, cacheFile, stamp, script) {
+  const temp = `${cacheFile}.${process.pid}.tmp`;
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(temp, Buffer.concat([stamp, script.createCachedData()]), { mode: 0o600, flag: 'wx' });
+    fs.renameSync(temp, cacheFile);
+  } catch {
+    // No cache then: the bundle is compiled as it is loaded, as without one.
+    try {
+      fs.rmSync(temp, { force: true });
+    } catch {
+      // A full or read-only disk: nothing more to do.
+    }
+  }
+}
 
 /**
  * What could not be loaded, in one line: not built (a hint to build), or not readable now (out of file
@@ -55,15 +125,17 @@ const which =
       ? first
       : undefined;
 let fast;
+let keepCodeCache = () => {};
 if (which !== undefined) {
+  const file = `${__dirname}/../dist/fast-${which}.cjs`;
   try {
-    fast = require(`../dist/fast-${which}.cjs`);
+    if (cacheDir !== undefined) ({ bundle: fast, keep: keepCodeCache } = loadWithCodeCache(file, cacheDir));
+    else fast = require(file);
   } catch (error) {
-    cannotStart(error, error.code === 'MODULE_NOT_FOUND');
+    cannotStart(error, error.code === 'MODULE_NOT_FOUND' || error.code === 'ENOENT');
   }
 }
 
-const { writeSync } = require('node:fs');
 const answer = fast?.run(argv, {
   env: process.env,
   now: new Date(),
@@ -73,26 +145,30 @@ const answer = fast?.run(argv, {
 });
 
 if (answer === undefined) {
+  keepCodeCache();
+  useNodeCompileCache();
   import('../dist/cli/cli.js').catch((error) => cannotStart(error, error.code === 'ERR_MODULE_NOT_FOUND'));
 } else if (answer.kind === 'exec') {
+  keepCodeCache();
   fast.runFastExec(answer).then((code) => {
     process.exitCode = code;
   });
 } else {
   try {
-    if (answer.stderr) writeSync(2, answer.stderr);
+    if (answer.stderr) fs.writeSync(2, answer.stderr);
   } catch {
     // A closed stderr never stops the data.
   }
   try {
-    writeSync(1, answer.stdout);
+    fs.writeSync(1, answer.stdout);
   } catch (error) {
     // A closed, full or broken stdout: one line, exit output_failed (and nothing at all if stderr is gone too).
     try {
-      writeSync(2, `✗ Could not write to standard output (${error.code || error.message}).\n`);
+      fs.writeSync(2, `✗ Could not write to standard output (${error.code || error.message}).\n`);
     } catch {
       // Nowhere to say it.
     }
-    process.exitCode = fast.OUTPUT_FAILED_EXIT;
+    process.exitCode = fast.outputFailedExit();
   }
+  keepCodeCache();
 }

@@ -58,7 +58,7 @@ await Promise.all([
       // Names are for stack traces, which the fast path never prints; keeping them costs a call per function.
       keepNames: false,
       stdin: {
-        contents: `export { ${name}Fast as run${name === 'exec' ? ', runFastExec' : ''}, isTerminal, OUTPUT_FAILED_EXIT } from './src/fast-path.ts';`,
+        contents: `export { ${name}Fast as run${name === 'exec' ? ', runFastExec' : ''}, isTerminal, outputFailedExit } from './src/fast-path.ts';`,
         resolveDir: '.',
         loader: 'ts',
       },

@@ -14,7 +14,7 @@ export function loadDefinitions() {
   return importFromSources([
     "export { buildProgram, COMMAND_HELP, ENVIRONMENT_HELP } from './src/main.ts';",
     "export { createApp } from './src/commands/shared.ts';",
-    "export { ERRORS, ExitCode } from './src/errors.ts';",
+    "export { errorTable, ExitCode } from './src/errors.ts';",
     "export { completionScript } from './src/completion/script.ts';",
     "export { describeCommands } from './src/completion/describe-program.ts';",
   ]);

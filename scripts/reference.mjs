@@ -98,7 +98,8 @@ function helpBlock(text, heading) {
   return { heading: text.slice(start + 1).split('\n')[0], rows };
 }
 
-function render({ buildProgram, COMMAND_HELP, ENVIRONMENT_HELP, createApp, ERRORS, ExitCode }) {
+function render({ buildProgram, COMMAND_HELP, ENVIRONMENT_HELP, createApp, errorTable, ExitCode }) {
+  const ERRORS = errorTable();
   const program = buildProgram(
     createApp(
       {},

@@ -22,7 +22,7 @@ import { endThisProcessBy, FORWARDED_SIGNALS, runCommand } from './platform/run-
 export { isTerminal } from './platform/is-terminal.js';
 
 /** The exit code when standard output cannot be written. */
-export const OUTPUT_FAILED_EXIT = exitCodeOf('output_failed');
+export const outputFailedExit = (): number => exitCodeOf('output_failed');
 
 import type { ProfileRecord } from './domain/profile.js';
 import { sanitizeForTerminal } from './domain/terminal-text.js';

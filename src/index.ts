@@ -5,6 +5,7 @@
  *   const token = await getAccessToken({ profile: 'work' });
  */
 import type { Env } from './env.js';
+import { errorTable } from './errors.js';
 import { libraryDeps, sharedFreshToken, type TokenOptions } from './interop/library-context.js';
 import type { TokenRef } from './podio/token-client.js';
 import { createMessages, useColour } from './ui/messages.js';
@@ -12,7 +13,9 @@ import type { FreshToken } from './usecases/get-token.js';
 import type { LoginInput } from './usecases/login.js';
 
 export type { ErrorCode, PodioFailure } from './errors.js';
-export { ERRORS, ExitCode, PodioAuthError } from './errors.js';
+export { ExitCode, PodioAuthError } from './errors.js';
+/** Every error code, its exit code and default hint. */
+export const ERRORS = errorTable();
 export type { TokenOptions } from './interop/library-context.js';
 export type { PodioFetchInit, PodioQueryValue, PodioResponse } from './interop/podio-fetch.js';
 export { podioFetch } from './interop/podio-fetch.js';

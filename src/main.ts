@@ -14,7 +14,7 @@ import { registerStatus } from './commands/status.js';
 import { registerToken } from './commands/token.js';
 import type { Deps } from './deps.js';
 import { sanitizeForTerminal } from './domain/terminal-text.js';
-import { ERRORS, ExitCode, exitCodeOf, interrupted, isAbortError, PodioAuthError, usageError } from './errors.js';
+import { ExitCode, errorTable, exitCodeOf, interrupted, isAbortError, PodioAuthError, usageError } from './errors.js';
 import { createMessages, type Messages, useColour } from './ui/messages.js';
 import { commanderFailure } from './ui/usage-errors.js';
 import { VERSION } from './version.js';
@@ -234,7 +234,7 @@ export function report(
     return interrupted(undefined, deps.signal.reason).exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  ui.error(`Unexpected error: ${redact(message)}`, debug ? undefined : ERRORS.unexpected.hint);
+  ui.error(`Unexpected error: ${redact(message)}`, debug ? undefined : errorTable().unexpected.hint);
   if (debug && error instanceof Error && error.stack) deps.stderr.write(`${redactStack(error.stack)}\n`);
   return exitCodeOf('unexpected');
 }

@@ -7,14 +7,16 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { fastBundleFor } from '../../src/fast-route.js';
-import { inAnHour, ROOT, startSandbox } from '../support/cli.js';
+import { inAnHour, ROOT, type Sandbox, startSandbox } from '../support/cli.js';
 import { runCliOpening, straceMissing } from '../support/opened-files.js';
 
 /** The launcher (bin/podio-auth.js) when the build it loads is missing or broken. */
@@ -73,26 +75,36 @@ describe('the bundle the launcher loads', () => {
   });
 });
 
-describe('the compile cache (Node 22 and later: module.enableCompileCache)', () => {
-  const hasCompileCache =
+describe('the compile cache', () => {
+  // The fast bundles: V8's code cache, kept by the launcher (vm.Script's cachedData). The full CLI, on Node 22 and
+  // later: Node's own (module.enableCompileCache).
+  const nodeKeepsOne =
     typeof (process.getBuiltinModule('node:module') as { enableCompileCache?: unknown }).enableCompileCache ===
     'function';
   const cacheOf = (cacheHome: string) => join(cacheHome, 'podio-auth', 'compile-cache');
-
-  it.skipIf(!hasCompileCache)("is kept in this user's own cache directory", async () => {
-    const { sandbox } = await startSandbox();
-    sandbox.storeLogin(inAnHour());
-    const cacheHome = join(sandbox.root, 'own-cache');
-    mkdirSync(cacheHome, { mode: 0o700 });
-    const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'podio-auth.js'), 'token'], {
+  const run = (sandbox: Sandbox, cacheHome: string, args: string[]) =>
+    spawnSync(process.execPath, [join(ROOT, 'bin', 'podio-auth.js'), ...args], {
       env: sandbox.env({ XDG_CACHE_HOME: cacheHome }) as NodeJS.ProcessEnv,
       encoding: 'utf8',
     });
-    expect(result).toMatchObject({ status: 0, stderr: '' });
-    expect(readdirSync(cacheOf(cacheHome)).length).toBeGreaterThan(0);
+
+  it("is kept in this user's own cache directory, private", async () => {
+    const { sandbox } = await startSandbox();
+    const tokens = sandbox.storeLogin(inAnHour());
+    const cacheHome = join(sandbox.root, 'own-cache');
+    mkdirSync(cacheHome, { mode: 0o700 });
+    expect(run(sandbox, cacheHome, ['token'])).toMatchObject({ stdout: `${tokens.access_token}\n`, stderr: '' });
+    const dir = cacheOf(cacheHome);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    const files = readdirSync(dir);
+    expect(files).toEqual([expect.stringMatching(/fast-token\.cjs\.cache$/)]);
+    expect(statSync(join(dir, files[0] as string)).mode & 0o777).toBe(0o600);
+    // The full CLI (the fast path answers `token` with no option).
+    expect(run(sandbox, cacheHome, ['token', '--json'])).toMatchObject({ status: 0, stderr: '' });
+    expect(readdirSync(dir).length).toBe(nodeKeepsOne ? 2 : 1);
   });
 
-  it.skipIf(!hasCompileCache || process.getuid?.() !== 0)(
+  it.skipIf(process.getuid?.() !== 0)(
     "is never put in a directory of another user's, or one others may write to",
     async () => {
       const { sandbox } = await startSandbox();
@@ -104,13 +116,103 @@ describe('the compile cache (Node 22 and later: module.enableCompileCache)', () 
       mkdirSync(shared);
       chmodSync(shared, 0o777);
       for (const cacheHome of [theirs, shared]) {
-        const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'podio-auth.js'), 'token'], {
-          env: sandbox.env({ XDG_CACHE_HOME: cacheHome }) as NodeJS.ProcessEnv,
-          encoding: 'utf8',
-        });
-        expect(result).toMatchObject({ status: 0, stderr: '' });
+        expect(run(sandbox, cacheHome, ['token'])).toMatchObject({ status: 0, stderr: '' });
         expect(existsSync(join(cacheHome, 'podio-auth')), cacheHome).toBe(false);
       }
     },
   );
+});
+
+describe('the code cache of the fast bundles', () => {
+  /** A copy of the launcher and the build, so that its bundle can be rebuilt here; and a private cache home. */
+  async function copiedBuild() {
+    const { sandbox } = await startSandbox();
+    const tokens = sandbox.storeLogin(inAnHour());
+    const root = join(sandbox.root, 'package');
+    cpSync(join(ROOT, 'bin'), join(root, 'bin'), { recursive: true });
+    cpSync(join(ROOT, 'dist'), join(root, 'dist'), { recursive: true });
+    const cacheHome = join(sandbox.root, 'cache-home');
+    mkdirSync(cacheHome, { mode: 0o700 });
+    const dir = join(cacheHome, 'podio-auth', 'compile-cache');
+    const token = () =>
+      spawnSync(process.execPath, [join(root, 'bin', 'podio-auth.js'), 'token'], {
+        env: sandbox.env({ XDG_CACHE_HOME: cacheHome }) as NodeJS.ProcessEnv,
+        encoding: 'utf8',
+      });
+    const answers = { status: 0, stdout: `${tokens.access_token}\n`, stderr: '' };
+    const cacheFile = () => {
+      const files = readdirSync(dir);
+      expect(files).toHaveLength(1);
+      return join(dir, files[0] as string);
+    };
+    return { root, token, answers, cacheFile };
+  }
+
+  it('is written once, and then used as it is', async () => {
+    const { token, answers, cacheFile } = await copiedBuild();
+    expect(token()).toMatchObject(answers);
+    const written = statSync(cacheFile());
+    expect(token()).toMatchObject(answers);
+    // Not written again (a cache V8 rejected, or one of another build, is replaced by a new file).
+    expect(statSync(cacheFile())).toMatchObject({ ino: written.ino, mtimeMs: written.mtimeMs });
+  });
+
+  it('is never used for another build of the bundle, nor when it is damaged', async () => {
+    const { root, token, answers, cacheFile } = await copiedBuild();
+    expect(token()).toMatchObject(answers);
+    const first = statSync(cacheFile());
+    // Another build of the same length: V8 itself checks little more than the length of the code it is given.
+    const bundle = join(root, 'dist', 'fast-token.cjs');
+    const length = readFileSync(bundle, 'utf8').length;
+    const rebuilt =
+      "module.exports={run:()=>({kind:'print',stdout:'rebuilt\\n'}),isTerminal:()=>false,outputFailedExit:()=>1};";
+    writeFileSync(bundle, `${rebuilt}//${'x'.repeat(length - rebuilt.length - 2)}`);
+    expect(readFileSync(bundle, 'utf8').length).toBe(length);
+    expect(token()).toMatchObject({ status: 0, stdout: 'rebuilt\n' });
+    const second = statSync(cacheFile());
+    expect(second.ino).not.toBe(first.ino);
+    expect(token()).toMatchObject({ status: 0, stdout: 'rebuilt\n' });
+    writeFileSync(bundle, readFileSync(join(ROOT, 'dist', 'fast-token.cjs')));
+    // Damaged: the stamp kept, the code cut short, then garbage.
+    const cache = readFileSync(cacheFile());
+    writeFileSync(cacheFile(), cache.subarray(0, cache.length >> 1));
+    expect(token()).toMatchObject(answers);
+    writeFileSync(cacheFile(), 'not a cache');
+    expect(token()).toMatchObject(answers);
+    expect(readFileSync(cacheFile()).length).toBeGreaterThan(cache.length >> 1);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("is not read from a file that is not this user's", async () => {
+    const { token, answers, cacheFile } = await copiedBuild();
+    expect(token()).toMatchObject(answers);
+    chownSync(cacheFile(), 12345, 12345);
+    expect(token()).toMatchObject(answers);
+    // Passed over, and replaced by one of this user's.
+    expect(statSync(cacheFile()).uid).toBe(0);
+  });
+});
+
+describe('the build', () => {
+  const builtFiles = () =>
+    readdirSync(join(ROOT, 'dist'), { recursive: true, encoding: 'utf8' })
+      .filter((file) => /\.(c|m)?js$/.test(file))
+      .map((file) => ({ file, code: readFileSync(join(ROOT, 'dist', file), 'utf8') }));
+
+  it("uses no internal of Node's: no process.binding, internalBinding or *_wrap handle", () => {
+    for (const { file, code } of builtFiles())
+      expect(code, file).not.toMatch(/process\.binding|internalBinding|\w+_wrap\b/);
+  });
+
+  it("imports none of Node's modules as an ES module (that builds the module's namespace, reading every export)", () => {
+    // The bundles: the CLI and its chunks, the library, the keyring helper (the tests' set-up also writes dist/
+    // module by module, which nothing installed loads).
+    const esm = builtFiles().filter(({ file }) => /^(cli|chunks)\/|^index\.js$|^keyring-helper\.mjs$/.test(file));
+    expect(esm.length).toBeGreaterThan(5);
+    for (const { file, code } of esm) {
+      expect(code, file).not.toMatch(
+        /\bfrom\s*["'](node:)?(fs|http|https|net|tls|crypto|os|path|child_process|events)["']/,
+      );
+      expect(code, file).not.toMatch(/\bimport\s*\(\s*["']node:/);
+    }
+  });
 });
