@@ -9,72 +9,94 @@ const fs = require('node:fs');
 
 /**
  * Where compiled code is kept between runs, so that a command run in a loop does not compile the same bundles on
- * every call: in this user's own cache directory, never a shared or another user's one (`sudo -E`). The code in it
- * is run, so the directory it goes in must be this user's and writable by no one else.
+ * every call: this user's cache directory. The code kept there is run, so it is read only from files of this user's
+ * that no one else may write to, and written (and Node's own cache used) only where the directories it goes in are
+ * this user's and no one else may write to them: never a shared or another user's one (`sudo -E`).
  */
 function compileCacheDir() {
   const { XDG_CACHE_HOME: xdg, HOME: home } = process.env;
   const cacheHome = xdg?.startsWith('/') ? xdg : home?.startsWith('/') ? `${home}/.cache` : undefined;
-  if (cacheHome === undefined) return undefined;
+  return cacheHome === undefined ? undefined : `${cacheHome}/podio-auth/compile-cache`;
+}
+
+/** Whether `stats` are those of a file or directory of this user's that no one else may write to. */
+function isPrivate({ uid, mode }) {
+  return uid === process.geteuid?.() && (mode & 0o022) === 0;
+}
+
+/** Makes the cache directory, private; whether it, the podio-auth directory and the cache home above are private. */
+function makePrivateCacheDir(dir) {
+  const podioAuth = dir.slice(0, dir.lastIndexOf('/'));
   try {
-    const owner = fs.statSync(cacheHome);
-    if (owner.uid !== process.geteuid?.() || (owner.mode & 0o022) !== 0) return undefined;
-    return `${cacheHome}/podio-auth/compile-cache`;
+    if (!isPrivate(fs.statSync(podioAuth.slice(0, podioAuth.lastIndexOf('/'))))) return false;
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return isPrivate(fs.statSync(podioAuth)) && isPrivate(fs.statSync(dir));
   } catch {
-    return undefined;
+    return false;
   }
 }
+
 const cacheDir = compileCacheDir();
 
 /**
  * Has Node keep what it compiles of the full CLI from here on (module.enableCompileCache, Node 22.1+, documented;
- * a cache it cannot use it passes over without a word). Node 20 has none.
+ * a cache it cannot use it passes over without a word; Node 20 has none). Node reads its cache without asking who
+ * wrote it: only from a directory no one else may write to.
  */
 function useNodeCompileCache() {
-  if (cacheDir === undefined || process.versions.node.startsWith('20.')) return;
-  try {
-    // Private, as everything podio-auth keeps (Node would make it readable by all).
-    fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-    require('node:module').enableCompileCache?.(cacheDir);
-  } catch {
-    // No cache then: everything is compiled as it is loaded.
-  }
+  if (cacheDir !== undefined && makePrivateCacheDir(cacheDir)) require('node:module').enableCompileCache?.(cacheDir);
 }
 
 /**
  * Loads a fast bundle as require would, compiled with V8's code cache (vm.Script's cachedData, documented) from
- * `dir`. A cache is used only for the very bundle file it was made from (device, inode, size, times): a rebuilt or
- * reinstalled bundle is compiled anew, and its cache replaced once the command has answered (`keep`).
+ * `dir`. V8 checks little more than the length of the code a cache was made from, so a cache file holds that code
+ * too, and is used only for exactly the same code: another build, even of the same length, is compiled anew, and its
+ * cache replaced once the command has answered (`keep`).
  */
 function loadWithCodeCache(file, dir) {
-  let source;
-  let stamp;
-  const fd = fs.openSync(file, 'r');
-  try {
-    const { dev, ino, size, mtimeMs, ctimeMs } = fs.fstatSync(fd);
-    stamp = Buffer.from(`${dev}:${ino}:${size}:${mtimeMs}:${ctimeMs}\n`);
-    source = fs.readFileSync(fd, 'utf8');
-  } finally {
-    fs.closeSync(fd);
-  }
-  const cacheFile = `${dir}/v8-${process.versions.v8}-${file.slice(file.lastIndexOf('/') + 1)}.cache`;
-  const cachedData = readCodeCache(cacheFile, stamp);
+  const source = fs.readFileSync(file, 'utf8');
+  const cacheFile = `${dir}/${codeCacheName(file)}`;
+  const cachedData = readCodeCache(cacheFile, source);
   const { Script } = require('node:vm');
   const script = new Script(`(function (exports, require, module) {${source}\n})`, { filename: file, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, require, module);
   const fresh = cachedData === undefined || script.cachedDataRejected;
-  return { bundle: module.exports, keep: fresh ? () => writeCodeCache(dir, cacheFile, stamp, script) : () => {} };
+  return { bundle: module.exports, keep: fresh ? () => writeCodeCache(dir, cacheFile, source, script) : () => {} };
 }
 
-/** The code cache in `cacheFile` if it is this user's and was made from the bundle `stamp` describes. */
-function readCodeCache(cacheFile, stamp) {
+/**
+ * One cache file per V8 version, installed copy and bundle: two installs used in turn (a global one and a clone, two
+ * Node versions) do not replace each other's on every run.
+ */
+function codeCacheName(file) {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < file.length; i++) hash = Math.imul(hash ^ file.charCodeAt(i), 0x01000193);
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  return `v8-${process.versions.v8}-${(hash >>> 0).toString(16)}-${name}.cache`;
+}
+
+/** Far above any fast bundle's cache; past it, the file is not one. */
+const MAX_CODE_CACHE_BYTES = 4 * 1024 * 1024;
+/** Node takes open(2) flags as a number: no link followed, no wait on a FIFO. */
+const OPEN_CACHE = fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+
+/**
+ * The code cache in `cacheFile` if it is a file of this user's that no one else may write to, and was made from
+ * `source`. What is in such a file only this user (or root) can have put there, wherever it is. The file is text
+ * (the length of the code, the code, then V8's cache in base64), read in one call by Node's UTF-8 read: a binary
+ * read costs Node 20 twice as much.
+ */
+function readCodeCache(cacheFile, source) {
   try {
-    const fd = fs.openSync(cacheFile, 'r');
+    const fd = fs.openSync(cacheFile, OPEN_CACHE);
     try {
-      if (fs.fstatSync(fd).uid !== process.geteuid()) return undefined;
-      const data = fs.readFileSync(fd);
-      return data.subarray(0, stamp.length).equals(stamp) ? data.subarray(stamp.length) : undefined;
+      const stats = fs.fstatSync(fd);
+      if (!stats.isFile() || !isPrivate(stats) || stats.size > MAX_CODE_CACHE_BYTES) return undefined;
+      const text = fs.readFileSync(fd, 'utf8');
+      const start = codeCacheHeader(source).length;
+      const same = text.startsWith(codeCacheHeader(source)) && text.slice(start, start + source.length) === source;
+      return same ? Buffer.from(text.slice(start + source.length), 'base64') : undefined;
     } finally {
       fs.closeSync(fd);
     }
@@ -83,12 +105,15 @@ function readCodeCache(cacheFile, stamp) {
   }
 }
 
+const codeCacheHeader = (source) => `${source.length}\n`;
+
 /** Writes a new code cache whole or not at all (a private temporary file, renamed over the old one). */
-function writeCodeCache(dir, cacheFile, stamp, script) {
+function writeCodeCache(dir, cacheFile, source, script) {
   const temp = `${cacheFile}.${process.pid}.tmp`;
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    fs.writeFileSync(temp, Buffer.concat([stamp, script.createCachedData()]), { mode: 0o600, flag: 'wx' });
+    if (!makePrivateCacheDir(dir)) return;
+    const cache = `${codeCacheHeader(source)}${source}${script.createCachedData().toString('base64')}`;
+    fs.writeFileSync(temp, cache, { mode: 0o600, flag: 'wx' });
     fs.renameSync(temp, cacheFile);
   } catch {
     // No cache then: the bundle is compiled as it is loaded, as without one.

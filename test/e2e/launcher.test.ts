@@ -10,6 +10,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -121,6 +122,30 @@ describe('the compile cache', () => {
       }
     },
   );
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'is never put in, nor read from, a podio-auth or compile-cache directory of another user or that others may write to',
+    async () => {
+      const { sandbox } = await startSandbox();
+      sandbox.storeLogin(inAnHour());
+      const cases: [string, (cacheHome: string) => void][] = [
+        ['podio-auth open to all', (home) => chmodSync(join(home, 'podio-auth'), 0o777)],
+        ['compile-cache open to all', (home) => chmodSync(cacheOf(home), 0o777)],
+        ["podio-auth another user's", (home) => chownSync(join(home, 'podio-auth'), 12345, 12345)],
+        ["compile-cache another user's", (home) => chownSync(cacheOf(home), 12345, 12345)],
+      ];
+      for (const [what, spoil] of cases) {
+        const cacheHome = join(sandbox.root, what.replace(/\W+/g, '-'));
+        mkdirSync(cacheOf(cacheHome), { recursive: true, mode: 0o700 });
+        chmodSync(cacheHome, 0o700);
+        spoil(cacheHome);
+        // The fast path, and the full CLI (where Node keeps its own cache, on Node 22 and later).
+        expect(run(sandbox, cacheHome, ['token'])).toMatchObject({ status: 0, stderr: '' });
+        expect(run(sandbox, cacheHome, ['token', '--json'])).toMatchObject({ status: 0, stderr: '' });
+        expect(readdirSync(cacheOf(cacheHome)), what).toEqual([]);
+      }
+    },
+  );
 });
 
 describe('the code cache of the fast bundles', () => {
@@ -134,18 +159,19 @@ describe('the code cache of the fast bundles', () => {
     const cacheHome = join(sandbox.root, 'cache-home');
     mkdirSync(cacheHome, { mode: 0o700 });
     const dir = join(cacheHome, 'podio-auth', 'compile-cache');
-    const token = () =>
-      spawnSync(process.execPath, [join(root, 'bin', 'podio-auth.js'), 'token'], {
+    const tokenFrom = (copy: string) =>
+      spawnSync(process.execPath, [join(copy, 'bin', 'podio-auth.js'), 'token'], {
         env: sandbox.env({ XDG_CACHE_HOME: cacheHome }) as NodeJS.ProcessEnv,
         encoding: 'utf8',
       });
+    const token = () => tokenFrom(root);
     const answers = { status: 0, stdout: `${tokens.access_token}\n`, stderr: '' };
     const cacheFile = () => {
       const files = readdirSync(dir);
       expect(files).toHaveLength(1);
       return join(dir, files[0] as string);
     };
-    return { root, token, answers, cacheFile };
+    return { root, dir, token, tokenFrom, answers, cacheFile };
   }
 
   it('is written once, and then used as it is', async () => {
@@ -162,12 +188,19 @@ describe('the code cache of the fast bundles', () => {
     expect(token()).toMatchObject(answers);
     const first = statSync(cacheFile());
     // Another build of the same length: V8 itself checks little more than the length of the code it is given.
+    // Written in place, its times put back: all that is left to tell it apart is the code.
     const bundle = join(root, 'dist', 'fast-token.cjs');
-    const length = readFileSync(bundle, 'utf8').length;
+    const { atime, mtime, ino, size } = statSync(bundle);
     const rebuilt =
       "module.exports={run:()=>({kind:'print',stdout:'rebuilt\\n'}),isTerminal:()=>false,outputFailedExit:()=>1};";
-    writeFileSync(bundle, `${rebuilt}//${'x'.repeat(length - rebuilt.length - 2)}`);
-    expect(readFileSync(bundle, 'utf8').length).toBe(length);
+    writeFileSync(bundle, `${rebuilt}//${'x'.repeat(size - rebuilt.length - 2)}`);
+    utimesSync(bundle, atime, mtime);
+    const now = statSync(bundle);
+    expect({ ino: now.ino, size: now.size, mtime: Math.round(now.mtimeMs) }).toEqual({
+      ino,
+      size,
+      mtime: mtime.getTime(),
+    });
     expect(token()).toMatchObject({ status: 0, stdout: 'rebuilt\n' });
     const second = statSync(cacheFile());
     expect(second.ino).not.toBe(first.ino);
@@ -180,6 +213,18 @@ describe('the code cache of the fast bundles', () => {
     writeFileSync(cacheFile(), 'not a cache');
     expect(token()).toMatchObject(answers);
     expect(readFileSync(cacheFile()).length).toBeGreaterThan(cache.length >> 1);
+  });
+
+  it("is kept for each installed copy: two used in turn do not replace each other's", async () => {
+    const { root, tokenFrom, answers, dir } = await copiedBuild();
+    const other = `${root}-other`;
+    cpSync(root, other, { recursive: true });
+    for (const copy of [root, other]) expect(tokenFrom(copy)).toMatchObject(answers);
+    const kept = () => readdirSync(dir).map((file) => statSync(join(dir, file)).ino);
+    const written = kept();
+    expect(written).toHaveLength(2);
+    for (const copy of [root, other, root]) expect(tokenFrom(copy)).toMatchObject(answers);
+    expect(kept()).toEqual(written);
   });
 
   it.skipIf(process.getuid?.() !== 0)("is not read from a file that is not this user's", async () => {
