@@ -59,12 +59,14 @@ function storedProfile(
   if (env['GITHUB_ACTIONS'] === 'true' || env['PODIO_AUTH_STORE']?.startsWith('redis')) return undefined;
   if (flag === undefined && envCredentials(env)) return undefined;
   const dir = defaultConfigDir(env);
-  // Debris of a write the full command would look into first; a config.json that is not a small regular file is
-  // the full command's to report.
-  const names = readdirSync(dir);
+  // One listing says both whether a write left debris and what config.json is: a plain file is read in one call,
+  // a link with every check; anything else (a FIFO, a device) is left to the full command to report.
+  const entries = readdirSync(dir, { withFileTypes: true });
   const debris = `${CONFIG_FILE_NAME}${TEMP_MARK}`;
-  if (!names.includes(CONFIG_FILE_NAME) || names.some((entry) => entry.startsWith(debris))) return undefined;
-  const config = readConfigFile(configFileIn(dir));
+  if (entries.some((entry) => entry.name.startsWith(debris))) return undefined;
+  const entry = entries.find((candidate) => candidate.name === CONFIG_FILE_NAME);
+  if (!entry || !(entry.isFile() || entry.isSymbolicLink())) return undefined;
+  const config = readConfigFile(configFileIn(dir), entry.isFile());
   const name = resolveProfileName(flag, env, config.defaultProfile);
   const profile = config.profiles.get(name);
   if (!profile || (profile.store !== undefined && profile.store !== 'file')) return undefined;

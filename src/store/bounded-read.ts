@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
 /** Why a file could not be used as a small regular file. */
 export type UnreadableReason = 'not a regular file' | 'too large';
@@ -21,11 +21,22 @@ export function readSmallRegularFile(path: string, maxBytes: number): string {
     const stat = fstatSync(fd);
     if (!stat.isFile()) throw new UnusableFile('not a regular file');
     if (stat.size > maxBytes) throw new UnusableFile('too large');
-    // A regular file: read to its end in one call (Node's UTF-8 read, the cheapest it has), and measured again in
-    // case it grew since.
-    const text = readFileSync(fd, 'utf8');
-    if (Buffer.byteLength(text) > maxBytes) throw new UnusableFile('too large');
-    return text;
+    // Sized by fstat, one byte over to see the end; grown if the file turns out longer, up to one byte past the
+    // limit, which is where it is refused.
+    let buffer = Buffer.allocUnsafe(Math.min(stat.size, maxBytes) + 1);
+    let length = 0;
+    for (;;) {
+      if (length === buffer.length) {
+        if (length > maxBytes) throw new UnusableFile('too large');
+        const bigger = Buffer.allocUnsafe(Math.min(buffer.length * 2, maxBytes + 1));
+        buffer.copy(bigger, 0, 0, length);
+        buffer = bigger;
+      }
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) break;
+      length += read;
+    }
+    return buffer.toString('utf8', 0, length);
   } finally {
     closeSync(fd);
   }
