@@ -164,4 +164,21 @@ describe('a config.json that is no regular file', () => {
     expect(result.code).toBe(0);
     expect(readdirSync(sandbox.configDir)).toEqual(['config.json']);
   });
+
+  it.skipIf(!existsSync('/proc/self/pagemap'))(
+    'a file that says it is regular but has no end (a /proc file): read no further than the limit, one line',
+    async () => {
+      const { sandbox } = await startSandbox();
+      mkdirSync(sandbox.configDir, { recursive: true, mode: 0o700 });
+      symlinkSync('/proc/self/pagemap', sandbox.configFile);
+      for (const args of [['token'], ['token', '--json'], ['status']]) {
+        // Bounded by the call's own timeout: an unbounded read would fill the memory until it.
+        const result = await runCli(args, sandbox.env());
+        expect(result.code, args.join(' ')).toBe(1);
+        expect(errorLines(result)[0]).toMatch(
+          /^✗ The config file \S+ (cannot be read \(\w+\)|is larger than 4 MiB)\.$/,
+        );
+      }
+    },
+  );
 });
