@@ -24,16 +24,34 @@ function isPrivate({ uid, mode }) {
   return uid === process.geteuid?.() && (mode & 0o022) === 0;
 }
 
-/** Makes the cache directory, private; whether it, the podio-auth directory and the cache home above are private. */
-function makePrivateCacheDir(dir) {
+/**
+ * Makes the cache directory, and gives its real path if no one but this user (or root) can change what is in it or
+ * what that path leads to: the cache directory, podio-auth and the cache home are this user's and private, and every
+ * directory above them is this user's or root's and writable by no one else, short of a sticky one (/tmp), where
+ * only an entry's owner may rename it. Else undefined: Node opens its cache by path, again for each module.
+ */
+function privateCacheDir(dir) {
   const podioAuth = dir.slice(0, dir.lastIndexOf('/'));
   try {
-    if (!isPrivate(fs.statSync(podioAuth.slice(0, podioAuth.lastIndexOf('/'))))) return false;
+    if (!isPrivate(fs.statSync(podioAuth.slice(0, podioAuth.lastIndexOf('/'))))) return undefined;
     fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    return isPrivate(fs.statSync(podioAuth)) && isPrivate(fs.statSync(dir));
+    const real = fs.realpathSync(dir);
+    let path = real;
+    for (let level = 0; ; level++) {
+      const stats = fs.statSync(path);
+      const own = level < 3 ? isPrivate(stats) : isUnchangeableAbove(stats);
+      if (!own) return undefined;
+      if (path === '/') return real;
+      path = path.slice(0, path.lastIndexOf('/')) || '/';
+    }
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** A directory above the cache home: this user's or root's, and writable by no one else unless sticky. */
+function isUnchangeableAbove({ uid, mode }) {
+  return (uid === process.geteuid?.() || uid === 0) && ((mode & 0o022) === 0 || (mode & 0o1000) !== 0);
 }
 
 const cacheDir = compileCacheDir();
@@ -44,7 +62,8 @@ const cacheDir = compileCacheDir();
  * wrote it: only from a directory no one else may write to.
  */
 function useNodeCompileCache() {
-  if (cacheDir !== undefined && makePrivateCacheDir(cacheDir)) require('node:module').enableCompileCache?.(cacheDir);
+  const dir = cacheDir === undefined ? undefined : privateCacheDir(cacheDir);
+  if (dir !== undefined) require('node:module').enableCompileCache?.(dir);
 }
 
 /**
@@ -55,14 +74,14 @@ function useNodeCompileCache() {
  */
 function loadWithCodeCache(file, dir) {
   const source = fs.readFileSync(file, 'utf8');
-  const cacheFile = `${dir}/${codeCacheName(file)}`;
-  const cachedData = readCodeCache(cacheFile, source);
+  const name = codeCacheName(file);
+  const cachedData = readCodeCache(`${dir}/${name}`, source);
   const { Script } = require('node:vm');
   const script = new Script(`(function (exports, require, module) {${source}\n})`, { filename: file, cachedData });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, require, module);
   const fresh = cachedData === undefined || script.cachedDataRejected;
-  return { bundle: module.exports, keep: fresh ? () => writeCodeCache(dir, cacheFile, source, script) : () => {} };
+  return { bundle: module.exports, keep: fresh ? () => writeCodeCache(dir, name, source, script) : () => {} };
 }
 
 /**
@@ -108,13 +127,14 @@ function readCodeCache(cacheFile, source) {
 const codeCacheHeader = (source) => `${source.length}\n`;
 
 /** Writes a new code cache whole or not at all (a private temporary file, renamed over the old one). */
-function writeCodeCache(dir, cacheFile, source, script) {
-  const temp = `${cacheFile}.${process.pid}.tmp`;
+function writeCodeCache(dir, name, source, script) {
+  const real = privateCacheDir(dir);
+  if (real === undefined) return;
+  const temp = `${real}/${name}.${process.pid}.tmp`;
   try {
-    if (!makePrivateCacheDir(dir)) return;
     const cache = `${codeCacheHeader(source)}${source}${script.createCachedData().toString('base64')}`;
     fs.writeFileSync(temp, cache, { mode: 0o600, flag: 'wx' });
-    fs.renameSync(temp, cacheFile);
+    fs.renameSync(temp, `${real}/${name}`);
   } catch {
     // No cache then: the bundle is compiled as it is loaded, as without one.
     try {

@@ -105,6 +105,26 @@ describe('the compile cache', () => {
     expect(readdirSync(dir).length).toBe(nodeKeepsOne ? 2 : 1);
   });
 
+  it('is used only where no directory above it may be changed by others, short of a sticky one (/tmp)', async () => {
+    const { sandbox } = await startSandbox();
+    const tokens = sandbox.storeLogin(inAnHour());
+    const underShared = (mode: number) => {
+      const parent = join(sandbox.root, `parent-${mode.toString(8)}`);
+      mkdirSync(parent);
+      chmodSync(parent, mode);
+      const cacheHome = join(parent, 'cache');
+      mkdirSync(cacheHome, { mode: 0o700 });
+      for (const args of [['token'], ['token', '--json']]) {
+        expect(run(sandbox, cacheHome, args)).toMatchObject({ status: 0, stderr: '' });
+      }
+      return existsSync(cacheOf(cacheHome)) ? readdirSync(cacheOf(cacheHome)) : [];
+    };
+    // Others could put a directory of theirs in its place between the check and Node's reads.
+    expect(underShared(0o777)).toEqual([]);
+    expect(underShared(0o1777)).toContainEqual(expect.stringMatching(/fast-token\.cjs\.cache$/));
+    expect(run(sandbox, join(sandbox.root, 'parent-1777', 'cache'), ['token']).stdout).toBe(`${tokens.access_token}\n`);
+  });
+
   it.skipIf(process.getuid?.() !== 0)(
     "is never put in a directory of another user's, or one others may write to",
     async () => {
