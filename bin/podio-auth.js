@@ -216,4 +216,7 @@ if (answer === undefined) {
     process.exitCode = fast.outputFailedExit();
   }
   keepCodeCache();
+  // Answered, and everything written synchronously: ending here spares the process from freeing all it loaded first,
+  // as a natural exit does (about 2 % of a `token`).
+  process.exit();
 }
