@@ -117,9 +117,9 @@ describe('the compile cache', () => {
       for (const args of [['token'], ['token', '--json']]) {
         expect(run(sandbox, cacheHome, args)).toMatchObject({ status: 0, stderr: '' });
       }
-      return existsSync(cacheOf(cacheHome)) ? readdirSync(cacheOf(cacheHome)) : [];
+      return existsSync(cacheOf(cacheHome)) ? readdirSync(cacheOf(cacheHome)) : readdirSync(cacheHome);
     };
-    // Others could put a directory of theirs in its place between the check and Node's reads.
+    // Others could put a directory of theirs in its place between the check and Node's reads. Nothing is made there.
     expect(underShared(0o777)).toEqual([]);
     expect(underShared(0o1777)).toContainEqual(expect.stringMatching(/fast-token\.cjs\.cache$/));
     expect(run(sandbox, join(sandbox.root, 'parent-1777', 'cache'), ['token']).stdout).toBe(`${tokens.access_token}\n`);
@@ -254,6 +254,24 @@ describe('the code cache of the fast bundles', () => {
     expect(token()).toMatchObject(answers);
     // Passed over, and replaced by one of this user's.
     expect(statSync(cacheFile()).uid).toBe(0);
+  });
+});
+
+describe('a fast command that has answered', () => {
+  it("ends the process at once, unless a preloaded module asked to hear of the process's end first", async () => {
+    const { sandbox } = await startSandbox();
+    const tokens = sandbox.storeLogin(inAnHour());
+    const preload = join(sandbox.root, 'preload.cjs');
+    writeFileSync(
+      preload,
+      "process.on('beforeExit', () => process.stderr.write('before exit\\n'));\n" +
+        "process.on('exit', () => process.stderr.write('exit\\n'));\n",
+    );
+    const result = spawnSync(process.execPath, [join(ROOT, 'bin', 'podio-auth.js'), 'token'], {
+      env: sandbox.env({ NODE_OPTIONS: `--require ${preload}` }) as NodeJS.ProcessEnv,
+      encoding: 'utf8',
+    });
+    expect(result).toMatchObject({ status: 0, stdout: `${tokens.access_token}\n`, stderr: 'before exit\nexit\n' });
   });
 });
 
