@@ -5,7 +5,10 @@
 'use strict';
 
 const argv = process.argv.slice(2);
-const fs = require('node:fs');
+// Node's own modules are taken with process.getBuiltinModule (Node 20.16+): half what require costs, and `token`
+// runs in loops.
+const builtin = (id) => process.getBuiltinModule(id);
+const fs = builtin('node:fs');
 
 /**
  * Where compiled code is kept between runs, so that a command run in a loop does not compile the same bundles on
@@ -66,7 +69,7 @@ const cacheDir = compileCacheDir();
  */
 function useNodeCompileCache() {
   const dir = cacheDir === undefined ? undefined : privateCacheDir(cacheDir);
-  if (dir !== undefined) require('node:module').enableCompileCache?.(dir);
+  if (dir !== undefined) builtin('node:module').enableCompileCache?.(dir);
 }
 
 /**
@@ -79,10 +82,11 @@ function loadWithCodeCache(file, dir) {
   const source = fs.readFileSync(file, 'utf8');
   const name = codeCacheName(file);
   const cachedData = readCodeCache(`${dir}/${name}`, source);
-  const { Script } = require('node:vm');
+  const { Script } = builtin('node:vm');
   const script = new Script(`(function (exports, require, module) {${source}\n})`, { filename: file, cachedData });
   const module = { exports: {} };
-  script.runInThisContext()(module.exports, require, module);
+  // The bundles require only Node's own modules: everything else is in them.
+  script.runInThisContext()(module.exports, builtin, module);
   const fresh = cachedData === undefined || script.cachedDataRejected;
   return { bundle: module.exports, keep: fresh ? () => writeCodeCache(dir, name, source, script) : () => {} };
 }

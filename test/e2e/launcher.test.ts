@@ -298,4 +298,19 @@ describe('the build', () => {
       expect(code, file).not.toMatch(/\bimport\s*\(\s*["']node:/);
     }
   });
+
+  it("has the fast bundles require nothing but Node's own modules (the launcher gives them no other require)", () => {
+    const fast = builtFiles().filter(({ file }) => /^fast-\w+\.cjs$/.test(file));
+    expect(fast.map(({ file }) => file).sort()).toEqual([
+      'fast-exec.cjs',
+      'fast-export.cjs',
+      'fast-help.cjs',
+      'fast-token.cjs',
+    ]);
+    for (const { file, code } of fast) {
+      const required = [...code.matchAll(/\brequire\(([^)]*)\)/g)].map((match) => match[1]);
+      expect(required.length, file).toBeGreaterThan(0);
+      for (const id of required) expect(id, file).toMatch(/^"node:[a-z_]+"$/);
+    }
+  });
 });
