@@ -59,14 +59,12 @@ function storedProfile(
   if (env['GITHUB_ACTIONS'] === 'true' || env['PODIO_AUTH_STORE']?.startsWith('redis')) return undefined;
   if (flag === undefined && envCredentials(env)) return undefined;
   const dir = defaultConfigDir(env);
-  // One listing says both whether a write left debris and what config.json is: a plain file is read in one call,
-  // a link with every check; anything else (a FIFO, a device) is left to the full command to report.
-  const entries = readdirSync(dir, { withFileTypes: true });
+  // One listing (names only: a file's type costs more to ask it this way than fstat does) says whether a write left
+  // debris; the read then refuses anything but a regular file (a FIFO, a device), left to the full command to report.
+  const names = readdirSync(dir);
   const debris = `${CONFIG_FILE_NAME}${TEMP_MARK}`;
-  if (entries.some((entry) => entry.name.startsWith(debris))) return undefined;
-  const entry = entries.find((candidate) => candidate.name === CONFIG_FILE_NAME);
-  if (!entry || !(entry.isFile() || entry.isSymbolicLink())) return undefined;
-  const config = readConfigFile(configFileIn(dir), entry.isFile());
+  if (!names.includes(CONFIG_FILE_NAME) || names.some((name) => name.startsWith(debris))) return undefined;
+  const config = readConfigFile(configFileIn(dir), true);
   const name = resolveProfileName(flag, env, config.defaultProfile);
   const profile = config.profiles.get(name);
   if (!profile || (profile.store !== undefined && profile.store !== 'file')) return undefined;

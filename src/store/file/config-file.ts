@@ -1,4 +1,4 @@
-import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { isObject } from '../../domain/guards.js';
 import { checkProfile, type ProfileRecord } from '../../domain/profile.js';
@@ -77,23 +77,17 @@ export function emptyConfig(): ConfigDocument {
   return { defaultProfile: undefined, profiles: new Map(), extra: {} };
 }
 
-/** Node takes open(2) flags as a number here too, though its types say only strings. */
-const NON_BLOCKING_READ = (constants.O_RDONLY | constants.O_NONBLOCK) as unknown as string;
-
 /** Far above what any number of profiles takes; past it, the file is not a config podio-auth wrote. */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 /**
  * A missing file is an empty config; a file that cannot be used is an error naming it, and is left as it is.
- * `knownRegular`: the caller has seen in the directory listing that it is a regular file (no link), so Node's
- * one-call read can be used, non-blocking all the same; `token` runs in loops, and the checked read costs more.
+ * `oneCall`: `token`'s path, where Node's one-call read costs less than the checked read (readSmallRegularFile).
  */
-export function readConfigFile(file: string, knownRegular = false): ConfigDocument {
+export function readConfigFile(file: string, oneCall = false): ConfigDocument {
   let text: string;
   try {
-    text = knownRegular
-      ? readFileSync(file, { encoding: 'utf8', flag: NON_BLOCKING_READ })
-      : readSmallRegularFile(file, MAX_CONFIG_BYTES);
+    text = readSmallRegularFile(file, MAX_CONFIG_BYTES, { oneCall });
     if (text.length > MAX_CONFIG_BYTES) throw new UnusableFile('too large');
   } catch (error) {
     if (error instanceof UnusableFile) {
