@@ -2,12 +2,13 @@
  * The process side of the CLI, and the only code that touches the process: signals, streams, the exit code.
  * Everything else is `main(argv, deps)`.
  */
-import { closeDeps, createDeps, type Deps } from './deps.js';
+import type { Deps } from './deps.js';
 import { exitCodeOf, PodioAuthError } from './errors.js';
 import { main } from './main.js';
 import { blockingReadsInFlight } from './platform/blocking-reads.js';
 import { endThisProcessBy } from './platform/run-command.js';
 import { handleSignals } from './process-signals.js';
+import { closeDeps, createDeps } from './real-deps.js';
 import { removeSecretsFrom } from './secrets.js';
 
 export async function runCli(argv: string[]): Promise<void> {

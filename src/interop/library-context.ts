@@ -1,6 +1,7 @@
-import { createDeps, type Deps } from '../deps.js';
+import type { Deps } from '../deps.js';
 import type { Env } from '../env.js';
 import { apiOriginFor } from '../podio/origins.js';
+import { createDeps } from '../real-deps.js';
 import { envCredentials } from '../usecases/env-credentials.js';
 import { type FreshToken, getToken, readProfile } from '../usecases/get-token.js';
 import { refreshGateFor } from './refresh-gate.js';

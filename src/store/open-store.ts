@@ -7,19 +7,12 @@ import { DEFAULT_FILE_LOCK_TIMINGS } from './file/lock.js';
 import { openFileStore } from './file/store.js';
 import { DEFAULT_KEYRING_TIMEOUT_MS } from './keyring/entries.js';
 import type { KeyringVault } from './keyring/vault.js';
-import type { ProfileStore } from './port.js';
+import type { ProfileStore, StoreClock } from './port.js';
 import { lazyRedisStore } from './redis/lazy-store.js';
 
 // What the callers that choose a store need of Redis, kept importable from here.
 export { isRedisStore, lazyRedisStore, type RedisStoreHandle, redisLeaseMs } from './redis/lazy-store.js';
 export { redisLocationOf } from './redis/url.js';
-
-export interface StoreClock {
-  now: () => Date;
-  monotonic: () => number;
-  /** Bound for every call to a remote store. */
-  timeoutMs: number;
-}
 
 /** Which backend new logins use: PODIO_AUTH_STORE (`file`, `keyring`, `redis://…`). */
 export type StoreChoice = { kind: 'file' } | { kind: 'keyring' } | { kind: 'redis'; url: string };

@@ -14,6 +14,14 @@ import type { ProfileRecord } from '../domain/profile.js';
 
 export type StoreKind = 'file' | 'keyring' | 'redis';
 
+/** The time and the bound a backend is opened with. */
+export interface StoreClock {
+  now: () => Date;
+  monotonic: () => number;
+  /** Bound for every call to a remote store. */
+  timeoutMs: number;
+}
+
 export interface StoreSnapshot {
   /** Set by `profiles use`. */
   defaultProfile: string | undefined;

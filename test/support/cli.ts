@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { expect, onTestFinished } from 'vitest';
-import { closeDeps, createDeps, type Deps } from '../../src/deps.js';
+import type { Deps } from '../../src/deps.js';
 import type { PodioEmulator } from '../../src/emulator/podio-emulator.js';
 import { main } from '../../src/main.js';
+import { closeDeps, createDeps } from '../../src/real-deps.js';
 import { visit } from './fake-browser.mjs';
 import { type FakePodio, type FakePodioOptions, startFakePodio } from './fake-podio.js';
 
