@@ -1,6 +1,6 @@
 import { type ProfileRecord, SECRET_FIELDS } from './domain/profile.js';
+import { readRedisUrl } from './domain/redis-url.js';
 import type { Env } from './env.js';
-import { parseRedisUrl } from './store/redis/url.js';
 
 /** Environment variables that hold secrets: redacted from messages, never handed to child processes. */
 export const SECRET_ENV_NAMES = [
@@ -50,11 +50,8 @@ export function commandEnvironment(env: Env, accessToken: string): Record<string
  */
 export function storeSettingWithoutPassword(value: string): string | undefined {
   if (value === 'file' || value === 'keyring' || value === '') return value;
-  try {
-    return parseRedisUrl(value).location;
-  } catch {
-    return undefined;
-  }
+  const reading = readRedisUrl(value);
+  return reading.ok ? reading.target.location : undefined;
 }
 
 /** A pointer's Redis URL (config.json may have been edited by hand) as messages show it: never with a password. */

@@ -1,10 +1,18 @@
 import { sanitizeForTerminal } from '../domain/terminal-text.js';
-import type { ProfileSummary } from '../usecases/profiles.js';
 import { describeExpiry } from './format.js';
 
-/** `podio-auth profiles` as text: one aligned line per profile (`*` marks the default), who, and the token's state. */
+/** What the table shows of a profile: the `profiles` use case's summary has it all. */
+export interface ProfileRow {
+  name: string;
+  default: boolean;
+  who: string | null;
+  store: string;
+  expires_at: string | null;
+  logged_in: boolean;
+}
 
-export function profileTable(rows: readonly ProfileSummary[], now: Date): string {
+/** `podio-auth profiles` as text: one aligned line per profile (`*` marks the default), who, and the token's state. */
+export function profileTable(rows: readonly ProfileRow[], now: Date): string {
   const lines = rows.map((row) => [
     `${row.default ? '*' : ' '} ${sanitizeForTerminal(row.name, 80)}`,
     // Names and users come from config.json or Redis, which anyone with write access there can fill.
@@ -16,7 +24,7 @@ export function profileTable(rows: readonly ProfileSummary[], now: Date): string
   return `${lines.map(([a = '', b = '', c = '']) => `${a.padEnd(first)}  ${b.padEnd(second)}  ${c}`).join('\n')}\n`;
 }
 
-function tokenState(row: ProfileSummary, now: Date): string {
+function tokenState(row: ProfileRow, now: Date): string {
   if (!row.logged_in) return 'logged out';
   const expiry = row.expires_at ? describeExpiry(row.expires_at, now) : undefined;
   if (!expiry) return 'no token';

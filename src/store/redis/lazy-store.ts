@@ -1,7 +1,6 @@
 import type { Env } from '../../env.js';
 import { envValue, secondsSetting } from '../../env.js';
-import type { StoreClock } from '../port.js';
-import type { ProfileStore } from '../port.js';
+import type { ProfileStore, StoreClock } from '../port.js';
 import { DEFAULT_REDIS_PREFIX } from './keyspace.js';
 import { DEFAULT_LEASE_TTL_MS, DEFAULT_LOCK_WAIT_MS } from './lease.js';
 import type { RedisProfileStore } from './store.js';
