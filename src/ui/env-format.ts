@@ -1,6 +1,6 @@
 import { usageError } from '../errors.js';
 
-/** Variables as `export` prints them: dotenv (also `gh secret set -f -`), POSIX shell, or JSON. */
+/** Variables as `export` prints them: dotenv (also `gh secret set -f -`), shell (sh, bash, zsh, fish), or JSON. */
 
 export const EXPORT_FORMATS = ['dotenv', 'shell', 'json', 'github'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -9,11 +9,27 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 const INERT = /^[A-Za-z0-9_\-.:/@+=]+$/;
 
 /**
- * Single quotes, with each ' written as '\'': inside them a shell expands nothing ($(…), backticks, $VAR and \ are
- * literal), so `eval "$(podio-auth export)"` and `source` give back the value and run nothing.
+ * Single quotes, with each ' written as '\'' (dotenv, github): inside them a POSIX shell expands nothing ($(…),
+ * backticks, $VAR and \ are literal), so `eval "$(podio-auth export)"` and `source` give back the value and run
+ * nothing.
  */
 function singleQuoted(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * `--format shell`, for sh, bash, zsh and fish alike: single-quoted runs, inside which none of them expands anything,
+ * and between them each ' written as "'" and each \ as "\\". Inside fish's single quotes \' and \\ are escapes (in
+ * POSIX shells' they are not), so neither may stand there: a value with \' would end the quotes early in fish.
+ */
+function shellQuoted(value: string): string {
+  if (value === '') return "''";
+  const part = (run: string) => (run === "'" ? `"'"` : run === '\\' ? '"\\\\"' : `'${run}'`);
+  return value
+    .split(/(['\\])/)
+    .filter((run) => run !== '')
+    .map(part)
+    .join('');
 }
 
 /**
@@ -59,7 +75,7 @@ export function formatVariables(variables: [string, string][], format: ExportFor
     case 'json':
       return `${JSON.stringify(Object.fromEntries(variables), null, 2)}\n`;
     case 'shell':
-      return variables.map(([name, text]) => `export ${name}=${singleQuoted(text)}\n`).join('');
+      return variables.map(([name, text]) => `export ${name}=${shellQuoted(text)}\n`).join('');
     case 'dotenv':
     case 'github':
       return variables.map(([name, text]) => `${name}=${value(text)}\n`).join('');

@@ -22,6 +22,9 @@ describe('quoting a value for export', () => {
     expect(carried("it's", 'github')).toMatch(/single quote/);
     expect(carried('a\nb', 'dotenv')).toBe("PODIO_REFRESH_TOKEN='a\nb'\n");
     expect(carried('a\u0000b', 'json')).toBe('{\n  "PODIO_REFRESH_TOKEN": "a\\u0000b"\n}\n');
+    // No ' nor \ inside single quotes in the shell format, where fish would read them as escapes.
+    expect(carried("it's a\\b", 'shell')).toBe(`export PODIO_REFRESH_TOKEN='it'"'"'s a'"\\\\"'b'\n`);
+    expect(carried('', 'shell')).toBe("export PODIO_REFRESH_TOKEN=''\n");
     // Ordinary tokens stay bare, as Docker's --env-file and every dotenv reader take them.
     expect(carried('0123abcdef', 'github')).toBe('PODIO_REFRESH_TOKEN=0123abcdef\n');
   });
