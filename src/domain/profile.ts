@@ -24,6 +24,11 @@ export interface ProfileRecord {
   keyring_account?: string;
   /** For a profile kept in Redis: the server, without its password (`redis://host:port/db`). */
   redis_url?: string;
+  /**
+   * And the prefix of its keys there, as it was when the pointer was made: a later PODIO_AUTH_REDIS_PREFIX (or none)
+   * must not lead the pointer to another team's keys. Absent in pointers older than it.
+   */
+  redis_prefix?: string;
   client_id?: string;
   client_secret?: string;
   auth_url?: string;
@@ -55,6 +60,7 @@ export type SecretField = (typeof SECRET_FIELDS)[number];
 
 const STRING_FIELDS = [
   'redis_url',
+  'redis_prefix',
   'keyring_account',
   'client_id',
   'client_secret',

@@ -11,7 +11,13 @@ import type { ProfileStore, StoreClock } from './port.js';
 import { lazyRedisStore } from './redis/lazy-store.js';
 
 // What the callers that choose a store need of Redis, kept importable from here.
-export { isRedisStore, lazyRedisStore, type RedisStoreHandle, redisLeaseMs } from './redis/lazy-store.js';
+export {
+  isRedisStore,
+  lazyRedisStore,
+  type RedisStoreHandle,
+  redisLeaseMs,
+  redisPrefixFrom,
+} from './redis/lazy-store.js';
 export { redisLocationOf } from './redis/url.js';
 
 /** Which backend new logins use: PODIO_AUTH_STORE (`file`, `keyring`, `redis://…`). */
@@ -75,7 +81,7 @@ export function openStore(env: Env, clock: StoreClock): ProfileStore {
     lock: { now: clock.now, monotonic: clock.monotonic, timings: { staleMs, waitMs } },
     // Loaded only when a keyring profile is touched: the file store's `token` never pays for it.
     openVault: () => openKeyringVault(env),
-    openPointer: (redisUrl) => lazyRedisStore(redisUrl, env, clock),
+    openPointer: (redisUrl, prefix) => lazyRedisStore(redisUrl, env, clock, prefix),
   });
 }
 

@@ -1,10 +1,10 @@
 import type { Deps } from '../deps.js';
 import { isObject, isTokenText } from '../domain/guards.js';
 import type { ProfileRecord } from '../domain/profile.js';
-import { envValue } from '../env.js';
+import { type Env, envValue } from '../env.js';
 import { usageError } from '../errors.js';
 import { parseOrigin } from '../podio/origins.js';
-import { closingOpened, redisLocationOf, type StoreChoice } from '../store/open-store.js';
+import { closingOpened, redisLocationOf, redisPrefixFrom, type StoreChoice } from '../store/open-store.js';
 import type { ProfileStore } from '../store/port.js';
 import { resolveProfileName } from '../store/profile-names.js';
 
@@ -110,6 +110,16 @@ interface Target {
   pointer: ProfileRecord | undefined;
 }
 
+/** Whether `local` is already `pointer` (one made before pointers kept their prefix follows the environment's). */
+function isSamePointer(local: ProfileRecord, pointer: ProfileRecord | undefined, env: Env): boolean {
+  return (
+    pointer !== undefined &&
+    local.store === 'redis' &&
+    local.redis_url === pointer.redis_url &&
+    (local.redis_prefix ?? redisPrefixFrom(env)) === pointer.redis_prefix
+  );
+}
+
 /** `--store`, else where the profile is now, else PODIO_AUTH_STORE: the same rule as `login`. */
 async function targetFor(choice: StoreChoice | undefined, name: string, deps: ImportDeps): Promise<Target> {
   const here = deps.store;
@@ -119,7 +129,9 @@ async function targetFor(choice: StoreChoice | undefined, name: string, deps: Im
     }
     // With PODIO_AUTH_STORE naming a Redis server there is no config.json here to point from.
     const pointer =
-      here.kind === 'redis' ? undefined : { store: 'redis' as const, redis_url: redisLocationOf(choice.url) };
+      here.kind === 'redis'
+        ? undefined
+        : { store: 'redis' as const, redis_url: redisLocationOf(choice.url), redis_prefix: redisPrefixFrom(deps.env) };
     return { store: deps.openRedis(choice.url), keyring: false, pointer };
   }
   if (here.kind === 'redis') {
@@ -178,7 +190,7 @@ async function importOnce(input: ImportInput, deps: ImportDeps): Promise<ImportR
   const local = target.pointer ? snapshot.profiles.get(name) : undefined;
   let replaced = false;
   let moved = false;
-  if (local && !(local.store === 'redis' && local.redis_url === target.pointer?.redis_url)) {
+  if (local && !isSamePointer(local, target.pointer, deps.env)) {
     const whole = await deps.store.getProfile(name, deps.signal);
     if (whole && holdsLogin(whole)) {
       moved = sameLogin(whole, record);

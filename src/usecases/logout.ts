@@ -27,6 +27,7 @@ const KEPT_FIELDS = [
   'grant',
   'store',
   'redis_url',
+  'redis_prefix',
   'client_id',
   'auth_url',
   'api_url',

@@ -256,8 +256,8 @@ describe.skipIf(!available)('a Redis store from the command line', () => {
     expect(second.code, second.stderr).toBe(0);
     expect(sandbox.readConfig()).toEqual({
       profiles: {
-        default: { store: 'redis', redis_url: fleetUrl() },
-        ci: { store: 'redis', redis_url: fleetUrl() },
+        default: { store: 'redis', redis_url: fleetUrl(), redis_prefix: prefix },
+        ci: { store: 'redis', redis_url: fleetUrl(), redis_prefix: prefix },
       },
     });
     const record = await stored(prefix);
@@ -291,8 +291,55 @@ describe.skipIf(!available)('a Redis store from the command line', () => {
 
     expect((await runMain(['logout', '--profile', 'ci'], env)).code).toBe(0);
     expect(await stored(prefix, 'ci')).not.toHaveProperty('app_token');
-    expect(sandbox.readConfig().profiles['ci']).toEqual({ store: 'redis', redis_url: fleetUrl() });
+    expect(sandbox.readConfig().profiles['ci']).toEqual({
+      store: 'redis',
+      redis_url: fleetUrl(),
+      redis_prefix: prefix,
+    });
     expect((await runMain(['token', '--profile', 'ci'], env)).code).toBe(4);
+  });
+
+  it('a pointer keeps the key prefix it was made under: another (or none) later leads it to no other login', async () => {
+    const podio = await fakePodio();
+    const ours = freshPrefix();
+    const theirs = freshPrefix();
+    // Another team's login on the same server, under their prefix.
+    const other = appLogin(podio, inAnHour());
+    await seed(theirs, { ...other, access_token: 'theirs-access-token-0001' });
+    const { sandbox, env } = machine(podio, ours, 'none', { PODIO_APP_TOKEN: APP.app_token });
+    const login = await runCli(['login', '--app', APP.app_id, '--store', fleetUrl()], env);
+    expect(login.code, login.stderr).toBe(0);
+    expect(sandbox.readConfig().profiles['default']).toEqual({
+      store: 'redis',
+      redis_url: fleetUrl(),
+      redis_prefix: ours,
+    });
+    const ourToken = (await stored(ours))?.access_token;
+
+    for (const prefix of [theirs, undefined]) {
+      const later = { ...env, PODIO_AUTH_REDIS_PREFIX: prefix };
+      const token = await runCli(['token'], later);
+      expect(token.stdout, token.stderr).toBe(`${ourToken}\n`);
+      const status = await runMain(['status'], later);
+      expect(status.stdout).toContain('app 777');
+    }
+    expect((await runMain(['logout'], { ...env, PODIO_AUTH_REDIS_PREFIX: theirs })).code).toBe(0);
+    expect(await stored(ours)).not.toHaveProperty('access_token');
+    expect((await stored(theirs))?.access_token).toBe('theirs-access-token-0001');
+  });
+
+  it('a pointer made before pointers kept their prefix follows the environment, and a new login there records it', async () => {
+    const podio = await fakePodio();
+    const prefix = freshPrefix();
+    await seed(prefix, appLogin(podio, inAnHour()));
+    const { sandbox, env } = machine(podio, prefix, 'pointer', { PODIO_APP_TOKEN: APP.app_token });
+    expect((await runCli(['token'], env)).stdout).toBe(`${(await stored(prefix))?.access_token}\n`);
+    expect((await runCli(['login', '--app', APP.app_id], env)).code).toBe(0);
+    expect(sandbox.readConfig().profiles['default']).toEqual({
+      store: 'redis',
+      redis_url: fleetUrl(),
+      redis_prefix: prefix,
+    });
   });
 
   it('three machines × 8 concurrent token on an expired, rotating token: one refresh, 24 print the new token', {
@@ -571,7 +618,9 @@ describe.skipIf(!available)('a Redis store from the command line', () => {
         refresh_token: login.refresh_token,
         api_url: podio.url,
       });
-      expect(laptop.sandbox.readConfig()).toEqual({ profiles: { default: { store: 'redis', redis_url: fleetUrl() } } });
+      expect(laptop.sandbox.readConfig()).toEqual({
+        profiles: { default: { store: 'redis', redis_url: fleetUrl(), redis_prefix: prefix } },
+      });
       expectNoSecretOnDisk(laptop.sandbox.root, [login.refresh_token, login.access_token, podio.options.clientSecret]);
 
       const first = await runCli(['token'], worker.env);

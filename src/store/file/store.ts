@@ -18,7 +18,7 @@ export interface FileStoreOptions {
   /** The keyring, opened on first use. */
   openVault?: () => Promise<ClosableVault>;
   /** The store a pointer profile (`store: redis`, `redis_url`) names. */
-  openPointer?: (redisUrl: string) => ProfileStore;
+  openPointer?: (redisUrl: string, prefix: string | undefined) => ProfileStore;
 }
 
 export interface FileStore extends ProfileStore {
@@ -72,7 +72,7 @@ export function openFileStore(options: FileStoreOptions): FileStore {
     storeFor: async (name) => {
       const record = snapshotOf(dir).profiles.get(name);
       if (record?.store !== 'redis' || !record.redis_url) return store;
-      return pointers.open(record.redis_url) ?? store;
+      return pointers.open(record.redis_url, record.redis_prefix) ?? store;
     },
     close: async () => {
       await pointers.close();
@@ -122,15 +122,17 @@ async function tidy(file: string, locker: Locker, signal: AbortSignal): Promise<
 }
 
 /** The Redis stores that pointer profiles name: one per URL, opened on first use, closed with this store. */
-function pointerStores(openPointer: ((redisUrl: string) => ProfileStore) | undefined) {
+function pointerStores(openPointer: ((redisUrl: string, prefix: string | undefined) => ProfileStore) | undefined) {
+  // One store per server and prefix: two pointers to one server under two prefixes are two stores.
   const opened = new Map<string, ProfileStore>();
   return {
-    open: (url: string): ProfileStore | undefined => {
+    open: (url: string, prefix: string | undefined): ProfileStore | undefined => {
       if (!openPointer) return undefined;
-      let target = opened.get(url);
+      const key = JSON.stringify([url, prefix]);
+      let target = opened.get(key);
       if (!target) {
-        target = openPointer(url);
-        opened.set(url, target);
+        target = openPointer(url, prefix);
+        opened.set(key, target);
       }
       return target;
     },

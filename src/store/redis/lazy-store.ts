@@ -30,14 +30,24 @@ export function redisLeaseMs(env: Env): number {
   return secondsSetting(env, 'PODIO_AUTH_REDIS_LEASE_SECONDS', { min: 1, max: 600, defaultMs: DEFAULT_LEASE_TTL_MS });
 }
 
+/** The prefix of every key: PODIO_AUTH_REDIS_PREFIX, else `podio-auth:`. */
+export function redisPrefixFrom(env: Env): string {
+  return envValue(env, 'PODIO_AUTH_REDIS_PREFIX') ?? DEFAULT_REDIS_PREFIX;
+}
+
 /**
- * A Redis store at `url` that connects on first use. A URL without a password takes PODIO_AUTH_REDIS_PASSWORD, so
- * that neither a command line nor config.json need hold it.
+ * A Redis store at `url` that connects on first use, its keys under `prefix` (a pointer's own), else the one the
+ * environment names. A URL without a password takes PODIO_AUTH_REDIS_PASSWORD, so that neither a command line nor
+ * config.json need hold it.
  */
-export function lazyRedisStore(url: string, env: Env, clock: StoreClock): RedisStoreHandle {
+export function lazyRedisStore(
+  url: string,
+  env: Env,
+  clock: StoreClock,
+  prefix = redisPrefixFrom(env),
+): RedisStoreHandle {
   let opened: Promise<RedisProfileStore> | undefined;
   const fullUrl = withRedisPassword(url, envValue(env, 'PODIO_AUTH_REDIS_PASSWORD'));
-  const prefix = envValue(env, 'PODIO_AUTH_REDIS_PREFIX') ?? DEFAULT_REDIS_PREFIX;
   const ttlMs = redisLeaseMs(env);
   // A holder does one token exchange (two requests at most) under the lock: wait for that, and some.
   const waitMs = Math.max(DEFAULT_LOCK_WAIT_MS, 2 * clock.timeoutMs + ttlMs + 10_000);

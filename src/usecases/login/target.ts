@@ -1,7 +1,7 @@
 import type { ProfileRecord } from '../../domain/profile.js';
 import { envValue } from '../../env.js';
 import { isErrorCode, usageError } from '../../errors.js';
-import { redisLocationOf } from '../../store/open-store.js';
+import { isRedisStore, redisLocationOf, redisPrefixFrom } from '../../store/open-store.js';
 import type { ProfileStore, StoreSnapshot } from '../../store/port.js';
 import type { LoginDeps, LoginInput } from './types.js';
 
@@ -26,12 +26,15 @@ export async function targetFor(input: LoginInput, name: string, deps: LoginDeps
     return {
       store: deps.openRedis(choice.url),
       secrets: 'file',
-      pointer: { store: 'redis', redis_url: redisLocationOf(choice.url) },
+      pointer: { store: 'redis', redis_url: redisLocationOf(choice.url), redis_prefix: redisPrefixFrom(deps.env) },
     };
   }
   if (choice === undefined && current !== deps.store) {
     const pointer = (await deps.store.read(deps.signal)).profiles.get(name);
-    return { store: current, secrets: 'file', pointer };
+    // A pointer made before pointers kept their prefix is given the one it was followed with.
+    const prefix = pointer?.redis_prefix ?? (isRedisStore(current) ? current.prefix : undefined);
+    const kept = pointer && prefix !== undefined ? { ...pointer, redis_prefix: prefix } : pointer;
+    return { store: current, secrets: 'file', pointer: kept };
   }
   if (deps.store.kind === 'redis') {
     if (choice?.kind === 'keyring')
