@@ -16,6 +16,7 @@ import { exitCodeOf, PodioAuthError } from './errors.js';
 import { fastBundleFor } from './fast-route.js';
 import { httpTimeoutMs } from './http.js';
 import { endThisProcessBy, FORWARDED_SIGNALS, runCommand } from './platform/run-command.js';
+import { apiOriginFor } from './podio/origins.js';
 
 // The launcher asks whether stdout and stderr are terminals, and what a failure to write exits with, through the
 // bundle it has loaded.
@@ -75,9 +76,11 @@ function storedProfile(
 const stringOf = (value: string | true | undefined): string | undefined => (value === true ? undefined : value);
 
 function validToken(flag: string | undefined, context: FastContext): string | undefined {
-  const profile = storedProfile(flag, context)?.profile;
-  const tokens = tokensOf(profile);
-  if (!profile || !tokens || !hasTimeLeft(profile, context.now, DEFAULT_MIN_TTL_SECONDS)) return undefined;
+  const stored = storedProfile(flag, context);
+  const tokens = tokensOf(stored?.profile);
+  if (!stored || !tokens || !hasTimeLeft(stored.profile, context.now, DEFAULT_MIN_TTL_SECONDS)) return undefined;
+  // A PODIO_API_URL that is not the profile's own origin is the full command's to refuse.
+  if (envValue(context.env, 'PODIO_API_URL') !== undefined) apiOriginFor(stored.profile, context.env, stored.name);
   return tokens.accessToken;
 }
 

@@ -1,6 +1,6 @@
 import type { ProfileRecord } from '../domain/profile.js';
 import { PodioAuthError } from '../errors.js';
-import { ACCESS_TOKEN_LIFETIME_SECONDS } from '../podio/origins.js';
+import { ACCESS_TOKEN_LIFETIME_SECONDS, apiOriginFor } from '../podio/origins.js';
 import { envCredentials } from './env-credentials.js';
 import type { FreshToken, GetTokenInput, MinTtl, TokenDeps } from './fresh-token.js';
 import { notLoggedIn, readProfile } from './profile-lookup.js';
@@ -43,6 +43,9 @@ async function tokenFromProfile(input: GetTokenInput, deps: TokenDeps): Promise<
     strict: input.minTtlSeconds !== undefined,
   };
   const { name, profile, store } = await readProfile(input.profile, deps);
+  // A PODIO_API_URL naming another origin refuses the profile's token even when nothing is sent: whoever is handed
+  // the token (exec's command, a script, podio-js) would take that variable for where to use it.
+  apiOriginFor(profile, deps.env, name);
   const stored = tokensOf(profile);
   if (!stored && !profile.refresh_token && !canRedoGrant(profile)) throw notLoggedIn(name, profile);
   if (stored && input.rejectedToken === undefined && hasTimeLeft(profile, deps.now(), ttl.seconds, ttl.strict)) {

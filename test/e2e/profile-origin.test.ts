@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { type PodioAuthError, podioJsSessionStore } from '../../src/index.js';
-import { aMinuteAgo, errorLines, inAnHour, runMain, startSandbox } from '../support/cli.js';
+import { aMinuteAgo, errorLines, inAnHour, runCli, runMain, startSandbox } from '../support/cli.js';
 import { APP } from '../support/fake-podio.js';
 
 /** Another origin on loopback that records whatever reaches it (and refuses it). */
@@ -43,13 +45,27 @@ describe("a stored profile's tokens and secrets go only to the origin it logged 
     expect((await runMain(['token'], sandbox.env({ PODIO_API_URL: undefined }))).code).toBe(0);
   });
 
-  it('a valid stored token is still printed: nothing is sent anywhere', async () => {
-    const { sandbox } = await startSandbox();
+  it('a valid token is refused too, by token and exec on both paths: its holder would use it at PODIO_API_URL', async () => {
+    const { podio, sandbox } = await startSandbox();
     const other = await otherOrigin();
     const { access_token } = sandbox.storeLogin(inAnHour());
-    const result = await runMain(['token'], sandbox.env({ PODIO_API_URL: other.url }));
-    expect(result).toMatchObject({ code: 0, stdout: `${access_token}\n` });
+    const ran = join(sandbox.root, 'ran');
+    const env = sandbox.env({ PODIO_API_URL: other.url });
+    for (const args of [['token'], ['exec', '--', 'sh', '-c', `touch '${ran}'`]]) {
+      for (const run of [runMain, runCli]) {
+        const result = await run(args, env);
+        expect(result.code, args.join(' ')).toBe(2);
+        expect(result.stdout).toBe('');
+        expect(errorLines(result)).toEqual([
+          `✗ PODIO_API_URL is ${other.url}, but profile "default" logged in at ${podio.url}: its tokens and secrets are sent only there.`,
+        ]);
+      }
+    }
+    expect(existsSync(ran)).toBe(false);
     expect(other.received).toEqual([]);
+    // Its own origin, however written, is no mismatch, on the launcher's path too.
+    const same = await runCli(['token'], sandbox.env({ PODIO_API_URL: `${podio.url}/` }));
+    expect(same).toMatchObject({ code: 0, stdout: `${access_token}\n` });
   });
 
   it('a login at another origin replaces the profile, says so, and sends none of its stored secrets there', async () => {
