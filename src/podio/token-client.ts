@@ -51,6 +51,15 @@ export type TokenAnswer =
 /** A year: Podio's tokens live 8 hours; anything far beyond is not an answer to trust. */
 const MAX_EXPIRES_IN_SECONDS = 365 * 86_400;
 const MAX_TOKEN_LENGTH = 4096;
+const MAX_SCOPE_LENGTH = 1_000;
+
+/**
+ * The most an accepted token answer can add to a stored profile, as JSON text: an access token, a refresh token and
+ * a token type of up to 4096 characters each (a " or \ written as two), a scope of up to 1,000 characters and an
+ * ellipsis (6 bytes each at most), and a kilobyte for `ref`, the dates and the names of the fields. A store sets this
+ * much room aside before a grant is sent, so that a full disk fails while the old refresh token still works.
+ */
+export const MAX_ANSWER_GROWTH_BYTES = 3 * 2 * MAX_TOKEN_LENGTH + 6 * (MAX_SCOPE_LENGTH + 1) + 1024;
 
 export interface TokenRequest {
   url: string;
@@ -155,13 +164,12 @@ export function parseTokenAnswer(response: HttpResponse, grantType: GrantType, n
   }
   const tokens: TokenSet = {
     accessToken,
-    tokenType:
-      typeof body['token_type'] === 'string' && isTokenText(body['token_type']) ? body['token_type'] : 'bearer',
+    tokenType: tokenText(body['token_type']) ?? 'bearer',
     expiresAt: new Date(now.getTime() + expiresIn * 1000).toISOString(),
   };
   if (refreshToken !== undefined) tokens.refreshToken = refreshToken;
   // Shown and stored as text: nothing that could rewrite a terminal.
-  if (typeof body['scope'] === 'string') tokens.scope = sanitizeForTerminal(body['scope'], 1_000);
+  if (typeof body['scope'] === 'string') tokens.scope = sanitizeForTerminal(body['scope'], MAX_SCOPE_LENGTH);
   const ref = isObject(body['ref']) ? body['ref'] : {};
   const { type, id } = ref;
   if (

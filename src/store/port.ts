@@ -39,11 +39,11 @@ export interface StoreTransaction {
   /** Sets or clears the default profile. Fenced. */
   setDefaultProfile(name: string | undefined): Promise<void>;
   /**
-   * Claims the room the next write needs, now: called before a request whose answer only that write can keep (a
-   * refresh Podio answers with a new refresh token), so that a full disk fails before anything is spent. Stores
-   * that need no room on this machine leave it out.
+   * Claims the room the next write needs, now (what is stored and `growthBytes` more): called before a request whose
+   * answer only that write can keep (a refresh Podio answers with a new refresh token), so that a full disk fails
+   * before anything is spent. Stores that need no room on this machine leave it out.
    */
-  reserveWrite?(): Promise<void>;
+  reserveWrite?(growthBytes: number): Promise<void>;
   /**
    * The lock was taken from a holder that went silent and may only be stopped: it may come back with a refresh it
    * had sent, so a refresh token Podio rejects now may have been replaced, not revoked.

@@ -2,7 +2,12 @@ import type { ProfileRecord } from '../domain/profile.js';
 import { interrupted, isErrorCode, PodioAuthError } from '../errors.js';
 import { apiOriginFor } from '../podio/origins.js';
 import { sendGrant } from '../podio/send-grant.js';
-import type { ClientCredentials, Grant, TokenAnswer } from '../podio/token-client.js';
+import {
+  type ClientCredentials,
+  type Grant,
+  MAX_ANSWER_GROWTH_BYTES,
+  type TokenAnswer,
+} from '../podio/token-client.js';
 import type { StoreTransaction } from '../store/port.js';
 import type { TokenDeps } from './fresh-token.js';
 import { loginHint } from './profile-lookup.js';
@@ -97,7 +102,7 @@ async function exchangeAndStore(
   // Nothing has been sent yet: a Ctrl-C that came while waiting for the lock ends it here.
   if (deps.signal.aborted) throw interrupted(undefined, deps.signal.reason);
   // Room for the answer, claimed before the request: a full disk fails now, while the refresh token still works.
-  await tx.reserveWrite?.();
+  await tx.reserveWrite?.(MAX_ANSWER_GROWTH_BYTES);
   const now = deps.now();
   deps.debug(`${grant.grant_type} grant: POST ${apiOrigin}/oauth/token/v2`);
   const answer: TokenAnswer = await sendGrant(deps, apiOrigin, client, grant, now);

@@ -36,11 +36,11 @@ export function fileTransaction(context: TransactionContext): StoreTransaction {
   const { dir, file, secrets, signal, lease, room } = context;
   const tx: StoreTransaction = {
     ...(lease.tookOverSilentHolder ? { tookOverSilentHolder: true } : {}),
-    reserveWrite: async () => {
+    reserveWrite: async (growthBytes) => {
       if (room.reserved?.fd !== undefined) return;
       try {
-        // What is there now and a block more: a refresh changes a few dozen characters.
-        room.reserved = reserveWrite(file, sizeOf(realTarget(file)) + 4096);
+        // What is there now and the most the write may add.
+        room.reserved = reserveWrite(file, sizeOf(realTarget(file)) + growthBytes);
       } catch (error) {
         throw unwritable(file, error);
       }
