@@ -208,7 +208,19 @@ async function importOnce(input: ImportInput, deps: ImportDeps): Promise<ImportR
     await tx.writeProfile(name, stored);
   });
   const { pointer } = target;
-  if (pointer) await deps.store.transact(deps.signal, (tx) => tx.writeProfile(name, pointer));
+  if (pointer) {
+    await deps.store.transact(deps.signal, async (tx) => {
+      // Again under this store's lock: a login made here since the check above (in another shell) is kept.
+      const now = await tx.getProfile(name);
+      if (!input.force && now && holdsLogin(now) && !sameLogin(now, record)) {
+        throw usageError(
+          `Profile "${name}" in ${deps.store.location} was logged in meanwhile, so it is kept as it is (the login was imported into ${target.store.location} all the same).`,
+          'Pass --force to make it point there instead, or import under another name with --profile.',
+        );
+      }
+      await tx.writeProfile(name, pointer);
+    });
+  }
   return {
     profile: name,
     login,
