@@ -7,9 +7,9 @@ import { type FreshToken, getToken, readProfile } from '../usecases/get-token.js
 import { refreshGateFor } from './refresh-gate.js';
 
 /**
- * What every library entry point shares: one set of side effects per environment object for the life of the
- * process (so one HTTP client and one store, whatever mix of `getToken`, `podioFetch` and session stores a program
- * uses), and one token lookup in flight per profile (so concurrent callers in this process make at most one
+ * What every library entry point shares: one set of side effects per environment object and settings for the life
+ * of the process (so one HTTP client and one store, whatever mix of `getToken`, `podioFetch` and session stores a
+ * program uses), and one token lookup in flight per profile (so concurrent callers in this process make at most one
  * refresh; other processes are kept in line by the store's lock).
  */
 
@@ -23,11 +23,30 @@ export interface TokenOptions {
   signal?: AbortSignal;
 }
 
-const depsByEnv = new WeakMap<Env, Deps>();
+const depsByEnv = new WeakMap<Env, Map<string, Deps>>();
 const neverAborted = new AbortController().signal;
 
+/** Variables the side effects are made from, once: where the store is, how Podio is reached, which browser. */
+const MADE_FROM = /^(PODIO_AUTH_\w+|HOME|XDG_CONFIG_HOME|APPDATA|SNAP|BROWSER|(HTTPS?|ALL|NO)_PROXY)$/i;
+
+/**
+ * The side effects for `env` as it is now. A program that changes one of the variables they are made from between
+ * calls (PODIO_AUTH_CONFIG_DIR in process.env, say) gets ones made for the new value, never the first ones; each
+ * set is kept for the life of the process, as calls still running may use it.
+ */
 export function libraryDeps(env: Env, signal?: AbortSignal): Deps {
-  let deps = depsByEnv.get(env);
+  let bySettings = depsByEnv.get(env);
+  if (!bySettings) {
+    bySettings = new Map();
+    depsByEnv.set(env, bySettings);
+  }
+  const settings = JSON.stringify(
+    Object.keys(env)
+      .filter((name) => MADE_FROM.test(name))
+      .sort()
+      .map((name) => [name, env[name]]),
+  );
+  let deps = bySettings.get(settings);
   if (!deps) {
     deps = createDeps({
       env,
@@ -36,7 +55,7 @@ export function libraryDeps(env: Env, signal?: AbortSignal): Deps {
       stderr: process.stderr,
       signal: neverAborted,
     });
-    depsByEnv.set(env, deps);
+    bySettings.set(settings, deps);
   }
   return signal ? { ...deps, signal, forceSignal: signal } : deps;
 }

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { USER } from '../../src/emulator/podio-emulator.js';
 import { getAccessToken, getToken, login, PodioAuthError, podioFetch } from '../../src/index.js';
-import { ROOT, startSandbox } from '../support/cli.js';
+import { inAnHour, ROOT, startSandbox } from '../support/cli.js';
 
 describe('library API', () => {
   it('is importable by package name, with types, from the built package', async () => {
@@ -35,6 +35,20 @@ describe('library API', () => {
     expect(fresh).toMatchObject({ tokenType: 'bearer', profile: 'lib', ref: { type: 'user', id: 4242 } });
     expect(await getAccessToken({ env, profile: 'lib' })).toBe(fresh.accessToken);
     expect(podio.grants('refresh_token')).toHaveLength(1);
+  });
+
+  it('follows a change to the environment object between calls: another config dir is another store', async () => {
+    const first = await startSandbox();
+    const second = await startSandbox();
+    const tokenOf = (sandbox: typeof first.sandbox) => sandbox.storeLogin(inAnHour()).access_token;
+    const [one, two] = [tokenOf(first.sandbox), tokenOf(second.sandbox)];
+    // One object, changed in place, as a program changes process.env (each profile has its own Podio).
+    const env = first.sandbox.env({ PODIO_API_URL: undefined });
+    expect(await getAccessToken({ env })).toBe(one);
+    env['PODIO_AUTH_CONFIG_DIR'] = second.sandbox.configDir;
+    expect(await getAccessToken({ env })).toBe(two);
+    env['PODIO_AUTH_CONFIG_DIR'] = first.sandbox.configDir;
+    expect(await getAccessToken({ env })).toBe(one);
   });
 
   it('throws PodioAuthError with a code and exit code', async () => {
