@@ -103,6 +103,20 @@ export function redisLocationOf(url: string): string {
   }
 }
 
+/**
+ * The server and user a URL without a password would take PODIO_AUTH_REDIS_PASSWORD for (`user@host:port`, no
+ * password, no database: one password per user of a server); undefined for a URL that has its own password, or is
+ * no URL.
+ */
+export function passwordlessServerOf(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    return parsed.password === '' ? `${parsed.username || 'default'}@${parsed.host}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The user a URL logs in as (`default` for a password alone), or undefined when it sends no password. */
 export function redisUserOf(url: string): string | undefined {
   try {

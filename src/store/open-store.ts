@@ -81,7 +81,8 @@ export function openStore(env: Env, clock: StoreClock): ProfileStore {
     lock: { now: clock.now, monotonic: clock.monotonic, timings: { staleMs, waitMs } },
     // Loaded only when a keyring profile is touched: the file store's `token` never pays for it.
     openVault: () => openKeyringVault(env),
-    openPointer: (redisUrl, prefix) => lazyRedisStore(redisUrl, env, clock, prefix),
+    openPointer: (redisUrl, prefix, servers) =>
+      lazyRedisStore(redisUrl, env, clock, { prefix, pointerServers: servers }),
   });
 }
 

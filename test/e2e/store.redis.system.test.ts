@@ -79,6 +79,19 @@ async function fakePodio(options: FakePodioOptions = {}): Promise<FakePodio> {
   return podio;
 }
 
+/** A TCP server that keeps whatever reaches it, and answers nothing. */
+async function recordingServer(): Promise<{ port: number; received: () => string }> {
+  const chunks: Buffer[] = [];
+  const server: Server = createServer((socket) => {
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', () => undefined);
+    onTestFinished(() => void socket.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { port: (server.address() as { port: number }).port, received: () => Buffer.concat(chunks).toString() };
+}
+
 /** A silent TCP server: accepts connections and never answers, as a hung Redis would. */
 async function silentServer(): Promise<{ port: number }> {
   const sockets = new Set<Socket>();
@@ -326,6 +339,33 @@ describe.skipIf(!available)('a Redis store from the command line', () => {
     expect((await runMain(['logout'], { ...env, PODIO_AUTH_REDIS_PREFIX: theirs })).code).toBe(0);
     expect(await stored(ours)).not.toHaveProperty('access_token');
     expect((await stored(theirs))?.access_token).toBe('theirs-access-token-0001');
+  });
+
+  it("PODIO_AUTH_REDIS_PASSWORD goes to no server when the pointers name more than one: it is one server's", async () => {
+    const podio = await fakePodio();
+    const prefix = freshPrefix();
+    await seed(prefix, appLogin(podio, inAnHour()));
+    const other = await recordingServer();
+    const { sandbox, env } = machine(podio, prefix, 'none');
+    sandbox.writeConfig({
+      profiles: {
+        default: { store: 'redis', redis_url: fleetUrl(), redis_prefix: prefix },
+        scratch: { store: 'redis', redis_url: `redis://127.0.0.1:${other.port}/0`, redis_prefix: prefix },
+      },
+    });
+    const refused =
+      /points to 2 Redis servers or users .*: PODIO_AUTH_REDIS_PASSWORD is one's password, so it is sent to none of them/;
+    for (const args of [['token'], ['token', '--profile', 'scratch'], ['status', '--profile', 'scratch']]) {
+      const result = await runCli(args, env);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(errorLines(result)).toEqual([expect.stringMatching(refused)]);
+      expectNoSecrets(result, [FLEET.password]);
+    }
+    for (const args of [['profiles'], ['doctor']]) expectNoSecrets(await runMain(args, env), [FLEET.password]);
+    expect(other.received()).not.toContain(FLEET.password);
+    // One server again: the password goes to it.
+    sandbox.writeConfig({ profiles: { default: { store: 'redis', redis_url: fleetUrl(), redis_prefix: prefix } } });
+    expect((await runCli(['token'], env)).code).toBe(0);
   });
 
   it('a pointer made before pointers kept their prefix follows the environment, and a new login there records it', async () => {

@@ -4,6 +4,8 @@
  * touched). A pointer profile (`store: redis`) names the Redis store that holds it.
  */
 import { closeSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import type { ProfileRecord } from '../../domain/profile.js';
+import { passwordlessServerOf } from '../../domain/redis-url.js';
 import { randomHex } from '../../platform/random-hex.js';
 import type { Locker, ProfileStore } from '../port.js';
 import { realTarget, releaseReservation, removeTempFiles, tempFilesOf } from './atomic-write.js';
@@ -18,7 +20,8 @@ export interface FileStoreOptions {
   /** The keyring, opened on first use. */
   openVault?: () => Promise<ClosableVault>;
   /** The store a pointer profile (`store: redis`, `redis_url`) names. */
-  openPointer?: (redisUrl: string, prefix: string | undefined) => ProfileStore;
+  /** `servers`: every server and user that a pointer here names without a password (passwordlessServerOf). */
+  openPointer?: (redisUrl: string, prefix: string | undefined, servers: ReadonlySet<string>) => ProfileStore;
 }
 
 export interface FileStore extends ProfileStore {
@@ -70,9 +73,10 @@ export function openFileStore(options: FileStoreOptions): FileStore {
       }
     },
     storeFor: async (name) => {
-      const record = snapshotOf(dir).profiles.get(name);
+      const { profiles } = snapshotOf(dir);
+      const record = profiles.get(name);
       if (record?.store !== 'redis' || !record.redis_url) return store;
-      return pointers.open(record.redis_url, record.redis_prefix) ?? store;
+      return pointers.open(record.redis_url, record.redis_prefix, pointerServers(profiles)) ?? store;
     },
     close: async () => {
       await pointers.close();
@@ -122,16 +126,26 @@ async function tidy(file: string, locker: Locker, signal: AbortSignal): Promise<
 }
 
 /** The Redis stores that pointer profiles name: one per URL, opened on first use, closed with this store. */
-function pointerStores(openPointer: ((redisUrl: string, prefix: string | undefined) => ProfileStore) | undefined) {
+/** The servers (and users) the pointers here name without a password. */
+function pointerServers(profiles: ReadonlyMap<string, ProfileRecord>): Set<string> {
+  const servers = new Set<string>();
+  for (const record of profiles.values()) {
+    const server = record.store === 'redis' && record.redis_url ? passwordlessServerOf(record.redis_url) : undefined;
+    if (server !== undefined) servers.add(server);
+  }
+  return servers;
+}
+
+function pointerStores(openPointer: FileStoreOptions['openPointer']) {
   // One store per server and prefix: two pointers to one server under two prefixes are two stores.
   const opened = new Map<string, ProfileStore>();
   return {
-    open: (url: string, prefix: string | undefined): ProfileStore | undefined => {
+    open: (url: string, prefix: string | undefined, servers: ReadonlySet<string>): ProfileStore | undefined => {
       if (!openPointer) return undefined;
-      const key = JSON.stringify([url, prefix]);
+      const key = JSON.stringify([url, prefix, [...servers].sort()]);
       let target = opened.get(key);
       if (!target) {
-        target = openPointer(url, prefix);
+        target = openPointer(url, prefix, servers);
         opened.set(key, target);
       }
       return target;

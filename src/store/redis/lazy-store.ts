@@ -1,5 +1,7 @@
+import { passwordlessServerOf } from '../../domain/redis-url.js';
 import type { Env } from '../../env.js';
 import { envValue, secondsSetting } from '../../env.js';
+import { usageError } from '../../errors.js';
 import type { ProfileStore, StoreClock } from '../port.js';
 import { DEFAULT_REDIS_PREFIX } from './keyspace.js';
 import { DEFAULT_LEASE_TTL_MS, DEFAULT_LOCK_WAIT_MS } from './lease.js';
@@ -35,23 +37,30 @@ export function redisPrefixFrom(env: Env): string {
   return envValue(env, 'PODIO_AUTH_REDIS_PREFIX') ?? DEFAULT_REDIS_PREFIX;
 }
 
+/** Where a store is opened from: a pointer in config.json (its prefix, and every server the pointers there name). */
+export interface PointerContext {
+  prefix?: string | undefined;
+  pointerServers?: ReadonlySet<string>;
+}
+
 /**
- * A Redis store at `url` that connects on first use, its keys under `prefix` (a pointer's own), else the one the
+ * A Redis store at `url` that connects on first use, its keys under a pointer's own prefix, else the one the
  * environment names. A URL without a password takes PODIO_AUTH_REDIS_PASSWORD, so that neither a command line nor
- * config.json need hold it.
+ * config.json need hold it; but not a pointer's when the pointers in config.json name more than one server (or
+ * user): the password is one server's, and would go to the others too.
  */
-export function lazyRedisStore(
-  url: string,
-  env: Env,
-  clock: StoreClock,
-  prefix = redisPrefixFrom(env),
-): RedisStoreHandle {
+export function lazyRedisStore(url: string, env: Env, clock: StoreClock, from: PointerContext = {}): RedisStoreHandle {
   let opened: Promise<RedisProfileStore> | undefined;
-  const fullUrl = withRedisPassword(url, envValue(env, 'PODIO_AUTH_REDIS_PASSWORD'));
+  const prefix = from.prefix ?? redisPrefixFrom(env);
+  const password = envValue(env, 'PODIO_AUTH_REDIS_PASSWORD');
+  const servers = from.pointerServers ?? new Set<string>();
+  const ambiguous = password !== undefined && servers.size > 1 && passwordlessServerOf(url) !== undefined;
+  const fullUrl = ambiguous ? url : withRedisPassword(url, password);
   const ttlMs = redisLeaseMs(env);
   // A holder does one token exchange (two requests at most) under the lock: wait for that, and some.
   const waitMs = Math.max(DEFAULT_LOCK_WAIT_MS, 2 * clock.timeoutMs + ttlMs + 10_000);
   const open = async (signal: AbortSignal) => {
+    if (ambiguous) throw passwordForWhichServer(servers);
     opened ??= import('./store.js').then(({ openRedisStore }) =>
       openRedisStore({
         url: fullUrl,
@@ -88,4 +97,12 @@ export function lazyRedisStore(
     },
   };
   return store;
+}
+
+function passwordForWhichServer(servers: ReadonlySet<string>) {
+  const named = [...servers].sort().slice(0, 3).join(', ');
+  return usageError(
+    `config.json points to ${servers.size} Redis servers or users (${named}): PODIO_AUTH_REDIS_PASSWORD is one's password, so it is sent to none of them.`,
+    "Keep each server's pointers in a config dir of their own (PODIO_AUTH_CONFIG_DIR), or name the server in PODIO_AUTH_STORE.",
+  );
 }
