@@ -43,12 +43,13 @@ async function tokenFromProfile(input: GetTokenInput, deps: TokenDeps): Promise<
     strict: input.minTtlSeconds !== undefined,
   };
   const { name, profile, store } = await readProfile(input.profile, deps);
-  // A PODIO_API_URL naming another origin refuses the profile's token even when nothing is sent: whoever is handed
-  // the token (exec's command, a script, podio-js) would take that variable for where to use it.
-  apiOriginFor(profile, deps.env, name);
   const stored = tokensOf(profile);
   if (!stored && !profile.refresh_token && !canRedoGrant(profile)) throw notLoggedIn(name, profile);
   if (stored && input.rejectedToken === undefined && hasTimeLeft(profile, deps.now(), ttl.seconds, ttl.strict)) {
+    // A PODIO_API_URL naming another origin refuses the token even though nothing is sent (a refresh checks it
+    // too): whoever is handed the token (exec's command, a script, podio-js) would take that variable for where to
+    // use it.
+    apiOriginFor(profile, deps.env, name);
     return { tokens: stored, source: { kind: 'profile', name, profile, location: store.location }, refreshed: false };
   }
   return refreshUnderLock(
