@@ -174,4 +174,16 @@ describe('doctor', () => {
     const escaped = realpathSync(process.execPath).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     expect(result.stdout).toMatch(new RegExp(`✗ Port ${port} is in use by ${escaped} \\(pid ${process.pid}\\)`));
   });
+
+  it('finds a --port held on ::1 alone, which the login needs too', async (context) => {
+    const { sandbox } = await startSandbox();
+    const port = await occupyPort('::1').catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRNOTAVAIL' && error.code !== 'EAFNOSUPPORT') throw error;
+      console.warn('*** doctor: this machine has no ::1, so the test of a port held there is SKIPPED ***');
+      return context.skip();
+    });
+    const result = await runMain(['doctor', '--port', String(port)], sandbox.env());
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`✗ Port ${port} is in use by .* \\(pid ${process.pid}\\)`));
+  });
 });

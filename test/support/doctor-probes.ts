@@ -19,6 +19,8 @@ function errno(code: string, path: string): NodeJS.ErrnoException {
 export class FakeMachine {
   readonly entries = new Map<string, Entry>();
   readonly takenPorts = new Map<number, string>();
+  /** Ports taken on one address only (`::1 8080`). */
+  readonly takenPortsOn = new Map<string, string>();
   euid: number | undefined = 1000;
   platform: NodeJS.Platform = 'linux';
   nodeVersion = '22.1.0';
@@ -150,8 +152,8 @@ export class FakeMachine {
         return { defaultProfile: undefined, profiles: new Map(Object.entries(document.profiles ?? {})), extra: {} };
       },
       lockFileOf: (file) => `${file}.lock`,
-      listen: async (_host, port) => {
-        const code = this.takenPorts.get(port);
+      listen: async (host, port) => {
+        const code = this.takenPorts.get(port) ?? this.takenPortsOn.get(`${host} ${port}`);
         return code === undefined ? undefined : errno(code, String(port));
       },
       detectEnvironment: (): RunEnvironment => ({

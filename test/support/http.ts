@@ -33,9 +33,9 @@ export function rawRequest(url: string, options: { host?: string; method?: strin
 }
 
 /** A port on 127.0.0.1 held by this process until the current test finishes. */
-export async function occupyPort(): Promise<number> {
+export async function occupyPort(host = '127.0.0.1'): Promise<number> {
   const blocker = createServer();
-  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => blocker.once('error', reject).listen(0, host, resolve));
   onTestFinished(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
   return (blocker.address() as { port: number }).port;
 }

@@ -63,6 +63,15 @@ describe('doctor: who holds a port', () => {
     });
   });
 
+  it('fails a --port held on ::1 alone, unless this machine has no IPv6', async () => {
+    const machine = machineWith([], [row(8082, '0A', 777)]);
+    machine.takenPortsOn.set('::1 8082', 'EADDRINUSE');
+    expect((await checkPort(8082, machine.probes())).detail).toBe(
+      'Port 8082 is in use by /usr/bin/python3 (pid 4321) (EADDRINUSE).',
+    );
+    expect((await checkPort(8082, machine.probes(), false)).status).toBe('ok');
+  });
+
   it('looks for no holder when the port is refused for another reason', async () => {
     const machine = machineWith([row(80, '0A', 777)]);
     machine.takenPorts.set(80, 'EACCES');

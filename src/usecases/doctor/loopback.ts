@@ -35,14 +35,17 @@ export async function checkLoopback(
         )
       : check('bind-ipv6', 'ok', 'Can listen on ::1'),
   );
-  if (port !== undefined) checks.push(await checkPort(port, probes));
+  if (port !== undefined) checks.push(await checkPort(port, probes, v6 === undefined));
   checks.push(await checkLocalhost(resolve));
   return checks;
 }
 
-/** A --port in use names its holder, so the user knows what to stop. */
-export async function checkPort(port: number, probes: LoopbackProbes): Promise<Check> {
-  const taken = await probes.listen('127.0.0.1', port);
+/**
+ * A --port in use names its holder, so the user knows what to stop. The login listens on 127.0.0.1 and, where there
+ * is IPv6 (`ipv6`), on ::1 too: a holder on either takes the port from it.
+ */
+export async function checkPort(port: number, probes: LoopbackProbes, ipv6 = true): Promise<Check> {
+  const taken = (await probes.listen('127.0.0.1', port)) ?? (ipv6 ? await probes.listen('::1', port) : undefined);
   if (!taken) return check('port', 'ok', `Port ${port} is free`);
   const holder = taken.code === 'EADDRINUSE' ? processListeningOn(port, probes) : undefined;
   return check(
