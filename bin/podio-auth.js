@@ -4,6 +4,14 @@
 // without the ES module loader, commander or anything else. Every other command line goes to the bundled CLI.
 'use strict';
 
+if (typeof process.getBuiltinModule !== 'function') {
+  // Older than any Node podio-auth supports (package.json's engines): one line, not a stack trace further down.
+  process.stderr.write(
+    `✗ podio-auth needs Node.js 20.19 or newer; this is ${process.version}.\nInstall a current LTS from https://nodejs.org.\n`,
+  );
+  process.exit(1);
+}
+
 const argv = process.argv.slice(2);
 // Node's own modules are taken with process.getBuiltinModule (Node 20.16+): half what require costs, and `token`
 // runs in loops.
@@ -69,7 +77,24 @@ const cacheDir = compileCacheDir();
  */
 function useNodeCompileCache() {
   const dir = cacheDir === undefined ? undefined : privateCacheDir(cacheDir);
-  if (dir !== undefined) builtin('node:module').enableCompileCache?.(dir);
+  if (dir !== undefined && holdsOnlyFiles(dir)) builtin('node:module').enableCompileCache?.(dir);
+}
+
+/**
+ * Whether the cache directory holds files only: the launcher's, and Node's in a directory per Node version. Node
+ * opens its files without O_NONBLOCK, so a FIFO in their place would hang every command that loads the CLI.
+ */
+function holdsOnlyFiles(dir) {
+  try {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      if (entry.isFile()) continue;
+      if (!entry.isDirectory()) return false;
+      if (!fs.readdirSync(`${dir}/${entry.name}`, { withFileTypes: true }).every((file) => file.isFile())) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -50,6 +50,25 @@ describe('a launcher that cannot load what it needs', () => {
   });
 });
 
+describe('a Node older than podio-auth supports', () => {
+  it('is named in one line, exit 1, with the fix', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podio-auth-old-node-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    // What Node before 20.16 lacks, the first of what podio-auth uses.
+    const older = join(dir, 'older.cjs');
+    writeFileSync(older, 'delete process.getBuiltinModule;\n');
+    const result = spawnSync(process.execPath, ['--require', older, join(ROOT, 'bin', 'podio-auth.js'), 'token'], {
+      encoding: 'utf8',
+      env: { PATH: process.env['PATH'], HOME: dir },
+    });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `✗ podio-auth needs Node.js 20.19 or newer; this is ${process.version}.\nInstall a current LTS from https://nodejs.org.\n`,
+    );
+  });
+});
+
 describe('the bundle the launcher loads', () => {
   it.skipIf(straceMissing())('is the one the rule in src/fast-route.ts names, or none', async () => {
     const { sandbox } = await startSandbox();
@@ -104,6 +123,33 @@ describe('the compile cache', () => {
     expect(run(sandbox, cacheHome, ['token', '--json'])).toMatchObject({ status: 0, stderr: '' });
     expect(readdirSync(dir).length).toBe(nodeKeepsOne ? 2 : 1);
   });
+
+  it.skipIf(!nodeKeepsOne)(
+    "is not used while anything but a file is in it: Node's reads of a FIFO would hang",
+    async () => {
+      const { sandbox } = await startSandbox();
+      sandbox.storeLogin(inAnHour());
+      const cacheHome = join(sandbox.root, 'own-cache');
+      mkdirSync(cacheHome, { mode: 0o700 });
+      expect(run(sandbox, cacheHome, ['profiles'])).toMatchObject({ status: 0, stderr: '' });
+      const nodes = readdirSync(cacheOf(cacheHome), { withFileTypes: true }).filter((entry) => entry.isDirectory());
+      expect(nodes).toHaveLength(1);
+      const versionDir = join(cacheOf(cacheHome), nodes[0]!.name);
+      const files = readdirSync(versionDir);
+      expect(files.length).toBeGreaterThan(0);
+      for (const file of files) {
+        rmSync(join(versionDir, file));
+        expect(spawnSync('mkfifo', ['-m', '600', join(versionDir, file)]).status).toBe(0);
+      }
+      const again = spawnSync(process.execPath, [join(ROOT, 'bin', 'podio-auth.js'), 'profiles'], {
+        env: sandbox.env({ XDG_CACHE_HOME: cacheHome }) as NodeJS.ProcessEnv,
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(again.error).toBeUndefined();
+      expect(again).toMatchObject({ status: 0, stderr: '' });
+    },
+  );
 
   it('is used only where no directory above it may be changed by others, short of a sticky one (/tmp)', async () => {
     const { sandbox } = await startSandbox();
