@@ -29,12 +29,19 @@ const neverAborted = new AbortController().signal;
 /** Variables the side effects are made from, once: where the store is, how Podio is reached, which browser. */
 const MADE_FROM = /^(PODIO_AUTH_\w+|HOME|XDG_CONFIG_HOME|APPDATA|SNAP|BROWSER|(HTTPS?|ALL|NO)_PROXY)$/i;
 
+/** The side effects of one call: the shared ones, and the environment as it was when the call was made. */
+export interface CallDeps extends Deps {
+  /** The environment object the caller gave (process.env): what the refresh gate and shared lookups are kept per. */
+  readonly liveEnv: Env;
+}
+
 /**
  * The side effects for `env` as it is now. A program that changes one of the variables they are made from between
  * calls (PODIO_AUTH_CONFIG_DIR in process.env, say) gets ones made for the new value, never the first ones; each
- * set is kept for the life of the process, as calls still running may use it.
+ * set is kept for the life of the process, as calls still running may use it. The call reads `env` once, here: its
+ * origin, profile and token all come from the same values, even if the program changes them before it settles.
  */
-export function libraryDeps(env: Env, signal?: AbortSignal): Deps {
+export function libraryDeps(env: Env, signal?: AbortSignal): CallDeps {
   let bySettings = depsByEnv.get(env);
   if (!bySettings) {
     bySettings = new Map();
@@ -57,7 +64,9 @@ export function libraryDeps(env: Env, signal?: AbortSignal): Deps {
     });
     bySettings.set(settings, deps);
   }
-  return signal ? { ...deps, signal, forceSignal: signal } : deps;
+  const asCalled: Env = { ...env };
+  deps.secrets.addEnv(asCalled);
+  return { ...deps, env: asCalled, liveEnv: env, ...(signal ? { signal, forceSignal: signal } : {}) };
 }
 
 export interface FreshTokenRequest {
@@ -76,11 +85,11 @@ const inFlightByEnv = new WeakMap<Env, Map<string, Promise<FreshToken>>>();
  * every lookup goes through the environment's refresh gate (refresh-gate.ts), which keeps it apart from podio-js's
  * own refreshes.
  */
-export function sharedFreshToken(request: FreshTokenRequest, deps: Deps): Promise<FreshToken> {
-  let inFlight = inFlightByEnv.get(deps.env);
+export function sharedFreshToken(request: FreshTokenRequest, deps: CallDeps): Promise<FreshToken> {
+  let inFlight = inFlightByEnv.get(deps.liveEnv);
   if (!inFlight) {
     inFlight = new Map();
-    inFlightByEnv.set(deps.env, inFlight);
+    inFlightByEnv.set(deps.liveEnv, inFlight);
   }
   const key = JSON.stringify([
     deps.store.location,
@@ -88,6 +97,10 @@ export function sharedFreshToken(request: FreshTokenRequest, deps: Deps): Promis
     request.minTtlSeconds ?? null,
     request.rejectedToken ?? null,
     request.envRefreshToken ?? null,
+    // The rest of what decides the token, as this call read it: PODIO_PROFILE, env-only credentials, origins.
+    Object.entries(deps.env)
+      .filter(([name]) => name.startsWith('PODIO_'))
+      .sort(([a], [b]) => (a < b ? -1 : 1)),
   ]);
   let pending = inFlight.get(key);
   if (!pending) {
@@ -97,7 +110,7 @@ export function sharedFreshToken(request: FreshTokenRequest, deps: Deps): Promis
       rejectedToken: request.rejectedToken,
       envRefreshToken: request.envRefreshToken,
     };
-    pending = refreshGateFor(deps.env).lookup(deps, (gated) => getToken(input, gated));
+    pending = refreshGateFor(deps.liveEnv).lookup(deps, (gated) => getToken(input, gated));
     const requests = inFlight;
     requests.set(key, pending);
     const forget = () => requests.delete(key);

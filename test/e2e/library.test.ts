@@ -51,6 +51,18 @@ describe('library API', () => {
     expect(await getAccessToken({ env })).toBe(one);
   });
 
+  it('a call reads the environment once: a change made while it runs goes to the next call, not into this one', async () => {
+    const { sandbox } = await startSandbox();
+    const user = sandbox.storeLogin(inAnHour(), 'user');
+    const app = sandbox.storeLogin(inAnHour(), 'app');
+    const env = sandbox.env({ PODIO_PROFILE: 'user' });
+    const first = getToken({ env });
+    env['PODIO_PROFILE'] = 'app';
+    const second = getToken({ env });
+    expect(await first).toMatchObject({ profile: 'user', accessToken: user.access_token });
+    expect(await second).toMatchObject({ profile: 'app', accessToken: app.access_token });
+  });
+
   it('throws PodioAuthError with a code and exit code', async () => {
     const { sandbox } = await startSandbox();
     const error = await getAccessToken({ env: sandbox.env(), profile: 'nobody' }).catch((e: unknown) => e);
@@ -58,6 +70,18 @@ describe('library API', () => {
     expect(error).toMatchObject({ code: 'not_logged_in', exitCode: 4 });
   });
 });
+
+/** An API on loopback that answers every call with {} and keeps the Authorization header of each. */
+async function recordingApi(): Promise<{ url: string; authorizations: string[] }> {
+  const authorizations: string[] = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    authorizations.push(req.headers.authorization ?? '');
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, authorizations };
+}
 
 describe('podioFetch', () => {
   const inAnHour = () => new Date(Date.now() + 3_600_000);
@@ -162,6 +186,18 @@ describe('podioFetch', () => {
     ]);
     expect(podio.tokenRequests).toEqual([]);
     expect(podio.userStatusCalls).toEqual([]);
+  });
+
+  it("env-only mode: a call's origin and token come from one reading of the environment", async () => {
+    const { sandbox } = await startSandbox();
+    const [a, b] = [await recordingApi(), await recordingApi()];
+    const env = sandbox.env({ PODIO_API_URL: a.url, PODIO_ACCESS_TOKEN: 'token-of-tenant-a' });
+    const first = podioFetch('/user/status', {}, { env });
+    Object.assign(env, { PODIO_API_URL: b.url, PODIO_ACCESS_TOKEN: 'token-of-tenant-b' });
+    const second = podioFetch('/user/status', {}, { env });
+    await Promise.all([first, second]);
+    expect(a.authorizations).toEqual(['OAuth2 token-of-tenant-a']);
+    expect(b.authorizations).toEqual(['OAuth2 token-of-tenant-b']);
   });
 
   it('env-only mode: PODIO_ACCESS_TOKEN, no file read or written', async () => {
