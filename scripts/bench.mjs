@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { loadEmulator } from './load-definitions.mjs';
 
 const runsArg = process.argv.indexOf('--runs');
-// 100 pairs: the median of 40 moved a ratio by ±0.02 from run to run on a 2-core machine, as much as some rows'
-// headroom.
+// 100 pairs, for a steadier median than 40 gave; on a shared 2-core machine a ratio still moves by about ±0.02 from
+// run to run, so judge a row by more than one run.
 const runs = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 100;
 const onlyArg = process.argv.indexOf('--only');
 // Rows whose name holds this text; the others are not run (for working on one of them).
