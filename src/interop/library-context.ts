@@ -65,7 +65,6 @@ export function libraryDeps(env: Env, signal?: AbortSignal): CallDeps {
     bySettings.set(settings, deps);
   }
   const asCalled: Env = { ...env };
-  deps.secrets.addEnv(asCalled);
   return { ...deps, env: asCalled, liveEnv: env, ...(signal ? { signal, forceSignal: signal } : {}) };
 }
 
