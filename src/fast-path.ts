@@ -69,6 +69,8 @@ function storedProfile(
   const name = resolveProfileName(flag, env, config.defaultProfile);
   const profile = config.profiles.get(name);
   if (!profile || (profile.store !== undefined && profile.store !== 'file')) return undefined;
+  // A PODIO_API_URL that is not the profile's own origin is the full command's to refuse.
+  if (envValue(env, 'PODIO_API_URL') !== undefined) apiOriginFor(profile, env, name);
   return { name, profile };
 }
 
@@ -79,8 +81,6 @@ function validToken(flag: string | undefined, context: FastContext): string | un
   const stored = storedProfile(flag, context);
   const tokens = tokensOf(stored?.profile);
   if (!stored || !tokens || !hasTimeLeft(stored.profile, context.now, DEFAULT_MIN_TTL_SECONDS)) return undefined;
-  // A PODIO_API_URL that is not the profile's own origin is the full command's to refuse.
-  if (envValue(context.env, 'PODIO_API_URL') !== undefined) apiOriginFor(stored.profile, context.env, stored.name);
   return tokens.accessToken;
 }
 

@@ -1,7 +1,7 @@
 import type { Deps } from '../deps.js';
 import type { ProfileRecord } from '../domain/profile.js';
 import { PodioAuthError } from '../errors.js';
-import { DEFAULT_API_URL } from '../podio/origins.js';
+import { apiOriginFor, DEFAULT_API_URL } from '../podio/origins.js';
 import { readProfile } from './get-token.js';
 
 /**
@@ -21,6 +21,9 @@ export async function exportProfile(
   deps: Pick<Deps, 'env' | 'store' | 'signal' | 'secrets'>,
 ): Promise<ExportResult> {
   const { name, profile } = await readProfile(input.profile, deps);
+  // As for a token: a PODIO_API_URL naming another origin would stay in the shell that loads what is printed (a
+  // profile at Podio's own origin prints none), and the job would send the secrets there.
+  apiOriginFor(profile, deps.env, name);
   return exportVariables(name, profile);
 }
 

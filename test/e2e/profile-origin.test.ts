@@ -45,13 +45,13 @@ describe("a stored profile's tokens and secrets go only to the origin it logged 
     expect((await runMain(['token'], sandbox.env({ PODIO_API_URL: undefined }))).code).toBe(0);
   });
 
-  it('a valid token is refused too, by token and exec on both paths: its holder would use it at PODIO_API_URL', async () => {
+  it('a valid token is refused too, by token, exec and export on both paths: its holder would use it at PODIO_API_URL', async () => {
     const { podio, sandbox } = await startSandbox();
     const other = await otherOrigin();
     const { access_token } = sandbox.storeLogin(inAnHour());
     const ran = join(sandbox.root, 'ran');
     const env = sandbox.env({ PODIO_API_URL: other.url });
-    for (const args of [['token'], ['exec', '--', 'sh', '-c', `touch '${ran}'`]]) {
+    for (const args of [['token'], ['exec', '--', 'sh', '-c', `touch '${ran}'`], ['export', '--format', 'shell']]) {
       for (const run of [runMain, runCli]) {
         const result = await run(args, env);
         expect(result.code, args.join(' ')).toBe(2);
