@@ -43,6 +43,12 @@ async function printProfiles(app: App, json: boolean): Promise<void> {
     return;
   }
   await app.out(profileTable(rows, app.deps.now()));
+  const unread = rows.filter((row) => row.unread !== undefined);
+  if (unread.length > 0) {
+    const ui = await app.ui();
+    for (const row of unread)
+      ui.warn(`Profile "${sanitizeForTerminal(row.name, 64)}" could not be read: ${row.unread}`);
+  }
 }
 
 async function makeDefault(app: App, name: string): Promise<void> {

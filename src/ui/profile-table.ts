@@ -8,7 +8,7 @@ export interface ProfileRow {
   who: string | null;
   store: string;
   expires_at: string | null;
-  logged_in: boolean;
+  logged_in: boolean | null;
 }
 
 /** `podio-auth profiles` as text: one aligned line per profile (`*` marks the default), who, and the token's state. */
@@ -25,6 +25,7 @@ export function profileTable(rows: readonly ProfileRow[], now: Date): string {
 }
 
 function tokenState(row: ProfileRow, now: Date): string {
+  if (row.logged_in === null) return 'not read';
   if (!row.logged_in) return 'logged out';
   const expiry = row.expires_at ? describeExpiry(row.expires_at, now) : undefined;
   if (!expiry) return 'no token';

@@ -1,6 +1,6 @@
 import type { Deps } from '../deps.js';
 import type { ProfileRecord } from '../domain/profile.js';
-import { usageError } from '../errors.js';
+import { PodioAuthError, usageError } from '../errors.js';
 import { shownPointer } from '../secrets.js';
 import type { ProfileStore, StoreSnapshot } from '../store/port.js';
 import { checkProfileName, DEFAULT_PROFILE, resolveProfileName } from '../store/profile-names.js';
@@ -17,7 +17,9 @@ export interface ProfileSummary {
   grant: ProfileRecord['grant'] | null;
   store: 'file' | 'keyring' | 'redis';
   expires_at: string | null;
-  logged_in: boolean;
+  /** null: the profile is kept in a Redis store that could not be read (`unread` says why). */
+  logged_in: boolean | null;
+  unread?: string;
 }
 
 export async function listProfiles(
@@ -30,21 +32,23 @@ export async function listProfiles(
   } catch {
     current = DEFAULT_PROFILE;
   }
-  const profiles = [...(await withPointersFollowed(snapshot.profiles, deps))]
+  const { followed, unread } = await withPointersFollowed(snapshot.profiles, deps);
+  const profiles = [...followed]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(
-      ([name, profile]) =>
-        ({
-          name,
-          default: name === current,
-          who: profile.user_name ?? (profile.ref ? `${profile.ref.type} ${profile.ref.id}` : null),
-          grant: profile.grant ?? null,
-          store: deps.store.kind === 'redis' || profile.redis_url ? 'redis' : (profile.store ?? 'file'),
-          expires_at: profile.expires_at ?? null,
-          // A keyring profile's secrets are not read here; its metadata (an expiry) says whether it has tokens.
-          logged_in: Boolean(profile.expires_at || profile.refresh_token),
-        }) satisfies ProfileSummary,
-    );
+    .map(([name, profile]): ProfileSummary => {
+      const why = unread.get(name);
+      return {
+        name,
+        default: name === current,
+        who: profile.user_name ?? (profile.ref ? `${profile.ref.type} ${profile.ref.id}` : null),
+        grant: profile.grant ?? null,
+        store: deps.store.kind === 'redis' || profile.redis_url ? 'redis' : (profile.store ?? 'file'),
+        expires_at: profile.expires_at ?? null,
+        // A keyring profile's secrets are not read here; its metadata (an expiry) says whether it has tokens.
+        logged_in: why !== undefined ? null : Boolean(profile.expires_at || profile.refresh_token),
+        ...(why !== undefined ? { unread: why } : {}),
+      };
+    });
   return { current, location: deps.store.location, profiles };
 }
 
@@ -130,13 +134,14 @@ export async function moveProfile(
 
 /**
  * A profile logged in to Redis with `login --store` is only a pointer here: list what Redis holds for it. A server
- * that cannot be reached leaves the pointer listed as it is (as logged out) rather than failing the whole list.
+ * that cannot be read leaves the pointer listed as it is, with why (`unread`), rather than failing the whole list.
  */
 async function withPointersFollowed(
   profiles: ReadonlyMap<string, ProfileRecord>,
   deps: Pick<Deps, 'store' | 'signal'>,
-): Promise<Map<string, ProfileRecord>> {
+): Promise<{ followed: Map<string, ProfileRecord>; unread: Map<string, string> }> {
   const followed = new Map(profiles);
+  const unread = new Map<string, string>();
   // One read per server, however many pointers lead to it.
   const reads = new Map<ProfileStore, Promise<StoreSnapshot>>();
   for (const [name, pointer] of profiles) {
@@ -151,9 +156,10 @@ async function withPointersFollowed(
       }
       const record = (await read).profiles.get(name);
       if (record) followed.set(name, { ...record, redis_url: pointer.redis_url });
-    } catch {
-      // Listed as the pointer alone; `status` and `doctor` say why the server cannot be reached.
+    } catch (error) {
+      // Listed as the pointer alone, not as logged out: its login may be there.
+      unread.set(name, error instanceof PodioAuthError ? error.message : 'it could not be read');
     }
   }
-  return followed;
+  return { followed, unread };
 }

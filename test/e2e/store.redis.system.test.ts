@@ -362,6 +362,17 @@ describe.skipIf(!available)('a Redis store from the command line', () => {
       expectNoSecrets(result, [FLEET.password]);
     }
     for (const args of [['profiles'], ['doctor']]) expectNoSecrets(await runMain(args, env), [FLEET.password]);
+    // Not "logged out": the logins may well be there, and the list says why it could not tell.
+    const listed = await runMain(['profiles'], env);
+    expect(listed.stdout).toMatch(/^\* default\s+\(unknown user\)\s+not read \(redis\)$/m);
+    expect(listed.stderr).toMatch(/^! Profile "default" could not be read: config\.json points to 2 Redis servers/m);
+    const json = JSON.parse((await runMain(['profiles', '--json'], env)).stdout) as {
+      profiles: { name: string; logged_in: boolean | null; unread?: string }[];
+    };
+    expect(json.profiles.map(({ name, logged_in }) => [name, logged_in])).toEqual([
+      ['default', null],
+      ['scratch', null],
+    ]);
     expect(other.received()).not.toContain(FLEET.password);
     // One server again: the password goes to it.
     sandbox.writeConfig({ profiles: { default: { store: 'redis', redis_url: fleetUrl(), redis_prefix: prefix } } });

@@ -22,6 +22,7 @@ describe('the profiles table', () => {
         row({ name: 'work', who: null, store: 'keyring', expires_at: '2030-01-01T11:00:00Z' }),
         row({ name: 'ci', who: 'bot', store: 'redis', logged_in: false }),
         row({ name: 'bare', expires_at: null }),
+        row({ name: 'far', who: null, store: 'redis', logged_in: null, unread: 'Redis is down.' }),
       ],
       NOW,
     );
@@ -31,6 +32,7 @@ describe('the profiles table', () => {
         '  work     (unknown user)                  token expired 1 h 0 min ago (keyring)',
         '  ci       bot                             logged out (redis)',
         '  bare     Ada Lovelace <ada@example.com>  no token',
+        '  far      (unknown user)                  not read (redis)',
         '',
       ].join('\n'),
     );
