@@ -126,7 +126,8 @@ async function writeBack(state: SessionState, oauth: Partial<PodioJsOAuth> & { a
     adopt(state, theirs, state.known.nextMoment(), deps.now().toISOString());
     return;
   }
-  const use = await storeTheirTokens(state.options.profile, theirs, state.known.held, deps);
+  // To the profile podio-js's tokens came from: PODIO_PROFILE (when no profile was given) may name another by now.
+  const use = await storeTheirTokens(state.source?.name ?? state.options.profile, theirs, state.known.held, deps);
   // Numbered once written: any look at the profile from now on sees this write.
   adopt(state, use, state.known.nextMoment(), deps.now().toISOString());
 }
