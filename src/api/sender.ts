@@ -102,7 +102,7 @@ async function sendOnce(
   deps: SendDeps,
   record: SendRecord,
 ): Promise<HttpResponse> {
-  if (deps.signal.aborted) throw interrupted();
+  if (deps.signal.aborted) throw interrupted(undefined, deps.signal.reason);
   record.requests++;
   const http: HttpRequest = {
     method: request.method,
@@ -123,8 +123,8 @@ async function pause(ms: number, deps: Pick<SendDeps, 'sleep' | 'signal'>): Prom
   try {
     await deps.sleep(ms, deps.signal);
   } catch (error) {
-    if (deps.signal.aborted) throw interrupted();
+    if (deps.signal.aborted) throw interrupted(undefined, deps.signal.reason);
     throw error;
   }
-  if (deps.signal.aborted) throw interrupted();
+  if (deps.signal.aborted) throw interrupted(undefined, deps.signal.reason);
 }

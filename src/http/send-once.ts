@@ -35,7 +35,9 @@ export async function sendOnce(
 }
 
 function throwIfAbortedBeforeSending(request: HttpRequest): void {
-  if (request.signal.aborted || request.abortUntilSent?.aborted === true) throw interrupted();
+  // The signal's reason is the signal that aborted it: SIGTERM and SIGHUP end with their own exit codes.
+  if (request.signal.aborted) throw interrupted(undefined, request.signal.reason);
+  if (request.abortUntilSent?.aborted === true) throw interrupted(undefined, request.abortUntilSent.reason);
 }
 
 /** Starts the request on its way; it ends by its answer, a failure, its deadline or a signal, whichever comes first. */
@@ -43,9 +45,9 @@ function fly(plan: RequestPlan, network: Network): Promise<HttpResponse> {
   const { signal, abortUntilSent } = plan.request;
   const flight = createRequestInFlight(plan, plan.proxy ? 'to-proxy' : 'to-origin');
   const deadline = startDeadline(plan.timeoutMs, () => flight.fail(deadlineError(plan, flight.stage)));
-  const onAbort = () => flight.fail(interrupted());
+  const onAbort = () => flight.fail(interrupted(undefined, signal.reason));
   const onAbortUnsent = () => {
-    if (!flight.sent) flight.fail(interrupted());
+    if (!flight.sent) flight.fail(interrupted(undefined, abortUntilSent?.reason));
   };
   signal.addEventListener('abort', onAbort, { once: true });
   abortUntilSent?.addEventListener('abort', onAbortUnsent, { once: true });

@@ -450,6 +450,55 @@ if (!bashPresent && process.env['CI'] !== 'true') {
   );
 }
 
+describe('a signal while an HTTP answer is awaited', () => {
+  /** An API that takes each request and never answers; `arrived` resolves as each comes in. */
+  async function silentApi(): Promise<{ url: string; arrived: () => Promise<void> }> {
+    const waiting: (() => void)[] = [];
+    const held: ServerResponse[] = [];
+    const server = createServer((_req: IncomingMessage, res: ServerResponse) => {
+      held.push(res);
+      waiting.shift()?.();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(async () => {
+      for (const res of held) res.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      arrived: () => new Promise((resolve) => waiting.push(resolve)),
+    };
+  }
+
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    it(`${signal} ends api, status and an env-only token with ${code}, its own code`, async () => {
+      const api = await silentApi();
+      const home = mkdtempSync(join(tmpdir(), 'podio-auth-signal-'));
+      onTestFinished(() => rmSync(home, { recursive: true, force: true }));
+      const env = { PATH: process.env['PATH'], HOME: home, PODIO_API_URL: api.url };
+      for (const [args, extra] of [
+        [['api', '/user/status'], { PODIO_ACCESS_TOKEN: 'access-token-0123456789' }],
+        [['status'], { PODIO_ACCESS_TOKEN: 'access-token-0123456789' }],
+        [
+          ['token'],
+          { PODIO_CLIENT_ID: 'id', PODIO_CLIENT_SECRET: 'secret-0123', PODIO_REFRESH_TOKEN: 'refresh-0123456' },
+        ],
+      ] as const) {
+        const arrived = api.arrived();
+        const child = spawn(process.execPath, [BIN, ...args], { env: { ...env, ...extra }, stdio: 'ignore' });
+        const ended = new Promise<number | null>((resolve) => child.on('close', (exit) => resolve(exit)));
+        await arrived;
+        child.kill(signal);
+        expect(await ended, args.join(' ')).toBe(code);
+      }
+    });
+  }
+});
+
 describe.skipIf(!bashPresent && process.env['CI'] !== 'true')('completion of api in bash', () => {
   /** What bash's completion function offers for the words so far (the last one being completed). */
   async function complete(words: string[], cwd: string): Promise<string[]> {

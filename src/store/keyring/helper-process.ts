@@ -53,7 +53,7 @@ export function createKeyringHelper(env: Env, timeoutMs: number, keepAliveMs: nu
 }
 
 async function call(state: HelperState, operation: HelperOperation, signal: AbortSignal): Promise<unknown> {
-  if (signal.aborted) throw interrupted();
+  if (signal.aborted) throw interrupted(undefined, signal.reason);
   const deadline = new AbortController();
   // A ref'd timer: while a call is pending it keeps this process alive (the helper's pipes do not).
   const timer = setTimeout(() => deadline.abort(), state.timeoutMs);
@@ -66,7 +66,7 @@ async function call(state: HelperState, operation: HelperOperation, signal: Abor
       state.turns.release();
     }
   } catch (error) {
-    if (signal.aborted) throw interrupted();
+    if (signal.aborted) throw interrupted(undefined, signal.reason);
     if (deadline.signal.aborted) throw keyringFailure('timeout', '', contextOf(state));
     throw error;
   } finally {

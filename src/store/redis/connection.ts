@@ -45,7 +45,7 @@ export async function connectRedis(
   timeoutMs: number,
   signal: AbortSignal | undefined,
 ): Promise<RedisConnection> {
-  if (signal?.aborted) throw interrupted();
+  if (signal?.aborted) throw interrupted(undefined, signal.reason);
   const connection = createRedisConnection(await loadRedisModule(), target, timeoutMs);
   try {
     await connection.ready(signal);
@@ -103,7 +103,7 @@ function createRedisConnection(
 
   const send = async (args: string[], signal: AbortSignal | undefined): Promise<unknown> => {
     const client = await ready(signal);
-    if (signal?.aborted) throw interrupted();
+    if (signal?.aborted) throw interrupted(undefined, signal.reason);
     // node-redis bounds a command (timeout, AbortSignal) only until it is written, not while its reply is due:
     // the bound is ours. The promise is left to settle on its own once nobody waits for it.
     const reply = client.sendCommand(args);
@@ -208,13 +208,13 @@ async function within<T>(
   signal: AbortSignal | undefined,
   deadline?: { ms: number; error: () => Error },
 ): Promise<T> {
-  if (signal?.aborted) throw interrupted();
+  if (signal?.aborted) throw interrupted(undefined, signal.reason);
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
   const stop = new Promise<never>((_, reject) => {
     if (deadline) timer = setTimeout(() => reject(deadline.error()), deadline.ms);
     if (signal) {
-      onAbort = () => reject(interrupted());
+      onAbort = () => reject(interrupted(undefined, signal.reason));
       signal.addEventListener('abort', onAbort, { once: true });
     }
   });

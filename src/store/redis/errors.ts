@@ -40,7 +40,7 @@ const unavailable = (message: string, cause: unknown, hint = UNAVAILABLE_HINT): 
 
 export function mapRedisError(error: unknown, call: FailedCall, kinds: RedisErrorKinds): PodioAuthError {
   if (error instanceof PodioAuthError) return error;
-  if (call.signal?.aborted) return interrupted();
+  if (call.signal?.aborted) return interrupted(undefined, call.signal.reason);
   const where = `Redis at ${call.target.address}`;
   if (error instanceof kinds.ErrorReply) return refusal(error, where, call.target);
   if (error instanceof ConnectDeadline || error instanceof kinds.ConnectionTimeoutError) {

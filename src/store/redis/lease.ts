@@ -128,7 +128,7 @@ export function createRedisLocker(commands: LeaseCommands, options: RedisLockOpt
       /** The last holder seen while waiting: did it let go, or go silent? */
       let lastHolder: string | undefined;
       for (let attempt = 0; ; attempt++) {
-        if (signal.aborted) throw interrupted();
+        if (signal.aborted) throw interrupted(undefined, signal.reason);
         const sentAt = timers.now();
         let holder: unknown;
         try {
@@ -168,7 +168,7 @@ export function createRedisLocker(commands: LeaseCommands, options: RedisLockOpt
         try {
           await timers.sleep(Math.min(left, backoff / 2 + (random() * backoff) / 2), signal);
         } catch {
-          throw interrupted();
+          throw interrupted(undefined, signal.reason);
         }
       }
     },

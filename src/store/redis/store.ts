@@ -168,6 +168,6 @@ async function pause(ms: number, signal: AbortSignal): Promise<void> {
   try {
     await delay(ms, undefined, { signal });
   } catch {
-    throw interrupted();
+    throw interrupted(undefined, signal.reason);
   }
 }
