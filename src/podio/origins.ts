@@ -20,6 +20,11 @@ export function isLoopbackHost(hostname: string): boolean {
   return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/** A value that did not parse, as a message may show it: whatever stands before an @ may be a password. */
+function withoutUserInfo(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/*)?[\s\S]*@/i, (_, scheme = '') => `${scheme}…@`);
+}
+
 /**
  * An origin for PODIO_AUTH_URL / PODIO_API_URL. Plain http only to loopback (an emulator, a test server):
  * anywhere else it would send the client secret in the clear.
@@ -30,7 +35,7 @@ export function parseOrigin(name: string, value: unknown): string {
   try {
     url = new URL(value);
   } catch {
-    throw usageError(`${name} is not a URL: "${value.slice(0, 100)}".`);
+    throw usageError(`${name} is not a URL: "${withoutUserInfo(value).slice(0, 100)}".`);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
     throw usageError(`${name} must be an https:// URL (plain http is allowed only to localhost).`);

@@ -248,6 +248,19 @@ describe('settings that are wrong', () => {
       [{ PODIO_AUTH_HTTP_TIMEOUT: '2147484' }, ['status'], 2, /PODIO_AUTH_HTTP_TIMEOUT/],
       [{ PODIO_AUTH_HTTP_TIMEOUT: 'soon' }, ['status'], 2, /PODIO_AUTH_HTTP_TIMEOUT/],
       [{ PODIO_API_URL: 'not a url' }, ['status'], 2, /PODIO_API_URL is not a URL/],
+      // What stands before an @ of a URL that does not parse may be a password: it is not shown.
+      [
+        { PODIO_API_URL: 'http://u:SECRET-PW-42@127.0.0.1:99999' },
+        ['token'],
+        2,
+        /^✗ PODIO_API_URL is not a URL: "http:\/\/…@127\.0\.0\.1:99999"\.$/,
+      ],
+      [
+        { PODIO_AUTH_URL: 'http://a@b:SECRET-PW-42@exa mple.com' },
+        ['login', '--app', '777'],
+        2,
+        /"http:\/\/…@exa mple\.com"/,
+      ],
       [
         { PODIO_AUTH_CONFIG_DIR: '/proc/podio-auth' },
         ['login', '--app', '777'],
@@ -260,6 +273,7 @@ describe('settings that are wrong', () => {
       expect(result.code, JSON.stringify(env)).toBe(code);
       expect(errorLines(result), JSON.stringify(env)).toEqual([expect.stringMatching(message)]);
       expect(result.stderr).not.toMatch(/Unexpected error|\n\s+at /);
+      expect(result.stderr).not.toContain('SECRET-PW');
     }
     const doctor = await runCli(['doctor'], sandbox.env({ PODIO_API_URL: 'not a url' }));
     expect(doctor.code).toBe(1);
