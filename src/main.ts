@@ -225,8 +225,12 @@ export function report(
       deps.stderr.write('\n');
     }
     ui.error(redact(error.message), error.hint === undefined ? undefined : redact(error.hint));
-    if (debug && error.cause instanceof Error && error.cause.stack)
-      deps.stderr.write(`${redactStack(error.cause.stack)}\n`);
+    if (debug) {
+      // The stable code, and where it was raised (or what caused it).
+      deps.stderr.write(`debug: error code ${error.code} (exit ${error.exitCode})\n`);
+      const stack = error.cause instanceof Error && error.cause.stack ? error.cause.stack : error.stack;
+      if (stack) deps.stderr.write(`${redactStack(stack)}\n`);
+    }
     return error.exitCode;
   }
   if (isAbortError(error)) {

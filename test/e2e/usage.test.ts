@@ -281,6 +281,21 @@ describe('settings that are wrong', () => {
   });
 });
 
+describe('--debug on an expected failure', () => {
+  it("adds the failure's stable code and a stack trace to the line and its hint, on stderr", async () => {
+    const { sandbox } = await startSandbox();
+    const { refresh_token } = sandbox.storeLogin(inAnHour());
+    const plain = await runMain(['token', '--profile', 'nobody'], sandbox.env());
+    expect(plain.stderr).not.toMatch(/debug:|\n\s+at /);
+    const debug = await runMain(['--debug', 'token', '--profile', 'nobody'], sandbox.env());
+    expect(debug).toMatchObject({ code: 4, stdout: '' });
+    expect(debug.stderr).toMatch(/^✗ /m);
+    expect(debug.stderr).toMatch(/^debug: error code unknown_profile \(exit 4\)$/m);
+    expect(debug.stderr).toMatch(/^\s+at .+:\d+:\d+\)?$/m);
+    expect(debug.stderr).not.toContain(refresh_token);
+  });
+});
+
 describe('what may be a secret is never repeated', () => {
   it('never echoes what may be a secret typed in the wrong place', async () => {
     const { sandbox } = await startSandbox();
