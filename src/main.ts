@@ -151,8 +151,15 @@ export function buildProgram(app: App): Command {
   return program;
 }
 
+/** Whether `--debug` is one of podio-auth's own words: after `--` it is the command's (`exec -- cmd --debug`). */
+function debugAsked(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end === -1 ? argv : argv.slice(0, end)).includes('--debug');
+}
+
 export async function main(argv: readonly string[], given: Deps): Promise<number> {
-  const deps: Deps = argv.includes('--debug')
+  const debug = debugAsked(argv);
+  const deps: Deps = debug
     ? { ...given, debug: (message) => void given.stderr.write(`debug: ${given.secrets.redact(message)}\n`) }
     : given;
   let messages: Promise<Messages> | undefined;
@@ -169,7 +176,7 @@ export async function main(argv: readonly string[], given: Deps): Promise<number
     return exitCode;
   } catch (error) {
     const commands = program.commands.map((command) => command.name());
-    return report(error, argv.includes('--debug'), deps, await ui(), argv, commands);
+    return report(error, debug, deps, await ui(), argv, commands);
   }
 }
 

@@ -2,7 +2,16 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { type CliResult, errorLines, inAnHour, ROOT, runCli, runMain, startSandbox } from '../support/cli.js';
+import {
+  aMinuteAgo,
+  type CliResult,
+  errorLines,
+  inAnHour,
+  ROOT,
+  runCli,
+  runMain,
+  startSandbox,
+} from '../support/cli.js';
 
 /** A place for a config dir that nothing else uses; the commands here fail before they would write to it. */
 function bareEnv(): Record<string, string | undefined> {
@@ -293,6 +302,34 @@ describe('--debug on an expected failure', () => {
     expect(debug.stderr).toMatch(/^debug: error code unknown_profile \(exit 4\)$/m);
     expect(debug.stderr).toMatch(/^\s+at .+:\d+:\d+\)?$/m);
     expect(debug.stderr).not.toContain(refresh_token);
+  });
+});
+
+describe('a profile name that is not one', () => {
+  it('says where it came from: PODIO_PROFILE, or the default set with `profiles use`', async () => {
+    const { sandbox } = await startSandbox();
+    sandbox.storeLogin(inAnHour());
+    const fromEnv = await runMain(['token'], sandbox.env({ PODIO_PROFILE: 'a b' }));
+    expect(fromEnv.code).toBe(2);
+    expect(errorLines(fromEnv)).toEqual(['✗ PODIO_PROFILE is "a b", which is not a valid profile name.']);
+    sandbox.writeConfig({ ...sandbox.readConfig(), default_profile: 'a b' });
+    const stored = await runMain(['token'], sandbox.env());
+    expect(errorLines(stored)).toEqual([
+      '✗ The default profile (`profiles use`) is "a b", which is not a valid profile name.',
+    ]);
+  });
+
+  it("--debug after `--` is the command's, not podio-auth's", async () => {
+    const { sandbox } = await startSandbox();
+    // Expired: the refresh would be traced with --debug.
+    sandbox.storeLogin(aMinuteAgo());
+    // --min-ttl: the full CLI (the fast path reads no option after `--` either).
+    const result = await runCli(
+      ['exec', '--min-ttl', '60', '--', 'sh', '-c', 'echo "$1"', 'sh', '--debug'],
+      sandbox.env(),
+    );
+    expect(result).toMatchObject({ code: 0, stdout: '--debug\n' });
+    expect(result.stderr).not.toContain('debug:');
   });
 });
 
