@@ -183,7 +183,12 @@ export async function main(argv: readonly string[], given: Deps): Promise<number
 /** `help help` is help about help: the program's help, as `--help` prints it (commander would exit 2). */
 function helpOnHelp(argv: readonly string[]): string[] {
   const words = argv.filter((word) => word !== '--debug');
-  return words.length === 2 && words[0] === 'help' && words[1] === 'help' ? ['--help'] : [...argv];
+  if (words.length === 2 && words[0] === 'help' && words[1] === 'help') return ['--help'];
+  // `help profiles move`: commander's help command looks one level down only.
+  if (words.length >= 3 && words[0] === 'help' && words.slice(1).every((word) => /^[a-z]+$/.test(word))) {
+    return [...words.slice(1), '--help'];
+  }
+  return [...argv];
 }
 
 /** `help nosuch` would print the full help and exit 2 without saying why. */

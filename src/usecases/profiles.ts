@@ -59,9 +59,11 @@ export async function useProfile(name: string, deps: Pick<Deps, 'store' | 'signa
     const snapshot = await tx.read();
     if (!snapshot.profiles.has(profileName)) {
       const names = [...snapshot.profiles.keys()].sort();
-      throw usageError(
+      // As for `token --profile`: no such profile (exit 4), not a mistake in the command line.
+      throw new PodioAuthError(
+        'unknown_profile',
         `There is no profile "${profileName}".${names.length ? ` Profiles: ${names.join(', ')}.` : ''}`,
-        `Log in to it first: \`podio-auth login --profile ${profileName}\`.`,
+        { hint: `Log in to it first: \`podio-auth login --profile ${profileName}\`.` },
       );
     }
     await tx.setDefaultProfile(profileName === DEFAULT_PROFILE ? undefined : profileName);

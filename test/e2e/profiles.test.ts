@@ -59,7 +59,8 @@ describe('profiles', () => {
     expect((await runMain(['token', '--profile', 'other'], sandbox.env())).stdout).toBe(`${other.access_token}\n`);
     expect(JSON.parse((await runMain(['profiles', '--json'], sandbox.env())).stdout).default).toBe('work');
     const missing = await runMain(['profiles', 'use', 'nope'], sandbox.env());
-    expect(missing.code).toBe(2);
+    // No such profile, as for `token --profile nope`.
+    expect(missing.code).toBe(4);
     expect(missing.stderr).toMatch(/no profile "nope"/);
   });
 
@@ -88,7 +89,7 @@ describe('profiles', () => {
     sandbox.storeLogin(inAnHour(), 'work');
     for (const name of ['constructor', 'toString']) {
       const use = await runMain(['profiles', 'use', name], sandbox.env());
-      expect(use.code).toBe(2);
+      expect(use.code).toBe(4);
       expect(use.stderr).toMatch(new RegExp(`There is no profile "${name}"`));
       const logout = await runMain(['logout', '--profile', name], sandbox.env());
       expect(logout.stderr).toMatch(/nothing to do/);

@@ -96,6 +96,13 @@ describe('help', () => {
     expect(errorLines(result)).toEqual([]);
   });
 
+  it('`help profiles move` is the help of `profiles move`, as `profiles move --help` is', async () => {
+    const nested = await runMain(['help', 'profiles', 'move'], {});
+    const flag = await runMain(['profiles', 'move', '--help'], {});
+    expect(nested).toMatchObject({ code: 0, stdout: flag.stdout });
+    expect(nested.stdout).toMatch(/^Usage: podio-auth profiles move /);
+  });
+
   it('`help <unknown>` says the command is unknown and lists the real ones, hidden ones left out', async () => {
     const result = await runMain(['help', 'nosuch'], bareEnv());
     expectUsageError(result, /^✗ Unknown command "nosuch"\.$/, /^Commands: login, token, status, .*profiles\.$/);
