@@ -165,6 +165,19 @@ describe('doctor', () => {
     expect(result.stdout).toMatch(/^ {4}Check your network and proxy/m);
   });
 
+  it('fails a setting only one store reads (keyring timeout, Redis lease), which no file-store command would meet', async () => {
+    const { sandbox } = await startSandbox();
+    const env = sandbox.env({ PODIO_AUTH_KEYRING_TIMEOUT: 'abc', PODIO_AUTH_REDIS_LEASE_SECONDS: '0' });
+    const result = await runMain(['doctor'], env);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(
+      '✗ PODIO_AUTH_KEYRING_TIMEOUT must be a number of seconds from 1 to 600, not "abc".',
+    );
+    expect(result.stdout).toContain(
+      '✗ PODIO_AUTH_REDIS_LEASE_SECONDS must be a number of seconds from 1 to 600, not "0".',
+    );
+  });
+
   it('names the process holding a --port', async () => {
     const { sandbox } = await startSandbox();
     const port = await occupyPort();

@@ -1,4 +1,6 @@
 import type { Env } from '../../env.js';
+import { PodioAuthError } from '../../errors.js';
+import { keyringTimeoutMs, redisLeaseMs } from '../../store/open-store.js';
 import { type Check, check } from './check.js';
 import type { DoctorProbes } from './probes.js';
 
@@ -23,4 +25,21 @@ export function checkEnvironment(env: Env, probes: EnvironmentProbes): Check[] {
     check('environment', 'info', detected ? `Detected: ${detected}` : 'No SSH, WSL or CI detected'),
     check('browser', 'info', `Browser opener: ${opener}`),
   ];
+}
+
+/**
+ * Settings read only by the store that uses them (the keyring's timeout, the Redis lease): a command on another
+ * store never meets a wrong one, and doctor says so before one does. (The others stop every command at its start.)
+ */
+export function checkSettings(env: Env): Check[] {
+  const failures: Check[] = [];
+  for (const read of [keyringTimeoutMs, redisLeaseMs]) {
+    try {
+      read(env);
+    } catch (error) {
+      if (!(error instanceof PodioAuthError)) throw error;
+      failures.push(check('settings', 'fail', error.message, error.hint));
+    }
+  }
+  return failures;
 }

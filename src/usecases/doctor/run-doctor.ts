@@ -4,7 +4,7 @@ import { type ConfigDocument, configFileIn, defaultConfigDir } from '../../store
 import { resolveProfileName } from '../../store/profile-names.js';
 import type { TokenDeps } from '../get-token.js';
 import type { Check } from './check.js';
-import { checkEnvironment } from './environment.js';
+import { checkEnvironment, checkSettings } from './environment.js';
 import { checkFiles } from './files.js';
 import { checkKeyring, type KeyringDeps } from './keyring.js';
 import { checkLogin } from './login.js';
@@ -64,6 +64,7 @@ export async function runDoctor(input: DoctorInput, deps: DoctorDeps, httpTimeou
     ...redis.checks,
     ...loopback,
     ...checkEnvironment(deps.env, deps.probes),
+    ...checkSettings(deps.env),
     checkProxy(deps.env),
     ...auth,
     ...api,
