@@ -178,6 +178,18 @@ describe('doctor', () => {
     );
   });
 
+  it('says a config directory that is a file is not a directory, with or without --fix', async () => {
+    const { sandbox } = await startSandbox();
+    const file = join(sandbox.root, 'a-file');
+    writeFileSync(file, 'not a directory');
+    for (const args of [['doctor'], ['doctor', '--fix']]) {
+      const result = await runMain(args, sandbox.env({ PODIO_AUTH_CONFIG_DIR: file }));
+      expect(result.code, args.join(' ')).toBe(1);
+      expect(result.stdout).toContain(`✗ The config directory ${file} is not a directory.`);
+      expect(result.stdout).not.toMatch(/has mode|chmod/);
+    }
+  });
+
   it('names the process holding a --port', async () => {
     const { sandbox } = await startSandbox();
     const port = await occupyPort();

@@ -23,6 +23,11 @@ export function checkFiles(dir: string, file: string, fix: boolean, now: Date, p
     checks.push(check('config', 'info', `No config directory yet (${dir}): nobody has logged in here.`));
     return { checks, config: undefined };
   }
+  if (!probes.stat(dir).isDirectory()) {
+    const hint = 'Move it aside, or point PODIO_AUTH_CONFIG_DIR at a directory.';
+    checks.push(check('config-dir', 'fail', `The config directory ${dir} is not a directory.`, hint));
+    return { checks, config: undefined };
+  }
   const fixed = fix && probes.platform !== 'win32' ? tightenBoth(dir, file, probes, checks) : [];
   checks.push(dirModeCheck(dir, probes.stat(dir).mode & 0o777, fixed.includes(dir)));
   if (!probes.exists(file)) {
