@@ -77,6 +77,7 @@ export function showWaiting(options: WaitingOptions): Waiting {
   let timer: NodeJS.Timeout | undefined;
   let stopLines: (() => void) | undefined;
   let clearPrompt: (() => void) | undefined;
+  let stopping = false;
 
   const handleLine = (line: string, say: (text: string) => void) => {
     if (!line.trim()) return;
@@ -112,6 +113,13 @@ export function showWaiting(options: WaitingOptions): Waiting {
       interfaceRef.prompt();
     });
     rl.on('SIGINT', () => cancel(interrupted()));
+    rl.on('close', () => {
+      // Ctrl-D on an empty line closes the input: like Ctrl-C, it cancels, as at every prompt of podio-auth. The
+      // spinner stops first: a closed interface throws when written to (Node 24 and later).
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      if (!stopping) cancel(interrupted());
+    });
     timer = setInterval(() => {
       frame++;
       interfaceRef.setPrompt(prompt());
@@ -134,6 +142,7 @@ export function showWaiting(options: WaitingOptions): Waiting {
   return {
     cancelled,
     stop: () => {
+      stopping = true;
       if (timer) clearInterval(timer);
       stopLines?.();
       if (rl) {

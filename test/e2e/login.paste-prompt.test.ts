@@ -118,7 +118,7 @@ async function startWaiting(columns: number, onPaste: (text: string) => string |
   };
   onTestFinished(stop);
   await settle();
-  return { terminal, keyboard, stop };
+  return { terminal, keyboard, stop, waiting };
 }
 
 const isPrompt = (line: string) => line.includes('Waiting for the browser');
@@ -179,6 +179,16 @@ describe('the paste prompt on a terminal', () => {
     expect(terminal.screen().join('')).toContain('nnnn');
     stop();
     expect(terminal.screen()).toEqual([]);
+  });
+
+  it('Ctrl-D on an empty line cancels, as Ctrl-C does, and the spinner writes no more', async () => {
+    const { terminal, keyboard, waiting } = await startWaiting(80, () => undefined);
+    keyboard.write('\u0004');
+    await expect(waiting.cancelled).rejects.toMatchObject({ code: 'interrupted' });
+    const after = terminal.screen().join('\n');
+    // The scenario itself: two turns of the spinner, which wrote to the closed interface (Node 24 threw there).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(terminal.screen().join('\n')).toBe(after);
   });
 
   it('two refusals in a row stack their reasons, with one prompt under them', async () => {
