@@ -1,4 +1,4 @@
-import { clearScreenDown, createInterface, cursorTo, type Interface, moveCursor } from 'node:readline';
+import { clearScreenDown, createInterface, cursorTo, moveCursor } from 'node:readline';
 import { stripVTControlCharacters } from 'node:util';
 import type { InputStream, OutputStream } from '../deps.js';
 import { sanitizeForTerminal } from '../domain/terminal-text.js';
@@ -66,90 +66,86 @@ export function rowsAboveAfterEnter(submitted: string, columns: number | undefin
 
 export function showWaiting(options: WaitingOptions): Waiting {
   const { ui, stderr, stdin, onPaste } = options;
-  const deadline = options.monotonic() + options.timeoutMs;
-  const seconds = Math.round(options.timeoutMs / 1000);
   let cancel: (error: Error) => void = () => {};
   const cancelled = new Promise<never>((_, reject) => {
     cancel = reject;
   });
   cancelled.catch(() => {});
-  let rl: Interface | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let stopLines: (() => void) | undefined;
-  let clearPrompt: (() => void) | undefined;
-  let stopping = false;
-
-  const handleLine = (line: string, say: (text: string) => void) => {
+  const handleLine = (line: string) => {
     if (!line.trim()) return;
     const refused = onPaste(line);
     if (refused)
-      say(
+      ui.warn(
         `That address was not taken: ${sanitizeForTerminal(refused, 80)}. Paste the whole address from the browser's address bar, or keep waiting.`,
       );
   };
-
   if (stdin?.isTTY && stderr.isTTY) {
-    rl = createInterface({ input: stdin, output: stderr, terminal: true });
-    const interfaceRef = rl;
-    let frame = 0;
-    const columns = () => (stderr as OutputStream & { columns?: number }).columns;
-    const prompt = () =>
-      `${ui.paint('cyan', FRAMES[frame % FRAMES.length] as string)} Waiting for the browser (${timeLeft(deadline, options.monotonic())} left, Ctrl-C cancels). Or paste the address it ended on: `;
-    /** Takes the prompt (and whatever was typed after it, over as many rows as it wraps to) off the screen. */
-    clearPrompt = () => {
-      moveCursor(stderr, 0, -interfaceRef.getCursorPos().rows);
-      cursorTo(stderr, 0);
-      clearScreenDown(stderr);
-    };
-    rl.setPrompt(prompt());
-    rl.prompt();
-    rl.on('line', (line) => {
-      // readline has moved below what was submitted: take the prompt and the pasted line off the screen, so that
-      // neither a refusal nor the next prompt leaves a stale copy above it.
-      moveCursor(stderr, 0, -rowsAboveAfterEnter(interfaceRef.getPrompt() + line, columns()));
-      cursorTo(stderr, 0);
-      clearScreenDown(stderr);
-      handleLine(line, (text) => ui.warn(text));
-      interfaceRef.prompt();
-    });
-    rl.on('SIGINT', () => cancel(interrupted()));
-    rl.on('close', () => {
-      // Ctrl-D on an empty line closes the input: like Ctrl-C, it cancels, as at every prompt of podio-auth. The
-      // spinner stops first: a closed interface throws when written to (Node 24 and later).
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      if (!stopping) cancel(interrupted());
-    });
-    timer = setInterval(() => {
-      frame++;
-      interfaceRef.setPrompt(prompt());
-      interfaceRef.prompt(true);
-    }, 120);
-  } else {
-    const paste = stdin ? ' You can also paste the address the browser ended on, on standard input.' : '';
-    ui.info(
-      ui.paint('dim', `Waiting up to ${seconds} s for the browser to come back. Press Ctrl-C to cancel.${paste}`),
-    );
-    if (stdin) {
-      stopLines = readLines(
-        stdin,
-        (line) => handleLine(line, (text) => ui.warn(text)),
-        () => ui.warn('A line of more than 64 KiB was ignored: an address the browser ended on is much shorter.'),
-      );
-    }
+    return { cancelled, stop: terminalPrompt(options, stdin, handleLine, (error) => cancel(error)) };
   }
+  const seconds = Math.round(options.timeoutMs / 1000);
+  const paste = stdin ? ' You can also paste the address the browser ended on, on standard input.' : '';
+  ui.info(ui.paint('dim', `Waiting up to ${seconds} s for the browser to come back. Press Ctrl-C to cancel.${paste}`));
+  const stopLines = stdin
+    ? readLines(stdin, handleLine, () =>
+        ui.warn('A line of more than 64 KiB was ignored: an address the browser ended on is much shorter.'),
+      )
+    : undefined;
+  return { cancelled, stop: () => stopLines?.() };
+}
 
-  return {
-    cancelled,
-    stop: () => {
-      stopping = true;
-      if (timer) clearInterval(timer);
-      stopLines?.();
-      if (rl) {
-        clearPrompt?.();
-        rl.close();
-        stdin?.pause();
-      }
-    },
+/**
+ * On a terminal: a spinner in the prompt, with the time left, that takes a pasted address. Returns what stops it
+ * and takes it off the screen.
+ */
+function terminalPrompt(
+  options: WaitingOptions,
+  stdin: InputStream,
+  handleLine: (line: string) => void,
+  cancel: (error: Error) => void,
+): () => void {
+  const { ui, stderr } = options;
+  const deadline = options.monotonic() + options.timeoutMs;
+  const rl = createInterface({ input: stdin, output: stderr, terminal: true });
+  let frame = 0;
+  let stopping = false;
+  const columns = () => (stderr as OutputStream & { columns?: number }).columns;
+  const prompt = () =>
+    `${ui.paint('cyan', FRAMES[frame % FRAMES.length] as string)} Waiting for the browser (${timeLeft(deadline, options.monotonic())} left, Ctrl-C cancels). Or paste the address it ended on: `;
+  /** Takes the prompt (and whatever was typed after it, over as many rows as it wraps to) off the screen. */
+  const clearPrompt = () => {
+    moveCursor(stderr, 0, -rl.getCursorPos().rows);
+    cursorTo(stderr, 0);
+    clearScreenDown(stderr);
+  };
+  rl.setPrompt(prompt());
+  rl.prompt();
+  rl.on('line', (line) => {
+    // readline has moved below what was submitted: take the prompt and the pasted line off the screen, so that
+    // neither a refusal nor the next prompt leaves a stale copy above it.
+    moveCursor(stderr, 0, -rowsAboveAfterEnter(rl.getPrompt() + line, columns()));
+    cursorTo(stderr, 0);
+    clearScreenDown(stderr);
+    handleLine(line);
+    rl.prompt();
+  });
+  rl.on('SIGINT', () => cancel(interrupted()));
+  let timer: NodeJS.Timeout | undefined = setInterval(() => {
+    frame++;
+    rl.setPrompt(prompt());
+    rl.prompt(true);
+  }, 120);
+  rl.on('close', () => {
+    // Ctrl-D on an empty line closes the input: like Ctrl-C, it cancels, as at every prompt of podio-auth. The
+    // spinner stops first: a closed interface throws when written to (Node 24 and later).
+    clearInterval(timer);
+    timer = undefined;
+    if (!stopping) cancel(interrupted());
+  });
+  return () => {
+    stopping = true;
+    clearInterval(timer);
+    clearPrompt();
+    rl.close();
+    stdin.pause();
   };
 }
