@@ -11,12 +11,14 @@ export interface LoopbackListener {
   close(): Promise<void>;
 }
 
-/** Which loopback addresses serve a redirect host. Anything else resolves (we trust) to 127.0.0.1. */
+/**
+ * Which loopback addresses serve a redirect host. A name (`localhost`, or one checked to resolve to 127.0.0.1 and
+ * perhaps ::1) gets both, as a browser may try either.
+ */
 export function listenAddresses(redirectHost: string): { required: string; optional: string[] } {
-  if (redirectHost === 'localhost') return { required: '127.0.0.1', optional: ['::1'] };
   if (redirectHost === '[::1]') return { required: '::1', optional: [] };
   if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(redirectHost)) return { required: redirectHost, optional: [] };
-  return { required: '127.0.0.1', optional: [] };
+  return { required: '127.0.0.1', optional: ['::1'] };
 }
 
 /**

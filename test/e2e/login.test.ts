@@ -196,7 +196,21 @@ describe('--redirect-host', () => {
     });
     expect(elsewhere.code).toBe(1);
     expect(errorLines(elsewhere)).toEqual([expect.stringMatching(/example\.test/)]);
-    for (const result of [unresolved, elsewhere]) expect(result.stderr).not.toMatch(/Opening your browser|oauth/);
+    // Loopback, but not where the callback listens for a name: the browser would knock at another program's door.
+    const notOurs = [];
+    for (const addresses of [['::1'], ['127.0.1.1'], ['127.0.0.1', '127.0.0.2']]) {
+      const result = await runMain(['login', '--redirect-host', 'ip6-localhost'], sandbox.env(), '', {
+        deps: { resolve: () => Promise.resolve(addresses) },
+      });
+      expect(result.code, addresses.join()).toBe(1);
+      expect(errorLines(result)).toEqual([
+        `✗ --redirect-host ip6-localhost resolves to ${addresses.join(', ')}; the login listens on 127.0.0.1 (and ::1) only.`,
+      ]);
+      notOurs.push(result);
+    }
+    for (const result of [unresolved, elsewhere, ...notOurs]) {
+      expect(result.stderr).not.toMatch(/Opening your browser|oauth/);
+    }
     expect(podio.authorizeRequests).toEqual([]);
   });
 });

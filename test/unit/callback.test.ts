@@ -75,10 +75,10 @@ describe('judgeCallback', () => {
 });
 
 describe('listenAddresses', () => {
-  it('serves localhost on both loopbacks and everything else on loopback only', () => {
+  it('serves a name on both loopbacks (a browser may try either), and an address on itself', () => {
     expect(listenAddresses('localhost')).toEqual({ required: '127.0.0.1', optional: ['::1'] });
     expect(listenAddresses('[::1]')).toEqual({ required: '::1', optional: [] });
     expect(listenAddresses('127.0.0.2')).toEqual({ required: '127.0.0.2', optional: [] });
-    expect(listenAddresses('localtest.me')).toEqual({ required: '127.0.0.1', optional: [] });
+    expect(listenAddresses('localtest.me')).toEqual({ required: '127.0.0.1', optional: ['::1'] });
   });
 });

@@ -18,7 +18,11 @@ export function parseRedirectHost(value: string): string {
   return host;
 }
 
-/** The browser comes back to the redirect host: it must resolve, and only to loopback, or the login cannot end. */
+/**
+ * The browser comes back to the redirect host: it must resolve here to 127.0.0.1 (and perhaps ::1), the addresses
+ * the callback listens on for a name. To ::1 alone, or another 127.x address, the browser would knock where nothing
+ * of this login listens (and another local program might).
+ */
 export async function checkRedirectHostResolves(host: string, deps: Pick<Deps, 'resolve'>): Promise<void> {
   if (isLoopbackHost(host) || host === 'localhost') return;
   let addresses: string[];
@@ -30,11 +34,11 @@ export async function checkRedirectHostResolves(host: string, deps: Pick<Deps, '
       hint: 'Check the name (localtest.me needs working DNS), or use --redirect-host localhost if your API key allows it.',
     });
   }
-  const foreign = addresses.filter((address) => !(address === '::1' || address.startsWith('127.')));
-  if (addresses.length === 0 || foreign.length > 0) {
+  const foreign = addresses.filter((address) => address !== '::1' && address !== '127.0.0.1');
+  if (!addresses.includes('127.0.0.1') || foreign.length > 0) {
     throw new PodioAuthError(
       'redirect_host_unusable',
-      `--redirect-host ${host} resolves to ${addresses.join(', ') || 'nothing'}, not to this machine's loopback.`,
+      `--redirect-host ${host} resolves to ${addresses.join(', ') || 'nothing'}; the login listens on 127.0.0.1 (and ::1) only.`,
       { hint: 'The browser must come back to this machine: use a name that resolves to 127.0.0.1.' },
     );
   }
