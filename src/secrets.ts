@@ -77,7 +77,11 @@ export function createSecretRegistry(): SecretRegistry {
   const values = new Set<string>();
   const add = (value: string | undefined): void => {
     // Short values would redact ordinary words; real secrets are long.
-    if (value && value.length >= 6) values.add(value);
+    if (!value || value.length < 6) return;
+    values.add(value);
+    // As a JSON text quotes it (a server may echo a request body): `"` and `\` escaped, a tab as \t.
+    const quoted = JSON.stringify(value).slice(1, -1);
+    if (quoted !== value) values.add(quoted);
   };
   return {
     add,

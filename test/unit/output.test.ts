@@ -44,6 +44,14 @@ describe('text from outside', () => {
     expect(secrets.redact('abcdefgh, proxy-pass, stored-refresh-1, ab')).toBe('[redacted], [redacted], [redacted], ab');
   });
 
+  it('redacts a secret as a JSON text quotes it too, as a server echoing a request body would', () => {
+    const secrets = createSecretRegistry();
+    const password = 'S3cr"et\\pw\tx';
+    secrets.add(password);
+    expect(secrets.redact(JSON.stringify({ password }))).toBe('{"password":"[redacted]"}');
+    expect(secrets.redact(`said ${password}`)).toBe('said [redacted]');
+  });
+
   it('durations read with days, hours and minutes', () => {
     expect(formatDuration(45_000)).toBe('45 s');
     expect(formatDuration(12 * 60_000)).toBe('12 min');
