@@ -1,5 +1,5 @@
 import type { InputStream, OutputStream, Prompter } from '../deps.js';
-import { interrupted } from '../errors.js';
+import { interrupted, usageError } from '../errors.js';
 
 /**
  * Asks for one line on a terminal. With `hidden`, nothing typed is echoed (secrets). Ctrl-C and Ctrl-D
@@ -21,7 +21,8 @@ export function prompt(
       stdin.pause();
       stderr.write('\n');
       if (error) reject(error);
-      else resolve(answer.trim());
+      // A hidden answer is a secret, spaces and all (a password may have them); a visible one is tidied.
+      else resolve(options.hidden ? answer : answer.trim());
     };
     const onAbort = () => finish(interrupted(undefined, signal.reason));
     const onData = (chunk: Buffer | string) => {
@@ -62,7 +63,10 @@ export function prompt(
 /** The most a secret or a pasted line may be: anything longer is not a token or an address. */
 export const MAX_INPUT_BYTES = 64 * 1024;
 
-/** Reads standard input (for `--client-secret-stdin`) up to 64 KiB, without the trailing newline. */
+/**
+ * Reads standard input (for `--client-secret-stdin`, `import`), without the trailing newline. More than 64 KiB is
+ * refused, not cut: it is no secret nor export of podio-auth's, and a cut one would be sent as if whole.
+ */
 export async function readAllStdin(stdin: InputStream, signal: AbortSignal): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -71,10 +75,14 @@ export async function readAllStdin(stdin: InputStream, signal: AbortSignal): Pro
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     chunks.push(buffer);
     size += buffer.length;
-    if (size > MAX_INPUT_BYTES) break;
+    if (size > MAX_INPUT_BYTES) {
+      throw usageError(
+        `Standard input holds more than ${MAX_INPUT_BYTES / 1024} KiB: more than any secret or export.`,
+        'Pipe in the value alone.',
+      );
+    }
   }
   return Buffer.concat(chunks)
-    .subarray(0, MAX_INPUT_BYTES)
     .toString('utf8')
     .replace(/\r?\n$/, '');
 }

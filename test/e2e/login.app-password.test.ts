@@ -95,6 +95,36 @@ describe('login --password', () => {
     expect(login.code).toBe(0);
   });
 
+  it('takes a password from standard input as given, spaces and all, but for the line end', async () => {
+    await setup();
+    const login = await runCli(
+      ['login', '--password', '--username', USER.mail, '--password-stdin'],
+      sandbox.env(),
+      ` ${USER.password} \r\n`,
+    );
+    // Not the emulator's password with those spaces: refused, which shows they were sent.
+    expect(login.code).toBe(4);
+    expect(podio.grants('password')[0]?.fields['password']).toBe(` ${USER.password} `);
+  });
+
+  it('an --…-stdin option given nothing, or more than 64 KiB, fails (exit 2), sending nothing', async () => {
+    await setup();
+    for (const input of ['', '\n', 'a'.repeat(70_000)]) {
+      const login = await runCli(
+        ['login', '--app', APP.app_id, '--app-token-stdin'],
+        sandbox.env({ PODIO_APP_TOKEN: APP.app_token }),
+        input,
+      );
+      expect(login.code, JSON.stringify(input.slice(0, 5))).toBe(2);
+      expect(errorLines(login)).toEqual([
+        expect.stringMatching(
+          input.length > 1 ? /more than 64 KiB/ : /--app-token-stdin was given, but standard input was empty/,
+        ),
+      ]);
+    }
+    expect(podio.grants('app')).toEqual([]);
+  });
+
   it('exits 4 on a wrong password', async () => {
     await setup();
     const login = await runMain(

@@ -25,7 +25,12 @@ export interface SecretSource {
 export async function resolveSecret(source: SecretSource, deps: LoginDeps): Promise<string> {
   const { env, stdin, stderr } = deps;
   let secret: string | undefined;
-  if (source.fromStdin && !stdin.isTTY) secret = (await deps.prompter.readAll()).trim() || undefined;
+  if (source.fromStdin && !stdin.isTTY) {
+    // As given, but for the line's end: a password may begin or end with a space. Given nothing, the option fails
+    // rather than fall back to the environment (a secret store's read that failed would go unnoticed).
+    secret = await deps.prompter.readAll();
+    if (secret === '') throw usageError(`${source.stdinFlag} was given, but standard input was empty.`, source.hint);
+  }
   secret ??= envValue(env, source.envName) ?? source.stored;
   if (secret) return secret;
   if (!(stdin.isTTY && stderr.isTTY)) {
