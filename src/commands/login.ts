@@ -90,6 +90,11 @@ export function registerLogin(program: Command, app: App): void {
         const where = ui.paint('dim', `(profile "${shown(result.profile)}", stored in ${result.storedIn})`);
         ui.success(`Logged in to Podio${result.who ? ` as ${shown(result.who)}` : ''} ${where}`);
         if (result.whoError) ui.warn(`Could not look up who you are: ${shown(result.whoError)}`);
+        if (result.replaced) {
+          ui.warn(
+            `Profile "${shown(result.profile)}" held the login of ${shown(result.replaced)}; this one replaced it.`,
+          );
+        }
       }),
     );
 }

@@ -16,6 +16,7 @@ import type { LoginSession } from './login/save-login.js';
 import { storedProfile, targetFor } from './login/target.js';
 import type { LoginDeps, LoginInput, LoginResult } from './login/types.js';
 import { lookUpWho } from './login/who.js';
+import { sameRef } from './token-policy.js';
 
 /**
  * Logging in: through the browser (Podio's server-side flow), as an app (app grant) or with a password, each a
@@ -39,9 +40,16 @@ async function loginOnce(input: LoginInput, deps: LoginDeps): Promise<LoginResul
   else tokens = await browserGrantLogin(method, route as BrowserRoute, session, deps);
   const { name, target, apiUrl } = session;
   const storedIn = target.secrets === 'keyring' ? 'the OS keyring' : target.store.location;
-  if (tokens === undefined) return { profile: name, who: undefined, whoError: 'no token', storedIn };
-  if (tokens.ref?.type === 'app') return { profile: name, who: `app ${tokens.ref.id}`, whoError: undefined, storedIn };
-  return { profile: name, ...(await lookUpWho(name, tokens, apiUrl, { ...deps, store: target.store })), storedIn };
+  // The profile held another user's or app's login: it is replaced, and that is said.
+  const replaced = stored?.ref && tokens?.ref && !sameRef(stored, tokens) ? whoseLogin(stored) : undefined;
+  const base = { profile: name, storedIn, ...(replaced ? { replaced } : {}) };
+  if (tokens === undefined) return { ...base, who: undefined, whoError: 'no token' };
+  if (tokens.ref?.type === 'app') return { ...base, who: `app ${tokens.ref.id}`, whoError: undefined };
+  return { ...base, ...(await lookUpWho(name, tokens, apiUrl, { ...deps, store: target.store })) };
+}
+
+function whoseLogin(profile: ProfileRecord): string {
+  return profile.user_name ?? `${profile.ref?.type} ${profile.ref?.id}`;
 }
 
 interface PreparedLogin {

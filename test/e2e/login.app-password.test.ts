@@ -125,6 +125,19 @@ describe('login --password', () => {
     expect(podio.grants('app')).toEqual([]);
   });
 
+  it("says so when it replaces another user's or app's login in the profile, and not when it renews the same", async () => {
+    await setup();
+    const app = await runMain(['login', '--app', APP.app_id], sandbox.env({ PODIO_APP_TOKEN: APP.app_token }));
+    expect(app.code).toBe(0);
+    const env = sandbox.env({ PODIO_USERNAME: USER.mail, PODIO_PASSWORD: USER.password });
+    const user = await runMain(['login', '--password'], env);
+    expect(user.code).toBe(0);
+    expect(user.stderr).toMatch(/^! Profile "default" held the login of app 777; this one replaced it\.$/m);
+    const again = await runMain(['login', '--password'], env);
+    expect(again.code).toBe(0);
+    expect(again.stderr).not.toMatch(/replaced it/);
+  });
+
   it('exits 4 on a wrong password', async () => {
     await setup();
     const login = await runMain(

@@ -36,6 +36,8 @@ export interface LoginResult {
   /** Why `who` is unknown. */
   whoError: string | undefined;
   storedIn: string;
+  /** Whose login the profile held before, when it was another user's or app's. */
+  replaced?: string;
 }
 
 export type LoginDeps = Pick<
