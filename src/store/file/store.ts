@@ -19,8 +19,10 @@ export interface FileStoreOptions {
   lock?: FileLockOptions;
   /** The keyring, opened on first use. */
   openVault?: () => Promise<ClosableVault>;
-  /** The store a pointer profile (`store: redis`, `redis_url`) names. */
-  /** `servers`: every server and user that a pointer here names without a password (passwordlessServerOf). */
+  /**
+   * The store a pointer profile (`store: redis`, `redis_url`, `redis_prefix`) names; `servers`: every server and user
+   * that a pointer here names without a password (passwordlessServerOf).
+   */
   openPointer?: (redisUrl: string, prefix: string | undefined, servers: ReadonlySet<string>) => ProfileStore;
 }
 
@@ -125,7 +127,6 @@ async function tidy(file: string, locker: Locker, signal: AbortSignal): Promise<
   }
 }
 
-/** The Redis stores that pointer profiles name: one per URL, opened on first use, closed with this store. */
 /** The servers (and users) the pointers here name without a password. */
 function pointerServers(profiles: ReadonlyMap<string, ProfileRecord>): Set<string> {
   const servers = new Set<string>();
@@ -136,8 +137,11 @@ function pointerServers(profiles: ReadonlyMap<string, ProfileRecord>): Set<strin
   return servers;
 }
 
+/**
+ * The Redis stores that pointer profiles name, opened on first use and closed with this store: one per URL, prefix
+ * and set of servers the pointers name (two prefixes on one server are two stores).
+ */
 function pointerStores(openPointer: FileStoreOptions['openPointer']) {
-  // One store per server and prefix: two pointers to one server under two prefixes are two stores.
   const opened = new Map<string, ProfileStore>();
   return {
     open: (url: string, prefix: string | undefined, servers: ReadonlySet<string>): ProfileStore | undefined => {
